@@ -1,0 +1,123 @@
+//! Image vocabulary on top of the generic views: a 3-D view is `[height, width, channels]`,
+//! a 2-D view is `[rows, columns]`. Every method is a zero-copy derivation.
+
+use crate::error::{Result, ViewError};
+use crate::raw::{View, ViewMut};
+use crate::sample::Sample;
+use crate::slice::Slice;
+
+macro_rules! image_methods {
+    ($ty:ident) => {
+        impl<'a, T: Sample> $ty<'a, T, 3> {
+            /// Rows of the image (axis 0).
+            pub fn height(&self) -> usize {
+                self.shape()[0]
+            }
+
+            /// Columns of the image (axis 1).
+            pub fn width(&self) -> usize {
+                self.shape()[1]
+            }
+
+            /// Samples per pixel (axis 2).
+            pub fn channels(&self) -> usize {
+                self.shape()[2]
+            }
+
+            /// The `width x height` rectangle whose top-left pixel is `(x, y)`: crop by slicing,
+            /// O(1), sharing memory with `self` ([`View::position_in`] finds it again).
+            ///
+            /// ```
+            /// use viewlib::{View, ViewError};
+            /// let px: Vec<u8> = (0..4 * 5 * 3).map(|v| v as u8).collect();
+            /// let image = View::from_slice(&px, [4, 5, 3])?;
+            /// let crop = image.crop(1, 2, 3, 2)?;
+            /// assert_eq!(crop.shape(), [2, 3, 3]);
+            /// assert_eq!(crop.get([0, 0, 0]), image.get([2, 1, 0]));
+            /// assert!(matches!(image.crop(4, 0, 2, 1), Err(ViewError::CropOutOfBounds { .. })));
+            /// # Ok::<(), ViewError>(())
+            /// ```
+            pub fn crop(self, x: usize, y: usize, width: usize, height: usize) -> Result<Self> {
+                let (image_width, image_height) = (self.width(), self.height());
+                let fits = |start: usize, len: usize, total: usize| {
+                    start.checked_add(len).is_some_and(|end| end <= total)
+                };
+                if !fits(x, width, image_width) || !fits(y, height, image_height) {
+                    return Err(ViewError::CropOutOfBounds {
+                        x,
+                        y,
+                        width,
+                        height,
+                        image_width,
+                        image_height,
+                    });
+                }
+                self.slice_axis(0, Slice::from(y..y + height))?
+                    .slice_axis(1, Slice::from(x..x + width))
+            }
+
+            /// One channel as a strided 2-D view (`image[:, :, c]`).
+            ///
+            /// ```
+            /// use viewlib::View;
+            /// let rgb = [10u8, 20, 30, 11, 21, 31];
+            /// let green = View::from_slice(&rgb, [1, 2, 3])?.channel(1)?;
+            /// assert_eq!((green.to_vec(), green.strides()), (vec![20, 21], [6, 3]));
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
+            pub fn channel(self, channel: usize) -> Result<$ty<'a, T, 2>> {
+                self.index_axis(2, channel)
+            }
+
+            /// A range of channels, e.g. `0..3` for the colour of an RGBA image.
+            pub fn channel_range(self, channels: impl Into<Slice>) -> Result<Self> {
+                self.slice_axis(2, channels.into())
+            }
+
+            /// Row `y` as a `[width, channels]` view.
+            pub fn row(self, y: usize) -> Result<$ty<'a, T, 2>> {
+                self.index_axis(0, y)
+            }
+
+            /// Pixel `(x, y)` as a `[channels]` view.
+            pub fn pixel(self, x: usize, y: usize) -> Result<$ty<'a, T, 1>> {
+                self.index_axis::<2>(0, y)?.index_axis(0, x)
+            }
+
+            /// Mirrored left to right (a view with a negative column stride).
+            pub fn flip_horizontal(self) -> Self {
+                self.flip(1).expect("axis 1 exists")
+            }
+
+            /// Mirrored top to bottom (a view with a negative row stride).
+            pub fn flip_vertical(self) -> Self {
+                self.flip(0).expect("axis 0 exists")
+            }
+
+            /// Rows and columns swapped (`[width, height, channels]`), channels kept.
+            pub fn transpose(self) -> Self {
+                self.permuted([1, 0, 2]).expect("a permutation")
+            }
+        }
+
+        impl<'a, T: Sample> $ty<'a, T, 2> {
+            /// Row `r` as a 1-D view.
+            pub fn row(self, r: usize) -> Result<$ty<'a, T, 1>> {
+                self.index_axis(0, r)
+            }
+
+            /// Column `c` as a 1-D (strided) view.
+            pub fn column(self, c: usize) -> Result<$ty<'a, T, 1>> {
+                self.index_axis(1, c)
+            }
+
+            /// Rows and columns swapped.
+            pub fn transpose(self) -> Self {
+                self.permuted([1, 0]).expect("a permutation")
+            }
+        }
+    };
+}
+
+image_methods!(View);
+image_methods!(ViewMut);

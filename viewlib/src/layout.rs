@@ -1,0 +1,565 @@
+//! Shape and stride arithmetic: every multiplication checked, every function pure.
+//!
+//! A [`Layout`] maps an index `[i0, i1, ...]` to the element offset `sum(i_k * stride_k)` from
+//! the view's first element. Everything else in the crate trusts a layout that was built here,
+//! so the invariants below are established once and kept by every derivation:
+//!
+//! 1. every axis length fits in `isize`, and so does the number of elements;
+//! 2. for every valid index the offset fits in `isize` (no derivation can overflow it later,
+//!    because derived layouts address a subset of the same elements).
+
+use crate::error::{Result, ViewError};
+use crate::slice::Slice;
+
+/// The shape and element strides of a `D`-dimensional view.
+///
+/// Strides are in elements (use a view's `byte_strides` for the buffer protocol's bytes) and
+/// may be negative (a flipped axis) or zero (a broadcast axis, read-only views only).
+///
+/// ```
+/// use viewlib::Layout;
+/// let l = Layout::c_order([2, 3, 4])?;
+/// assert_eq!(l.strides(), [12, 4, 1]);
+/// assert_eq!(l.offset_of([1, 2, 3]), Some(23));
+/// # Ok::<(), viewlib::ViewError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Layout<const D: usize> {
+    shape: [usize; D],
+    strides: [isize; D],
+}
+
+/// Element count of a shape, checked to fit `isize`.
+pub(crate) fn checked_size(shape: &[usize]) -> Result<usize> {
+    let mut size: usize = 1;
+    for (axis, &len) in shape.iter().enumerate() {
+        size = size
+            .checked_mul(len)
+            .filter(|&s| s <= isize::MAX as usize)
+            .ok_or(ViewError::SizeOverflow { axis, len })?;
+    }
+    if shape.contains(&0) {
+        // A zero axis empties the view, but the other lengths must still fit (invariant 1).
+        for (axis, &len) in shape.iter().enumerate() {
+            if len > isize::MAX as usize {
+                return Err(ViewError::SizeOverflow { axis, len });
+            }
+        }
+    }
+    Ok(size)
+}
+
+impl<const D: usize> Layout<D> {
+    const NONEMPTY_RANK: () = assert!(D >= 1, "views have at least one dimension");
+
+    /// The C-order (row-major) layout of `shape`: the last axis varies fastest.
+    pub fn c_order(shape: [usize; D]) -> Result<Self> {
+        let () = Self::NONEMPTY_RANK;
+        checked_size(&shape)?;
+        let mut strides = [0isize; D];
+        let mut step: isize = 1;
+        for axis in (0..D).rev() {
+            strides[axis] = step;
+            // Cannot overflow: the product of all lengths fits isize; max(1) keeps empty shapes
+            // with C-order strides.
+            step = step.saturating_mul(shape[axis].max(1) as isize);
+        }
+        Ok(Layout { shape, strides })
+    }
+
+    /// The Fortran-order (column-major) layout of `shape`: the first axis varies fastest.
+    pub fn f_order(shape: [usize; D]) -> Result<Self> {
+        let c = Layout::c_order(shape)?;
+        let mut strides = [0isize; D];
+        let mut step: isize = 1;
+        for (axis, stride) in strides.iter_mut().enumerate() {
+            *stride = step;
+            step = step.saturating_mul(shape[axis].max(1) as isize);
+        }
+        Ok(Layout { strides, ..c })
+    }
+
+    /// A layout with explicit element strides, checked so that every offset fits `isize`.
+    ///
+    /// ```
+    /// use viewlib::{Layout, ViewError};
+    /// assert!(Layout::new([4, 4], [-4, 1]).is_ok());
+    /// assert_eq!(
+    ///     Layout::new([3, 2], [isize::MAX, 1]),
+    ///     Err(ViewError::StrideOverflow { axis: 0, len: 3, stride: isize::MAX })
+    /// );
+    /// # Ok::<(), ViewError>(())
+    /// ```
+    pub fn new(shape: [usize; D], strides: [isize; D]) -> Result<Self> {
+        let () = Self::NONEMPTY_RANK;
+        checked_size(&shape)?;
+        let layout = Layout { shape, strides };
+        if layout.len() > 0 {
+            let (mut low, mut high) = (0isize, 0isize);
+            for axis in 0..D {
+                let len = shape[axis];
+                let stride = strides[axis];
+                let overflow = ViewError::StrideOverflow { axis, len, stride };
+                let reach = ((len - 1) as isize).checked_mul(stride).ok_or(overflow)?;
+                if reach < 0 {
+                    low = low.checked_add(reach).ok_or(overflow)?;
+                } else {
+                    high = high.checked_add(reach).ok_or(overflow)?;
+                }
+            }
+            // Invariant 2 for differences too: high - low must fit, so offsets can be rebased.
+            high.checked_sub(low).ok_or(ViewError::StrideOverflow {
+                axis: 0,
+                len: shape[0],
+                stride: strides[0],
+            })?;
+        }
+        Ok(layout)
+    }
+
+    /// Length of each axis.
+    pub fn shape(&self) -> [usize; D] {
+        self.shape
+    }
+
+    /// Stride of each axis, in elements.
+    pub fn strides(&self) -> [isize; D] {
+        self.strides
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        // Checked when the layout was built (invariant 1).
+        self.shape.iter().product()
+    }
+
+    /// Whether the layout addresses no element.
+    pub fn is_empty(&self) -> bool {
+        self.shape.contains(&0)
+    }
+
+    /// Lowest and highest element offset addressed, or `None` for an empty layout.
+    ///
+    /// ```
+    /// use viewlib::Layout;
+    /// assert_eq!(Layout::new([2, 3], [-3, 1])?.extent(), Some((-3, 2)));
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn extent(&self) -> Option<(isize, isize)> {
+        if self.is_empty() {
+            return None;
+        }
+        let (mut low, mut high) = (0isize, 0isize);
+        for (&len, &stride) in self.shape.iter().zip(&self.strides) {
+            // In range by invariant 2.
+            let reach = (len - 1) as isize * stride;
+            if reach < 0 {
+                low += reach;
+            } else {
+                high += reach;
+            }
+        }
+        Some((low, high))
+    }
+
+    /// Offset of the element at `index`, or `None` if an index is outside its axis.
+    pub fn offset_of(&self, index: [usize; D]) -> Option<isize> {
+        let mut offset = 0isize;
+        for axis in 0..D {
+            if index[axis] >= self.shape[axis] {
+                return None;
+            }
+            // In range by invariant 2.
+            offset += index[axis] as isize * self.strides[axis];
+        }
+        Some(offset)
+    }
+
+    /// Like [`Layout::offset_of`], with an error naming the first index out of range.
+    pub(crate) fn try_offset_of(&self, index: [usize; D]) -> Result<isize> {
+        self.offset_of(index).ok_or_else(|| {
+            let axis = (0..D).find(|&a| index[a] >= self.shape[a]).unwrap_or(0);
+            ViewError::IndexOutOfRange {
+                axis,
+                index: isize::try_from(index[axis]).unwrap_or(isize::MAX),
+                len: self.shape[axis],
+            }
+        })
+    }
+
+    /// Checks that no two indices reach the same element, as a writable view needs.
+    ///
+    /// The test is the usual sufficient one (ndarray's): sorted by stride, each axis must step
+    /// over everything the faster axes span. It accepts every layout slicing, flipping,
+    /// transposing and splitting can produce from a non-aliasing one.
+    ///
+    /// ```
+    /// use viewlib::{Layout, ViewError};
+    /// assert!(Layout::new([3, 4], [1, 3])?.check_no_alias().is_ok());
+    /// assert_eq!(
+    ///     Layout::new([3, 4], [2, 1])?.check_no_alias(),
+    ///     Err(ViewError::Aliasing { axis: 0, stride: 2, span: 4 })
+    /// );
+    /// # Ok::<(), ViewError>(())
+    /// ```
+    pub fn check_no_alias(&self) -> Result<()> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        let mut axes: [usize; D] = core::array::from_fn(|a| a);
+        axes.sort_unstable_by_key(|&a| self.strides[a].unsigned_abs());
+        let mut span: usize = 1;
+        for axis in axes {
+            let len = self.shape[axis];
+            if len <= 1 {
+                continue;
+            }
+            let stride = self.strides[axis].unsigned_abs();
+            if stride < span {
+                return Err(ViewError::Aliasing { axis, stride, span });
+            }
+            // Fits: bounded by the layout's extent (invariant 2).
+            span += (len - 1) * stride;
+        }
+        Ok(())
+    }
+
+    /// Whether elements follow each other in C order with no gaps (axes of length 1 and empty
+    /// layouts do not count against it).
+    pub fn is_c_contiguous(&self) -> bool {
+        self.is_contiguous_in((0..D).rev())
+    }
+
+    /// Whether elements follow each other in Fortran order with no gaps.
+    pub fn is_f_contiguous(&self) -> bool {
+        self.is_contiguous_in(0..D)
+    }
+
+    fn is_contiguous_in(&self, fastest_first: impl Iterator<Item = usize>) -> bool {
+        if self.is_empty() {
+            return true;
+        }
+        let mut expected: isize = 1;
+        for axis in fastest_first {
+            let len = self.shape[axis];
+            if len != 1 {
+                if self.strides[axis] != expected {
+                    return false;
+                }
+                expected *= len as isize;
+            }
+        }
+        true
+    }
+
+    /// Slices one axis; returns the new layout and the offset of its first element.
+    pub(crate) fn slice_axis(&self, axis: usize, slice: Slice) -> Result<(Self, isize)> {
+        self.check_axis(axis)?;
+        let r = slice.resolve(axis, self.shape[axis])?;
+        let mut out = *self;
+        out.shape[axis] = r.len;
+        if r.len > 1 {
+            // The product stays within the old extent (it reaches an element of the old axis),
+            // but the checked form also keeps absurd steps from overflowing.
+            out.strides[axis] = self.strides[axis].checked_mul(r.step).ok_or(
+                ViewError::StrideOverflow {
+                    axis,
+                    len: r.len,
+                    stride: self.strides[axis],
+                },
+            )?;
+        }
+        // An empty result keeps its pointer on the old first element.
+        let offset = if out.is_empty() {
+            0
+        } else {
+            r.start as isize * self.strides[axis]
+        };
+        Ok((out, offset))
+    }
+
+    /// Splits `axis` before `index`: `[0, index)` and `[index, len)`, plus the second part's
+    /// offset. The parts address disjoint element sets.
+    pub(crate) fn split_axis(&self, axis: usize, index: usize) -> Result<(Self, Self, isize)> {
+        self.check_axis(axis)?;
+        let len = self.shape[axis];
+        if index > len {
+            return Err(ViewError::IndexOutOfRange {
+                axis,
+                index: isize::try_from(index).unwrap_or(isize::MAX),
+                len,
+            });
+        }
+        let (mut first, mut second) = (*self, *self);
+        first.shape[axis] = index;
+        second.shape[axis] = len - index;
+        let offset = if second.is_empty() {
+            0
+        } else {
+            index as isize * self.strides[axis]
+        };
+        Ok((first, second, offset))
+    }
+
+    /// The innermost lane through `index` (its last component ignored) and its offset.
+    pub(crate) fn lane(&self, mut index: [usize; D]) -> Option<(Layout<1>, isize)> {
+        let inner = D - 1;
+        index[inner] = 0;
+        let layout = Layout {
+            shape: [self.shape[inner]],
+            strides: [self.strides[inner]],
+        };
+        if self.shape[inner] == 0 {
+            let outer_ok = (0..inner).all(|a| index[a] < self.shape[a]);
+            return outer_ok.then_some((layout, 0));
+        }
+        Some((layout, self.offset_of(index)?))
+    }
+
+    /// Removes `axis` by fixing it at `index`; `E` must be `D - 1`.
+    pub(crate) fn index_axis<const E: usize>(
+        &self,
+        axis: usize,
+        index: usize,
+    ) -> Result<(Layout<E>, isize)> {
+        const { assert!(E + 1 == D, "index_axis removes exactly one axis") };
+        self.check_axis(axis)?;
+        let len = self.shape[axis];
+        if index >= len {
+            return Err(ViewError::IndexOutOfRange {
+                axis,
+                index: isize::try_from(index).unwrap_or(isize::MAX),
+                len,
+            });
+        }
+        let keep = |k: usize| if k < axis { k } else { k + 1 };
+        let out = Layout {
+            shape: core::array::from_fn(|k| self.shape[keep(k)]),
+            strides: core::array::from_fn(|k| self.strides[keep(k)]),
+        };
+        Ok((out, index as isize * self.strides[axis]))
+    }
+
+    /// Reorders the axes: axis `k` of the result is axis `axes[k]` of `self`.
+    pub(crate) fn permuted(&self, axes: [usize; D]) -> Result<Self> {
+        let mut seen = [false; D];
+        for &axis in &axes {
+            self.check_axis(axis)?;
+            if core::mem::replace(&mut seen[axis], true) {
+                return Err(ViewError::DuplicateAxis { axis });
+            }
+        }
+        Ok(Layout {
+            shape: axes.map(|a| self.shape[a]),
+            strides: axes.map(|a| self.strides[a]),
+        })
+    }
+
+    /// The C-contiguous layout of `shape` over the same elements; `self` must be C-contiguous.
+    pub(crate) fn reshaped<const E: usize>(&self, shape: [usize; E]) -> Result<Layout<E>> {
+        let out = Layout::c_order(shape)?;
+        if out.len() != self.len() {
+            return Err(ViewError::ReshapeCount {
+                from: self.len(),
+                to: out.len(),
+            });
+        }
+        if !self.is_c_contiguous() {
+            return Err(ViewError::NotContiguous {
+                operation: "reshape",
+            });
+        }
+        Ok(out)
+    }
+
+    /// Reinterprets elements of `from` bytes as elements of `to` bytes, NumPy's `.view(dtype)`
+    /// rule: the innermost axis must be contiguous and is rescaled; every other stride must be
+    /// a whole number of new elements.
+    pub(crate) fn cast(&self, from: usize, to: usize) -> Result<Self> {
+        if from == to {
+            return Ok(*self);
+        }
+        let inner = D - 1;
+        let mut out = *self;
+        let len = self.shape[inner];
+        if len > 1 && self.strides[inner] != 1 {
+            return Err(ViewError::NotContiguous {
+                operation: "a cast to another itemsize (innermost axis)",
+            });
+        }
+        // Fits: a non-empty innermost axis lies inside a buffer of at most isize::MAX bytes.
+        let bytes = len
+            .checked_mul(from)
+            .ok_or(ViewError::SizeOverflow { axis: inner, len })?;
+        if bytes % to != 0 {
+            return Err(ViewError::ItemSizeMismatch {
+                axis: inner,
+                bytes,
+                itemsize: to,
+            });
+        }
+        out.shape[inner] = bytes / to;
+        out.strides[inner] = 1;
+        for axis in 0..inner {
+            if self.shape[axis] <= 1 && !self.is_empty() {
+                // The stride of a length-1 axis is never used; keep it harmlessly scaled.
+                out.strides[axis] = 0;
+                continue;
+            }
+            let stride = self.strides[axis];
+            let byte_stride =
+                stride
+                    .checked_mul(from as isize)
+                    .ok_or(ViewError::StrideOverflow {
+                        axis,
+                        len: self.shape[axis],
+                        stride,
+                    })?;
+            if byte_stride % to as isize != 0 {
+                return Err(ViewError::ItemSizeMismatch {
+                    axis,
+                    bytes: byte_stride.unsigned_abs(),
+                    itemsize: to,
+                });
+            }
+            out.strides[axis] = byte_stride / to as isize;
+        }
+        // Re-validate: a stride of 0 on a length-1 axis and the new lengths keep invariant 2.
+        Layout::new(out.shape, out.strides)
+    }
+
+    fn check_axis(&self, axis: usize) -> Result<()> {
+        if axis < D {
+            Ok(())
+        } else {
+            Err(ViewError::AxisOutOfRange { axis, ndim: D })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_and_f_order() {
+        let c = Layout::c_order([2, 3, 4]).unwrap();
+        assert_eq!(c.strides(), [12, 4, 1]);
+        assert!(c.is_c_contiguous() && !c.is_f_contiguous());
+        let f = Layout::f_order([2, 3, 4]).unwrap();
+        assert_eq!(f.strides(), [1, 2, 6]);
+        assert!(f.is_f_contiguous() && !f.is_c_contiguous());
+        assert_eq!(c.len(), 24);
+        assert_eq!(c.extent(), Some((0, 23)));
+        let empty = Layout::c_order([0, 5]).unwrap();
+        assert!(empty.is_empty() && empty.extent().is_none() && empty.is_c_contiguous());
+    }
+
+    #[test]
+    fn overflow_is_caught() {
+        assert_eq!(
+            Layout::c_order([usize::MAX, 2]),
+            Err(ViewError::SizeOverflow {
+                axis: 0,
+                len: usize::MAX
+            })
+        );
+        assert_eq!(
+            Layout::c_order([1 << 40, 1 << 40]),
+            Err(ViewError::SizeOverflow {
+                axis: 1,
+                len: 1 << 40
+            })
+        );
+        assert!(Layout::c_order([0, usize::MAX]).is_err());
+        assert!(Layout::new([2, 2], [isize::MAX, isize::MIN]).is_err());
+        assert!(Layout::new([2], [isize::MIN]).is_err());
+        // A huge stride on a length-1 axis reaches nothing.
+        assert!(Layout::new([1, 2], [isize::MAX, 1]).is_ok());
+    }
+
+    #[test]
+    fn aliasing_detection() {
+        let ok = [
+            ([2, 3], [3, 1]),
+            ([2, 3], [-3, 1]),
+            ([2, 3], [1, 2]),
+            ([2, 3], [10, 2]),
+            ([1, 3], [0, 1]),
+        ];
+        for (shape, strides) in ok {
+            Layout::new(shape, strides).unwrap().check_no_alias().unwrap();
+        }
+        let bad = [([2, 3], [0, 1]), ([2, 3], [2, 1]), ([3, 2], [1, 2])];
+        for (shape, strides) in bad {
+            assert!(matches!(
+                Layout::new(shape, strides).unwrap().check_no_alias(),
+                Err(ViewError::Aliasing { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn slicing_and_splitting() {
+        let l = Layout::c_order([4, 5]).unwrap();
+        let (s, off) = l.slice_axis(1, Slice::REVERSED).unwrap();
+        assert_eq!((s.shape(), s.strides(), off), ([4, 5], [5, -1], 4));
+        let (s, off) = l.slice_axis(0, Slice::from(1..4).step_by(2)).unwrap();
+        assert_eq!((s.shape(), s.strides(), off), ([2, 5], [10, 1], 5));
+        let (a, b, off) = l.split_axis(0, 1).unwrap();
+        assert_eq!((a.shape(), b.shape(), off), ([1, 5], [3, 5], 5));
+        assert!(l.split_axis(0, 5).is_err());
+        assert_eq!(
+            l.slice_axis(2, Slice::FULL),
+            Err(ViewError::AxisOutOfRange { axis: 2, ndim: 2 })
+        );
+        let (row, off) = l.index_axis::<1>(0, 2).unwrap();
+        assert_eq!((row.shape(), row.strides(), off), ([5], [1], 10));
+        let (col, off) = l.index_axis::<1>(1, 3).unwrap();
+        assert_eq!((col.shape(), col.strides(), off), ([4], [5], 3));
+        assert_eq!(
+            l.permuted([0, 0]),
+            Err(ViewError::DuplicateAxis { axis: 0 })
+        );
+        assert_eq!(l.permuted([1, 0]).unwrap().strides(), [1, 5]);
+    }
+
+    #[test]
+    fn cast_rules() {
+        // An RGBA8 image (3 rows, 2 px) as one u32 per pixel.
+        let rgba = Layout::c_order([3, 2, 4]).unwrap();
+        let px = rgba.cast(1, 4).unwrap();
+        assert_eq!((px.shape(), px.strides()), ([3, 2, 1], [2, 1, 1]));
+        // 5 i16 -> 10 bytes.
+        let b = Layout::c_order([5]).unwrap().cast(2, 1).unwrap();
+        assert_eq!(b.shape(), [10]);
+        assert_eq!(
+            Layout::c_order([3]).unwrap().cast(1, 2),
+            Err(ViewError::ItemSizeMismatch {
+                axis: 0,
+                bytes: 3,
+                itemsize: 2
+            })
+        );
+        assert_eq!(
+            Layout::new([2, 4], [5, 1]).unwrap().cast(1, 2),
+            Err(ViewError::ItemSizeMismatch {
+                axis: 0,
+                bytes: 5,
+                itemsize: 2
+            })
+        );
+        assert!(matches!(
+            Layout::new([4], [2]).unwrap().cast(1, 2),
+            Err(ViewError::NotContiguous { .. })
+        ));
+        assert_eq!(
+            Layout::c_order([12]).unwrap().reshaped([3, 4]).unwrap(),
+            Layout::c_order([3, 4]).unwrap()
+        );
+        assert_eq!(
+            Layout::c_order([12]).unwrap().reshaped([5]),
+            Err(ViewError::ReshapeCount { from: 12, to: 5 })
+        );
+    }
+}

@@ -1,0 +1,168 @@
+//! Owned pixel buffers that hand out views.
+
+use crate::error::{Result, ViewError};
+use crate::layout::checked_size;
+use crate::raw::{View, ViewMut};
+use crate::sample::Sample;
+
+/// An owned, C-contiguous `height x width x channels` image of samples `T`.
+///
+/// ```
+/// use viewlib::ImageBuf;
+/// let mut image = ImageBuf::<u8>::new(2, 3, 4)?; // 2 rows, 3 columns, RGBA
+/// image.view_mut().channel(3)?.fill(255);
+/// assert_eq!(image.view().get([1, 2, 3]), Some(255));
+/// assert_eq!(image.as_slice().len(), 24);
+/// # Ok::<(), viewlib::ViewError>(())
+/// ```
+#[derive(Clone, PartialEq)]
+pub struct ImageBuf<T> {
+    samples: Vec<T>,
+    shape: [usize; 3],
+}
+
+impl<T: Sample> ImageBuf<T> {
+    /// A zeroed image.
+    pub fn new(height: usize, width: usize, channels: usize) -> Result<Self> {
+        let len = checked_size(&[height, width, channels])?;
+        Ok(ImageBuf {
+            samples: vec![T::zeroed(); len],
+            shape: [height, width, channels],
+        })
+    }
+
+    /// Takes ownership of `samples` (C order, no copy); the length must match the shape.
+    pub fn from_vec(height: usize, width: usize, channels: usize, samples: Vec<T>) -> Result<Self> {
+        let expected = checked_size(&[height, width, channels])?;
+        if samples.len() != expected {
+            return Err(ViewError::LengthMismatch {
+                expected,
+                len: samples.len(),
+            });
+        }
+        Ok(ImageBuf {
+            samples,
+            shape: [height, width, channels],
+        })
+    }
+
+    /// `[height, width, channels]`.
+    pub fn shape(&self) -> [usize; 3] {
+        self.shape
+    }
+
+    /// Rows.
+    pub fn height(&self) -> usize {
+        self.shape[0]
+    }
+
+    /// Columns.
+    pub fn width(&self) -> usize {
+        self.shape[1]
+    }
+
+    /// Samples per pixel.
+    pub fn channels(&self) -> usize {
+        self.shape[2]
+    }
+
+    /// A read-only view of the whole image.
+    pub fn view(&self) -> View<'_, T, 3> {
+        View::from_slice(&self.samples, self.shape).expect("length checked at construction")
+    }
+
+    /// A writable view of the whole image.
+    pub fn view_mut(&mut self) -> ViewMut<'_, T, 3> {
+        ViewMut::from_slice(&mut self.samples, self.shape).expect("length checked at construction")
+    }
+
+    /// The samples in C order.
+    pub fn as_slice(&self) -> &[T] {
+        &self.samples
+    }
+
+    /// The samples in C order, writable.
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
+        &mut self.samples
+    }
+
+    /// Gives the samples back, without copying.
+    pub fn into_vec(self) -> Vec<T> {
+        self.samples
+    }
+}
+
+impl<T: Sample> View<'_, T, 3> {
+    /// Copies the view into a new C-contiguous owned image (the one explicit copy).
+    ///
+    /// ```
+    /// use viewlib::View;
+    /// let px: Vec<u8> = (0..2 * 2 * 3).collect();
+    /// let flipped = View::from_slice(&px, [2, 2, 3])?.flip_horizontal().to_image_buf();
+    /// assert_eq!(flipped.as_slice(), [3, 4, 5, 0, 1, 2, 9, 10, 11, 6, 7, 8]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn to_image_buf(&self) -> ImageBuf<T> {
+        let mut samples = Vec::with_capacity(self.len());
+        for lane in self.lanes() {
+            match lane.as_slice() {
+                Some(s) => samples.extend_from_slice(s),
+                None => samples.extend(lane.iter().copied()),
+            }
+        }
+        ImageBuf {
+            samples,
+            shape: self.shape(),
+        }
+    }
+}
+
+impl<T: Sample> core::fmt::Debug for ImageBuf<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ImageBuf")
+            .field("format", &T::FORMAT)
+            .field("shape", &self.shape)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An owned image whose sample type is known only at run time (what a decoder returns).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum DynImageBuf {
+    /// 8-bit samples.
+    U8(ImageBuf<u8>),
+    /// 16-bit samples.
+    U16(ImageBuf<u16>),
+    /// 32-bit float samples.
+    F32(ImageBuf<f32>),
+}
+
+impl DynImageBuf {
+    /// `[height, width, channels]`.
+    pub fn shape(&self) -> [usize; 3] {
+        match self {
+            DynImageBuf::U8(b) => b.shape(),
+            DynImageBuf::U16(b) => b.shape(),
+            DynImageBuf::F32(b) => b.shape(),
+        }
+    }
+
+    /// Bits per sample: 8, 16 or 32.
+    pub fn bits_per_sample(&self) -> u32 {
+        match self {
+            DynImageBuf::U8(_) => 8,
+            DynImageBuf::U16(_) => 16,
+            DynImageBuf::F32(_) => 32,
+        }
+    }
+
+    /// The sample format code: `"B"`, `"H"` or `"f"`.
+    pub fn format(&self) -> &'static str {
+        match self {
+            DynImageBuf::U8(_) => u8::FORMAT,
+            DynImageBuf::U16(_) => u16::FORMAT,
+            DynImageBuf::F32(_) => f32::FORMAT,
+        }
+    }
+}

@@ -1,0 +1,560 @@
+//! The only module with `unsafe`: the two view types, how they are built from a borrowed buffer,
+//! how their elements are reached, and how one view is derived from another.
+//!
+//! # Invariants
+//!
+//! For a `View<'a, T, D>` or `ViewMut<'a, T, D>` with pointer `ptr` and layout `layout`:
+//!
+//! 1. **In bounds.** For every index `i` inside `layout.shape()`, `ptr + layout.offset_of(i)` is
+//!    an initialized, aligned `T` inside the buffer the view borrowed for `'a`, whose address
+//!    range `buffer` records. Established by the constructors' checks; re-checked (O(D)) on every
+//!    derivation, so a wrong derivation panics instead of reading outside the buffer.
+//! 2. **Unique (`ViewMut` only).** Distinct indices reach distinct elements, and no other live
+//!    reference reaches them during `'a`. Established by [`Layout::check_no_alias`] and by taking
+//!    `&'a mut [T]`; kept because every derivation either consumes the view or reborrows it
+//!    mutably, and maps indices injectively onto a subset of the old ones (slices, splits into
+//!    disjoint parts, axis permutations, contiguous reshapes, casts that partition the same
+//!    bytes: see `layout.rs`, whose functions the property tests check).
+
+use crate::error::{Result, ViewError};
+use crate::layout::Layout;
+use crate::sample::Sample;
+use crate::slice::Slice;
+use core::marker::PhantomData;
+use core::mem::{align_of, size_of};
+
+/// The address range of the buffer a view was built on, for re-checks and byte offsets.
+/// Only addresses: nothing is ever read through it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BufferSpan {
+    pub start: usize,
+    pub bytes: usize,
+}
+
+/// A read-only, zero-copy, strided view of `D` dimensions over a borrowed buffer of `T`.
+///
+/// `View` is `Copy`: copying a view copies its pointer and layout (a few words), never pixels.
+/// It cannot be written through (there is no method that would), and it cannot outlive the
+/// buffer it borrows: both mistakes that `memoryview` reports at run time, or not at all, are
+/// compile errors here.
+///
+/// ```compile_fail
+/// let view = {
+///     let pixels = vec![0u8; 12];
+///     viewlib::View::from_slice(&pixels, [12]).unwrap()
+/// }; // error: `pixels` does not live long enough
+/// ```
+pub struct View<'a, T, const D: usize> {
+    ptr: *const T,
+    layout: Layout<D>,
+    buffer: BufferSpan,
+    life: PhantomData<&'a [T]>,
+}
+
+/// A writable, zero-copy, strided view of `D` dimensions over a mutably borrowed buffer of `T`.
+///
+/// It is unique like `&mut [T]`: while it lives nothing else reads or writes its elements, it
+/// never reaches one element through two indices, and it can be split into disjoint writable
+/// parts that may go to different threads. [`ViewMut::view`] downgrades it to a [`View`].
+///
+/// ```compile_fail
+/// let mut pixels = vec![0u8; 4];
+/// let view = viewlib::ViewMut::from_slice(&mut pixels, [4]).unwrap();
+/// pixels[0] = 1; // error: `pixels` is mutably borrowed by `view`
+/// view.get([0]);
+/// ```
+pub struct ViewMut<'a, T, const D: usize> {
+    ptr: *mut T,
+    layout: Layout<D>,
+    buffer: BufferSpan,
+    life: PhantomData<&'a mut [T]>,
+}
+
+// SAFETY: a `View` is a shared borrow of `T`s (invariant 1); sending or sharing it across threads
+// is sound exactly when `&[T]` is, i.e. when `T: Sync`.
+unsafe impl<T: Sync, const D: usize> Send for View<'_, T, D> {}
+// SAFETY: as above, `View` behaves as `&[T]`.
+unsafe impl<T: Sync, const D: usize> Sync for View<'_, T, D> {}
+// SAFETY: a `ViewMut` is a unique borrow of its elements (invariant 2), like `&mut [T]`, which is
+// `Send` when `T: Send`.
+unsafe impl<T: Send, const D: usize> Send for ViewMut<'_, T, D> {}
+// SAFETY: `&ViewMut` only gives out `&T` (through `view`/`get`), like `&&mut [T]`: `Sync` when
+// `T: Sync`.
+unsafe impl<T: Sync, const D: usize> Sync for ViewMut<'_, T, D> {}
+
+impl<T, const D: usize> Clone for View<'_, T, D> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T, const D: usize> Copy for View<'_, T, D> {}
+
+fn span_of<T>(slice: &[T]) -> BufferSpan {
+    BufferSpan {
+        start: slice.as_ptr() as usize,
+        bytes: core::mem::size_of_val(slice),
+    }
+}
+
+/// Checks that `layout` placed at element `offset` of a buffer of `len` elements stays inside it.
+fn check_fits<const D: usize>(layout: &Layout<D>, offset: usize, len: usize) -> Result<()> {
+    match layout.extent() {
+        None if offset <= len => Ok(()),
+        None => Err(ViewError::OutOfBuffer {
+            lowest: offset as i128,
+            highest: offset as i128,
+            len,
+        }),
+        Some((low, high)) => {
+            let (lowest, highest) = (offset as i128 + low as i128, offset as i128 + high as i128);
+            if lowest >= 0 && highest < len as i128 {
+                Ok(())
+            } else {
+                Err(ViewError::OutOfBuffer {
+                    lowest,
+                    highest,
+                    len,
+                })
+            }
+        }
+    }
+}
+
+/// Invariant 1, re-checked for a derived view: its bytes lie inside the original buffer.
+#[track_caller]
+fn assert_inside<T, const D: usize>(ptr: *const T, layout: &Layout<D>, buffer: BufferSpan) {
+    if let Some((low, high)) = layout.extent() {
+        let size = size_of::<T>() as i128;
+        let first = ptr as usize as i128;
+        let lowest = first + low as i128 * size;
+        let end = first + (high as i128 + 1) * size;
+        let inside = lowest >= buffer.start as i128
+            && end <= buffer.start as i128 + buffer.bytes as i128
+            && (ptr as usize).is_multiple_of(align_of::<T>());
+        assert!(inside, "viewlib bug: a derived view leaves its buffer");
+    }
+}
+
+macro_rules! shared_accessors {
+    () => {
+        /// The layout: shape and element strides.
+        pub fn layout(&self) -> Layout<D> {
+            self.layout
+        }
+
+        /// Byte distance from the start of the borrowed buffer to element `[0, 0, ...]`.
+        pub(crate) fn byte_offset(&self) -> usize {
+            (self.ptr as usize).wrapping_sub(self.buffer.start)
+        }
+
+        /// The borrowed buffer's size in bytes.
+        pub(crate) fn buffer_bytes(&self) -> usize {
+            self.buffer.bytes
+        }
+
+        pub(crate) fn buffer_span(&self) -> BufferSpan {
+            self.buffer
+        }
+
+        /// Address of element `[0, 0, ...]`, for identity checks (never dereference it).
+        pub fn as_ptr(&self) -> *const T {
+            self.ptr
+        }
+    };
+}
+
+impl<'a, T: Sample, const D: usize> View<'a, T, D> {
+    /// Builds a view of `layout` whose element `[0, ...]` is `slice[offset]`.
+    pub(crate) fn from_parts(slice: &'a [T], offset: usize, layout: Layout<D>) -> Result<Self> {
+        check_fits(&layout, offset, slice.len())?;
+        Ok(View {
+            ptr: slice.as_ptr().wrapping_add(offset),
+            layout,
+            buffer: span_of(slice),
+            life: PhantomData,
+        })
+    }
+
+    shared_accessors!();
+
+    /// The view itself (views are `Copy`); mirrors [`ViewMut::view`].
+    pub fn view(&self) -> View<'a, T, D> {
+        *self
+    }
+
+    fn derive<const E: usize>(self, layout: Layout<E>, offset: isize) -> View<'a, T, E> {
+        let ptr = self.ptr.wrapping_offset(offset);
+        assert_inside(ptr, &layout, self.buffer);
+        View {
+            ptr,
+            layout,
+            buffer: self.buffer,
+            life: PhantomData,
+        }
+    }
+
+    /// The element at `index`, borrowed for the buffer's lifetime.
+    #[inline]
+    pub fn get_ref(&self, index: [usize; D]) -> Option<&'a T> {
+        let offset = self.layout.offset_of(index)?;
+        // SAFETY: `offset_of` checked `index` against the shape, so by invariant 1 the pointer is
+        // an aligned, initialized `T` of the buffer borrowed (shared) for 'a.
+        Some(unsafe { &*self.ptr.wrapping_offset(offset) })
+    }
+
+    /// The elements as one slice in C order, if the view is C-contiguous.
+    pub fn as_slice(&self) -> Option<&'a [T]> {
+        if !self.layout.is_c_contiguous() {
+            return None;
+        }
+        if self.layout.is_empty() {
+            return Some(&[]);
+        }
+        // SAFETY: C-contiguous and non-empty: the elements are `ptr .. ptr + len`, all inside the
+        // shared-borrowed buffer by invariant 1.
+        Some(unsafe { core::slice::from_raw_parts(self.ptr, self.layout.len()) })
+    }
+
+    /// The innermost lane through `index` (its last component is ignored).
+    pub(crate) fn lane(&self, index: [usize; D]) -> Option<View<'a, T, 1>> {
+        let (layout, offset) = self.layout.lane(index)?;
+        Some(self.derive(layout, offset))
+    }
+
+    pub(crate) fn slice_axis(self, axis: usize, slice: Slice) -> Result<Self> {
+        let (layout, offset) = self.layout.slice_axis(axis, slice)?;
+        Ok(self.derive(layout, offset))
+    }
+
+    pub(crate) fn split_axis(self, axis: usize, index: usize) -> Result<(Self, Self)> {
+        let (a, b, offset) = self.layout.split_axis(axis, index)?;
+        Ok((self.derive(a, 0), self.derive(b, offset)))
+    }
+
+    pub(crate) fn index_axis<const E: usize>(
+        self,
+        axis: usize,
+        index: usize,
+    ) -> Result<View<'a, T, E>> {
+        let (layout, offset) = self.layout.index_axis(axis, index)?;
+        Ok(self.derive(layout, offset))
+    }
+
+    pub(crate) fn permuted(self, axes: [usize; D]) -> Result<Self> {
+        let layout = self.layout.permuted(axes)?;
+        Ok(self.derive(layout, 0))
+    }
+
+    pub(crate) fn reshaped<const E: usize>(self, shape: [usize; E]) -> Result<View<'a, T, E>> {
+        let layout = self.layout.reshaped(shape)?;
+        Ok(self.derive(layout, 0))
+    }
+
+    pub(crate) fn cast_to<U: Sample>(self) -> Result<View<'a, U, D>> {
+        let layout = self.layout.cast(size_of::<T>(), size_of::<U>())?;
+        let ptr = self.ptr.cast::<U>();
+        check_align::<U>(ptr as usize)?;
+        assert_inside(ptr, &layout, self.buffer);
+        Ok(View {
+            ptr,
+            layout,
+            buffer: self.buffer,
+            life: PhantomData,
+        })
+    }
+}
+
+fn check_align<U>(address: usize) -> Result<()> {
+    if address.is_multiple_of(align_of::<U>()) {
+        Ok(())
+    } else {
+        Err(ViewError::Misaligned {
+            address,
+            align: align_of::<U>(),
+        })
+    }
+}
+
+impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
+    /// Builds a writable view of `layout` whose element `[0, ...]` is `slice[offset]`.
+    pub(crate) fn from_parts(slice: &'a mut [T], offset: usize, layout: Layout<D>) -> Result<Self> {
+        check_fits(&layout, offset, slice.len())?;
+        layout.check_no_alias()?;
+        Ok(ViewMut {
+            ptr: slice.as_mut_ptr().wrapping_add(offset),
+            layout,
+            buffer: span_of(slice),
+            life: PhantomData,
+        })
+    }
+
+    shared_accessors!();
+
+    /// Invariant 2 is the caller's: `layout` at `offset` reaches, injectively, a subset of the
+    /// elements `self` reaches.
+    fn derive<const E: usize>(self, layout: Layout<E>, offset: isize) -> ViewMut<'a, T, E> {
+        let ptr = self.ptr.wrapping_offset(offset);
+        assert_inside(ptr, &layout, self.buffer);
+        debug_assert!(layout.check_no_alias().is_ok());
+        ViewMut {
+            ptr,
+            layout,
+            buffer: self.buffer,
+            life: PhantomData,
+        }
+    }
+
+    /// A shorter-lived writable view of the same elements; `self` is unusable meanwhile.
+    pub fn reborrow(&mut self) -> ViewMut<'_, T, D> {
+        ViewMut {
+            ptr: self.ptr,
+            layout: self.layout,
+            buffer: self.buffer,
+            life: PhantomData,
+        }
+    }
+
+    /// A read-only view of the same elements, for as long as `self` is borrowed.
+    pub fn view(&self) -> View<'_, T, D> {
+        View {
+            ptr: self.ptr,
+            layout: self.layout,
+            buffer: self.buffer,
+            life: PhantomData,
+        }
+    }
+
+    /// Gives up writing: a read-only view for the rest of the buffer's borrow.
+    pub fn into_view(self) -> View<'a, T, D> {
+        View {
+            ptr: self.ptr,
+            layout: self.layout,
+            buffer: self.buffer,
+            life: PhantomData,
+        }
+    }
+
+    /// The element at `index`, writable.
+    #[inline]
+    pub fn get_mut(&mut self, index: [usize; D]) -> Option<&mut T> {
+        let offset = self.layout.offset_of(index)?;
+        // SAFETY: in bounds by `offset_of` and invariant 1; unique because `self` is borrowed
+        // mutably for the reference's lifetime and holds its elements uniquely (invariant 2).
+        Some(unsafe { &mut *self.ptr.wrapping_offset(offset) })
+    }
+
+    /// The elements as one mutable slice in C order, if the view is C-contiguous.
+    pub fn as_slice_mut(&mut self) -> Option<&mut [T]> {
+        self.reborrow().into_slice_mut()
+    }
+
+    /// Like [`ViewMut::as_slice_mut`], keeping the buffer's lifetime.
+    pub fn into_slice_mut(self) -> Option<&'a mut [T]> {
+        if !self.layout.is_c_contiguous() {
+            return None;
+        }
+        if self.layout.is_empty() {
+            return Some(&mut []);
+        }
+        // SAFETY: C-contiguous and non-empty: the elements are exactly `ptr .. ptr + len`, inside
+        // the buffer (invariant 1) and held uniquely by `self`, which is consumed (invariant 2).
+        Some(unsafe { core::slice::from_raw_parts_mut(self.ptr, self.layout.len()) })
+    }
+
+    pub(crate) fn slice_axis(self, axis: usize, slice: Slice) -> Result<Self> {
+        let (layout, offset) = self.layout.slice_axis(axis, slice)?;
+        // Injective: a slice takes distinct indices of one axis.
+        Ok(self.derive(layout, offset))
+    }
+
+    /// Iterates over the innermost lanes in C order, each a writable 1-D view.
+    pub fn lanes_mut(&mut self) -> LanesMut<'_, T, D> {
+        LanesMut {
+            remaining: if self.layout.is_empty() {
+                0
+            } else {
+                self.layout.len() / self.layout.shape()[D - 1]
+            },
+            next: [0; D],
+            view: self.reborrow(),
+        }
+    }
+
+    pub(crate) fn split_axis(self, axis: usize, index: usize) -> Result<(Self, Self)> {
+        let (a, b, offset) = self.layout.split_axis(axis, index)?;
+        // Two handles to the same elements exist only until each is narrowed to its part; the
+        // parts are disjoint: the indices below `index` and from `index` on one axis.
+        let rest = ViewMut {
+            ptr: self.ptr,
+            layout: self.layout,
+            buffer: self.buffer,
+            life: PhantomData,
+        };
+        Ok((self.derive(a, 0), rest.derive(b, offset)))
+    }
+
+    pub(crate) fn index_axis<const E: usize>(
+        self,
+        axis: usize,
+        index: usize,
+    ) -> Result<ViewMut<'a, T, E>> {
+        let (layout, offset) = self.layout.index_axis(axis, index)?;
+        // Injective: the indices with one axis fixed.
+        Ok(self.derive(layout, offset))
+    }
+
+    pub(crate) fn permuted(self, axes: [usize; D]) -> Result<Self> {
+        let layout = self.layout.permuted(axes)?;
+        // Bijective: the same indices, reordered.
+        Ok(self.derive(layout, 0))
+    }
+
+    pub(crate) fn reshaped<const E: usize>(self, shape: [usize; E]) -> Result<ViewMut<'a, T, E>> {
+        let layout = self.layout.reshaped(shape)?;
+        // Bijective: both layouts are C-contiguous over the same elements.
+        Ok(self.derive(layout, 0))
+    }
+
+    pub(crate) fn cast_to<U: Sample>(self) -> Result<ViewMut<'a, U, D>> {
+        let layout = self.layout.cast(size_of::<T>(), size_of::<U>())?;
+        let ptr = self.ptr.cast::<U>();
+        check_align::<U>(ptr as usize)?;
+        assert_inside(ptr, &layout, self.buffer);
+        // Unique: the innermost axis is contiguous, so each old lane's bytes are cut into whole
+        // new elements; lanes are disjoint, so new elements are too. Any bit pattern is a valid
+        // `U` and `T` (both `Pod`), so writes through either type keep the other valid.
+        Ok(ViewMut {
+            ptr,
+            layout,
+            buffer: self.buffer,
+            life: PhantomData,
+        })
+    }
+}
+
+/// Iterator over the innermost lanes of a writable view, from [`ViewMut::lanes_mut`].
+pub struct LanesMut<'a, T, const D: usize> {
+    view: ViewMut<'a, T, D>,
+    next: [usize; D],
+    remaining: usize,
+}
+
+impl<'a, T: Sample, const D: usize> Iterator for LanesMut<'a, T, D> {
+    type Item = ViewMut<'a, T, 1>;
+    fn next(&mut self) -> Option<ViewMut<'a, T, 1>> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        let (layout, offset) = self.view.layout.lane(self.next)?;
+        let shape = self.view.layout.shape();
+        // Odometer over the outer axes, last outer axis fastest.
+        for axis in (0..D - 1).rev() {
+            self.next[axis] += 1;
+            if self.next[axis] < shape[axis] {
+                break;
+            }
+            self.next[axis] = 0;
+        }
+        let lane = ViewMut {
+            ptr: self.view.ptr,
+            layout: self.view.layout,
+            buffer: self.view.buffer,
+            life: PhantomData,
+        };
+        // Unique: each outer index is visited once and lanes at distinct outer indices are
+        // disjoint (invariant 2 of the parent).
+        Some(lane.derive(layout, offset))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+impl<T: Sample, const D: usize> ExactSizeIterator for LanesMut<'_, T, D> {}
+
+/// Iterator over the elements of a 1-D view, borrowed for the buffer's lifetime.
+pub(crate) struct Iter<'a, T> {
+    ptr: *const T,
+    stride: isize,
+    remaining: usize,
+    life: PhantomData<&'a [T]>,
+}
+
+/// Iterator over the elements of a 1-D writable view.
+pub(crate) struct IterMut<'a, T> {
+    ptr: *mut T,
+    stride: isize,
+    remaining: usize,
+    life: PhantomData<&'a mut [T]>,
+}
+
+// SAFETY: `Iter` hands out `&'a T`, like `core::slice::Iter`.
+unsafe impl<T: Sync> Send for Iter<'_, T> {}
+// SAFETY: `Iter` hands out `&'a T`, like `core::slice::Iter`.
+unsafe impl<T: Sync> Sync for Iter<'_, T> {}
+// SAFETY: `IterMut` hands out distinct `&'a mut T`, like `core::slice::IterMut`.
+unsafe impl<T: Send> Send for IterMut<'_, T> {}
+
+impl<'a, T: Sample> View<'a, T, 1> {
+    /// Iterates over the elements of this lane in order.
+    pub(crate) fn lane_iter(&self) -> Iter<'a, T> {
+        Iter {
+            ptr: self.ptr,
+            stride: self.layout.strides()[0],
+            remaining: self.layout.shape()[0],
+            life: PhantomData,
+        }
+    }
+}
+
+impl<'a, T: Sample> ViewMut<'a, T, 1> {
+    /// Iterates over the elements of this lane in order, writably, consuming the view.
+    pub(crate) fn lane_iter_mut(self) -> IterMut<'a, T> {
+        IterMut {
+            ptr: self.ptr,
+            stride: self.layout.strides()[0],
+            remaining: self.layout.shape()[0],
+            life: PhantomData,
+        }
+    }
+}
+
+impl<'a, T> Iterator for Iter<'a, T> {
+    type Item = &'a T;
+    #[inline]
+    fn next(&mut self) -> Option<&'a T> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        // SAFETY: `ptr` is element `k` of a 1-D view with `remaining + 1` elements left, so it is
+        // in bounds by invariant 1 and shared-borrowed for 'a.
+        let item = unsafe { &*self.ptr };
+        self.ptr = self.ptr.wrapping_offset(self.stride);
+        Some(item)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+impl<T> ExactSizeIterator for Iter<'_, T> {}
+
+impl<'a, T> Iterator for IterMut<'a, T> {
+    type Item = &'a mut T;
+    #[inline]
+    fn next(&mut self) -> Option<&'a mut T> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        // SAFETY: in bounds as for `Iter`; each element is handed out once (the pointer moves on)
+        // and distinct indices are distinct elements (invariant 2), so the `&mut` are disjoint.
+        let item = unsafe { &mut *self.ptr };
+        self.ptr = self.ptr.wrapping_offset(self.stride);
+        Some(item)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+impl<T> ExactSizeIterator for IterMut<'_, T> {}

@@ -1,0 +1,176 @@
+//! Splitting a view into disjoint parts: chunks along an axis (rows, bands), tiles, channels.
+//!
+//! For a [`ViewMut`] the parts are writable, disjoint and `Send`, so threads (rayon or scoped)
+//! can mutate them at once: the safe answer to "split an image into mutable tiles" that the
+//! `image` and `ndarray` crates leave to `unsafe` or to copies. Splitting allocates nothing.
+
+use crate::error::{Result, ViewError};
+use crate::raw::{View, ViewMut};
+use crate::sample::Sample;
+
+/// A view that can be cut in two along an axis; implemented by [`View`] and [`ViewMut`].
+pub trait Splittable: Sized {
+    /// Length of each axis, as a slice.
+    fn axis_len(&self, axis: usize) -> usize;
+    /// Cuts `axis` before `index`.
+    fn split_parts(self, axis: usize, index: usize) -> Result<(Self, Self)>;
+}
+
+macro_rules! splittable {
+    ($ty:ident) => {
+        impl<'a, T: Sample, const D: usize> Splittable for $ty<'a, T, D> {
+            fn axis_len(&self, axis: usize) -> usize {
+                self.shape().get(axis).copied().unwrap_or(0)
+            }
+            fn split_parts(self, axis: usize, index: usize) -> Result<(Self, Self)> {
+                self.split_at(axis, index)
+            }
+        }
+
+        impl<'a, T: Sample, const D: usize> $ty<'a, T, D> {
+            /// Consecutive parts of at most `size` along `axis` (the last may be shorter).
+            ///
+            /// ```
+            #[doc = concat!("use viewlib::", stringify!($ty), ";")]
+            /// let mut px = [0u8; 5 * 2];
+            #[doc = concat!("let v = ", stringify!($ty), "::from_slice(&mut px, [5, 2])?;")]
+            /// let heights: Vec<usize> = v.axis_chunks(0, 2)?.map(|b| b.shape()[0]).collect();
+            /// assert_eq!(heights, [2, 2, 1]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
+            pub fn axis_chunks(self, axis: usize, size: usize) -> Result<AxisChunks<Self>> {
+                if axis >= D {
+                    return Err(ViewError::AxisOutOfRange { axis, ndim: D });
+                }
+                if size == 0 {
+                    return Err(ViewError::ZeroChunk { axis });
+                }
+                Ok(AxisChunks {
+                    rest: Some(self),
+                    axis,
+                    size,
+                })
+            }
+
+            /// Bands of at most `rows` rows (axis 0), top to bottom.
+            pub fn bands(self, rows: usize) -> Result<AxisChunks<Self>> {
+                self.axis_chunks(0, rows)
+            }
+
+            /// Tiles of at most `rows x columns` (axes 0 and 1), row-major; edge tiles are
+            /// smaller.
+            pub fn tiles(self, rows: usize, columns: usize) -> Result<Tiles<Self>> {
+                if D < 2 {
+                    return Err(ViewError::AxisOutOfRange { axis: 1, ndim: D });
+                }
+                if columns == 0 {
+                    return Err(ViewError::ZeroChunk { axis: 1 });
+                }
+                Ok(Tiles {
+                    bands: self.bands(rows)?,
+                    band: None,
+                    columns,
+                })
+            }
+        }
+
+        impl<'a, T: Sample> $ty<'a, T, 3> {
+            /// Every row as a `[width, channels]` view, top to bottom.
+            pub fn rows(self) -> impl ExactSizeIterator<Item = $ty<'a, T, 2>> + 'a {
+                self.axis_chunks(0, 1)
+                    .expect("axis 0, size 1")
+                    .map(|row| row.index_axis(0, 0).expect("a one-row band"))
+            }
+
+            /// Every channel as a `[height, width]` view, all at once: `R`, `G`, `B`, ...
+            ///
+            /// ```
+            /// use viewlib::ViewMut;
+            /// let mut rgb = [1u8, 2, 3, 4, 5, 6];
+            /// let image = ViewMut::from_slice(&mut rgb, [1, 2, 3])?;
+            /// let [r, _g, mut b] = <[_; 3]>::try_from(image.split_channels().collect::<Vec<_>>())
+            ///     .unwrap();
+            /// b.fill(0);
+            /// assert_eq!(r.view().to_vec(), [1, 4]);
+            /// assert_eq!(rgb, [1, 2, 0, 4, 5, 0]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
+            pub fn split_channels(self) -> impl ExactSizeIterator<Item = $ty<'a, T, 2>> + 'a {
+                self.axis_chunks(2, 1)
+                    .expect("axis 2, size 1")
+                    .map(|c| c.index_axis(2, 0).expect("a one-channel part"))
+            }
+        }
+
+        impl<'a, T: Sample> $ty<'a, T, 2> {
+            /// Every row as a 1-D view.
+            pub fn rows(self) -> impl ExactSizeIterator<Item = $ty<'a, T, 1>> + 'a {
+                self.axis_chunks(0, 1)
+                    .expect("axis 0, size 1")
+                    .map(|row| row.index_axis(0, 0).expect("a one-row band"))
+            }
+        }
+    };
+}
+
+splittable!(View);
+splittable!(ViewMut);
+
+/// Consecutive parts along one axis, from `axis_chunks` or `bands`.
+#[derive(Debug)]
+pub struct AxisChunks<V> {
+    rest: Option<V>,
+    axis: usize,
+    size: usize,
+}
+
+impl<V: Splittable> Iterator for AxisChunks<V> {
+    type Item = V;
+    fn next(&mut self) -> Option<V> {
+        let rest = self.rest.take()?;
+        let len = rest.axis_len(self.axis);
+        if len == 0 {
+            return None;
+        }
+        let (head, tail) = rest
+            .split_parts(self.axis, self.size.min(len))
+            .expect("split inside the axis");
+        if len > self.size {
+            self.rest = Some(tail);
+        }
+        Some(head)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self
+            .rest
+            .as_ref()
+            .map_or(0, |r| r.axis_len(self.axis).div_ceil(self.size));
+        (n, Some(n))
+    }
+}
+impl<V: Splittable> ExactSizeIterator for AxisChunks<V> {}
+
+/// Tiles in row-major order, from `tiles`.
+#[derive(Debug)]
+pub struct Tiles<V> {
+    bands: AxisChunks<V>,
+    band: Option<AxisChunks<V>>,
+    columns: usize,
+}
+
+impl<V: Splittable> Iterator for Tiles<V> {
+    type Item = V;
+    fn next(&mut self) -> Option<V> {
+        loop {
+            if let Some(tile) = self.band.as_mut().and_then(Iterator::next) {
+                return Some(tile);
+            }
+            let band = self.bands.next()?;
+            self.band = Some(AxisChunks {
+                rest: Some(band),
+                axis: 1,
+                size: self.columns,
+            });
+        }
+    }
+}

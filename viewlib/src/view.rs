@@ -1,0 +1,492 @@
+//! Construction, inspection and zero-copy derivation, the same for [`View`] and [`ViewMut`].
+//!
+//! Derivations (`slice`, `crop`, `channel`, `flip`, `transpose`, `cast`, ...) take the view by
+//! value: a `View` is `Copy`, so nothing is lost; a `ViewMut` is unique, so deriving from it hands
+//! its elements on (use [`ViewMut::reborrow`] to derive for a while and keep the original).
+
+use crate::error::{Result, ViewError};
+use crate::layout::Layout;
+use crate::raw::{View, ViewMut};
+use crate::sample::Sample;
+use crate::slice::Slice;
+use core::mem::size_of;
+
+/// Builds a `[Slice; D]` from NumPy-like syntax: each item is a range (or `..`), optionally
+/// followed by `; step`.
+///
+/// ```
+/// use viewlib::{s, Slice, View};
+/// let v = View::from_slice(&[0u8, 1, 2, 3, 4, 5], [2, 3])?;
+/// // v[:, ::-1] in NumPy
+/// assert_eq!(v.slice(s![.., ..;-1])?.to_vec(), [2, 1, 0, 5, 4, 3]);
+/// assert_eq!(s![1..3; 2], [Slice::new(Some(1), Some(3), 2)]);
+/// # Ok::<(), viewlib::ViewError>(())
+/// ```
+#[macro_export]
+macro_rules! s {
+    ($($range:expr $(; $step:expr)?),+ $(,)?) => {
+        [$( $crate::Slice::from($range)$(.step_by($step))? ),+]
+    };
+}
+
+macro_rules! common_methods {
+    ($ty:ident) => {
+        impl<'a, T: Sample, const D: usize> $ty<'a, T, D> {
+            /// Length of each axis (`memoryview.shape`).
+            pub fn shape(&self) -> [usize; D] {
+                self.layout().shape()
+            }
+
+            /// Stride of each axis in elements.
+            pub fn strides(&self) -> [isize; D] {
+                self.layout().strides()
+            }
+
+            /// Stride of each axis in bytes (`memoryview.strides`).
+            pub fn byte_strides(&self) -> [isize; D] {
+                // Fits: every reachable byte offset fits isize (layout invariant 2, in bytes
+                // because the view lies inside one buffer).
+                self.strides().map(|s| s * size_of::<T>() as isize)
+            }
+
+            /// Number of dimensions (`memoryview.ndim`).
+            pub const fn ndim(&self) -> usize {
+                D
+            }
+
+            /// Bytes per element (`memoryview.itemsize`).
+            pub const fn itemsize(&self) -> usize {
+                size_of::<T>()
+            }
+
+            /// Format code in `struct` syntax (`memoryview.format`): `"B"`, `">H"`, `"f"`...
+            pub const fn format(&self) -> &'static str {
+                T::FORMAT
+            }
+
+            /// Number of elements.
+            pub fn len(&self) -> usize {
+                self.layout().len()
+            }
+
+            /// Whether the view has no element.
+            pub fn is_empty(&self) -> bool {
+                self.layout().is_empty()
+            }
+
+            /// Bytes the elements occupy, `len * itemsize` (`memoryview.nbytes`); not the span
+            /// they are spread over.
+            pub fn nbytes(&self) -> usize {
+                self.len() * size_of::<T>()
+            }
+
+            /// Byte offset of element `[0, 0, ...]` from the start of the buffer the view was
+            /// built on (NumPy's `__array_interface__` offset).
+            pub fn offset_bytes(&self) -> usize {
+                self.byte_offset()
+            }
+
+            /// Size in bytes of the buffer the view was built on.
+            pub fn base_bytes(&self) -> usize {
+                self.buffer_bytes()
+            }
+
+            /// Whether the elements are gap-free in C (row-major) order (`c_contiguous`).
+            pub fn is_c_contiguous(&self) -> bool {
+                self.layout().is_c_contiguous()
+            }
+
+            /// Whether the elements are gap-free in Fortran order (`f_contiguous`).
+            pub fn is_f_contiguous(&self) -> bool {
+                self.layout().is_f_contiguous()
+            }
+
+            /// Whether the elements are gap-free in C or Fortran order (`contiguous`).
+            pub fn is_contiguous(&self) -> bool {
+                self.is_c_contiguous() || self.is_f_contiguous()
+            }
+
+            /// The value at `index`, or `None` if an index is outside its axis. Byte-order
+            /// types are decoded (a `U16Be` view gives `u16` values).
+            #[inline]
+            pub fn get(&self, index: [usize; D]) -> Option<T::Value> {
+                self.view().get_ref(index).map(|s| s.to_value())
+            }
+
+            /// The value at `index`, or an error naming the axis that is out of range.
+            pub fn try_get(&self, index: [usize; D]) -> Result<T::Value> {
+                self.layout().try_offset_of(index)?;
+                Ok(self.get(index).expect("index checked"))
+            }
+
+            /// Slices every axis, NumPy-style, without copying. See [`Slice`] and [`s!`]
+            /// for the syntax and the one difference from Python (no silent clamping).
+            ///
+            /// ```
+            /// use viewlib::{s, View};
+            /// let data: Vec<u8> = (0..12).collect();
+            /// let m = View::from_slice(&data, [3, 4])?;
+            /// let part = m.slice(s![1.., 1..3])?;
+            /// assert_eq!(part.to_list(), vec![vec![5, 6], vec![9, 10]]);
+            /// assert!(m.slice(s![0..4, ..]).is_err()); // Python would clamp to 0..3
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
+            pub fn slice(self, slices: [Slice; D]) -> Result<Self> {
+                let mut out = self;
+                for (axis, slice) in slices.into_iter().enumerate() {
+                    out = out.slice_axis(axis, slice)?;
+                }
+                Ok(out)
+            }
+
+            /// Slices one axis.
+            pub fn slice_along(self, axis: usize, slice: impl Into<Slice>) -> Result<Self> {
+                self.slice_axis(axis, slice.into())
+            }
+
+            /// Reverses one axis (a flipped image is a view: the stride turns negative).
+            pub fn flip(self, axis: usize) -> Result<Self> {
+                self.slice_axis(axis, Slice::REVERSED)
+            }
+
+            /// Reorders the axes: axis `k` of the result is axis `axes[k]` of `self`.
+            pub fn permute_axes(self, axes: [usize; D]) -> Result<Self> {
+                self.permuted(axes)
+            }
+
+            /// Reverses the order of all axes (NumPy's `.T`).
+            pub fn reverse_axes(self) -> Self {
+                let mut axes: [usize; D] = core::array::from_fn(|a| a);
+                axes.reverse();
+                self.permuted(axes).expect("a reversal is a permutation")
+            }
+
+            /// Splits `axis` before `index` into two views of disjoint elements.
+            pub fn split_at(self, axis: usize, index: usize) -> Result<(Self, Self)> {
+                self.split_axis(axis, index)
+            }
+
+            /// A new shape over the same elements; the view must be C-contiguous and keep its
+            /// number of elements (`memoryview.cast(fmt, shape)` with the same format).
+            pub fn reshape<const E: usize>(self, shape: [usize; E]) -> Result<$ty<'a, T, E>> {
+                self.reshaped(shape)
+            }
+
+            /// Reinterprets the bytes as samples of another type without copying
+            /// (`memoryview.cast(fmt)`, NumPy's `.view(dtype)`).
+            ///
+            /// The innermost axis must be contiguous and its length in bytes a multiple of the
+            /// new itemsize; other byte strides must be whole multiples of it too; the first
+            /// element must be aligned for `U`. Anything else is an error, never a copy.
+            pub fn cast<U: Sample>(self) -> Result<$ty<'a, U, D>> {
+                self.cast_to::<U>()
+            }
+
+            /// [`cast`](Self::cast) then [`reshape`](Self::reshape): `memoryview.cast(fmt, shape)`.
+            pub fn cast_shape<U: Sample, const E: usize>(
+                self,
+                shape: [usize; E],
+            ) -> Result<$ty<'a, U, E>> {
+                self.cast_to::<U>()?.reshaped(shape)
+            }
+
+            /// The raw bytes as a `u8` view of the same shape, innermost axis `itemsize` times
+            /// longer (`memoryview.cast('B')`).
+            pub fn as_bytes(self) -> Result<$ty<'a, u8, D>> {
+                self.cast_to::<u8>()
+            }
+        }
+    };
+}
+
+common_methods!(View);
+common_methods!(ViewMut);
+
+impl<'a, T: Sample, const D: usize> View<'a, T, D> {
+    /// A C-order view of `shape` over `slice`, whose length must be exactly the shape's size.
+    ///
+    /// ```
+    /// use viewlib::{View, ViewError};
+    /// let flat: Vec<u8> = (0..12).collect();
+    /// let m = View::from_slice(&flat, [3, 4])?;
+    /// assert_eq!(m.get([1, 2]), Some(6));
+    /// assert_eq!(
+    ///     View::from_slice(&flat, [5, 5]).unwrap_err(),
+    ///     ViewError::LengthMismatch { expected: 25, len: 12 }
+    /// );
+    /// # Ok::<(), ViewError>(())
+    /// ```
+    pub fn from_slice(slice: &'a [T], shape: [usize; D]) -> Result<Self> {
+        let layout = Layout::c_order(shape)?;
+        check_len(&layout, slice.len())?;
+        View::from_parts(slice, 0, layout)
+    }
+
+    /// A view with explicit element strides (negative and zero allowed), whose element
+    /// `[0, 0, ...]` is `slice[offset]`. The whole layout must lie inside `slice`.
+    ///
+    /// ```
+    /// use viewlib::View;
+    /// // Rows of 3 pixels stored with a pitch of 4: the padding is never read.
+    /// let padded = [1u8, 2, 3, 0, 4, 5, 6, 0];
+    /// let v = View::from_slice_with_strides(&padded, [2, 3], [4, 1], 0)?;
+    /// assert_eq!(v.to_vec(), [1, 2, 3, 4, 5, 6]);
+    /// // A zero stride repeats a row without copying it (read-only views only).
+    /// let rep = View::from_slice_with_strides(&padded, [3, 3], [0, 1], 4)?;
+    /// assert_eq!(rep.to_vec(), [4, 5, 6, 4, 5, 6, 4, 5, 6]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn from_slice_with_strides(
+        slice: &'a [T],
+        shape: [usize; D],
+        strides: [isize; D],
+        offset: usize,
+    ) -> Result<Self> {
+        View::from_parts(slice, offset, Layout::new(shape, strides)?)
+    }
+
+    /// The element at `index` as a reference (the raw sample, not decoded).
+    pub fn get_sample(&self, index: [usize; D]) -> Option<&'a T> {
+        self.get_ref(index)
+    }
+
+    /// Iterates over the innermost lanes (1-D views along the last axis) in C order: the unit
+    /// every traversal in viewlib is built on.
+    pub fn lanes(&self) -> Lanes<'a, T, D> {
+        let layout = self.layout();
+        Lanes {
+            view: *self,
+            next: [0; D],
+            remaining: if layout.is_empty() {
+                0
+            } else {
+                layout.len() / layout.shape()[D - 1]
+            },
+        }
+    }
+
+    /// Iterates over the raw samples in C order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a T> + 'a {
+        self.lanes().flat_map(|lane| lane.lane_iter())
+    }
+
+    /// Iterates over the values in C order (byte-order types decoded).
+    pub fn values(&self) -> impl Iterator<Item = T::Value> + 'a {
+        self.iter().map(|s| s.to_value())
+    }
+
+    /// Where this view's element `[0, 0, ...]` sits in `parent`, if both share a buffer and the
+    /// parent reaches it: how a crop "remembers" its position.
+    ///
+    /// ```
+    /// use viewlib::View;
+    /// let px = vec![0u8; 4 * 6 * 3];
+    /// let image = View::from_slice(&px, [4, 6, 3])?;
+    /// let crop = image.crop(2, 1, 3, 2)?;
+    /// assert_eq!(crop.position_in(&image), Some([1, 2, 0]));
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn position_in(&self, parent: &View<'_, T, D>) -> Option<[usize; D]> {
+        if self.is_empty() || parent.is_empty() || self.buffer_span() != parent.buffer_span() {
+            return None;
+        }
+        let size = size_of::<T>() as isize;
+        let delta = (self.as_ptr() as isize).wrapping_sub(parent.as_ptr() as isize);
+        if delta % size != 0 {
+            return None;
+        }
+        let mut rest = delta / size;
+        let layout = parent.layout();
+        // Greedy unravel, largest stride first; verified below, so a layout where greed fails
+        // answers `None`, never a wrong index.
+        let mut axes: [usize; D] = core::array::from_fn(|a| a);
+        axes.sort_unstable_by_key(|&a| core::cmp::Reverse(layout.strides()[a].unsigned_abs()));
+        let mut index = [0usize; D];
+        for axis in axes {
+            let (len, stride) = (layout.shape()[axis], layout.strides()[axis]);
+            if stride == 0 || len == 1 {
+                continue;
+            }
+            let k = rest / stride;
+            if k < 0 || k as usize >= len {
+                return None;
+            }
+            index[axis] = k as usize;
+            rest -= k * stride;
+        }
+        (rest == 0 && layout.offset_of(index) == Some(delta / size)).then_some(index)
+    }
+}
+
+impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
+    /// A writable C-order view of `shape` over `slice`, whose length must be exactly the
+    /// shape's size.
+    ///
+    /// ```
+    /// use viewlib::ViewMut;
+    /// let mut flat: Vec<u8> = (0..12).collect();
+    /// let mut m = ViewMut::from_slice(&mut flat, [3, 4])?;
+    /// m.set([1, 2], 99);
+    /// assert_eq!(flat[6], 99);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn from_slice(slice: &'a mut [T], shape: [usize; D]) -> Result<Self> {
+        let layout = Layout::c_order(shape)?;
+        check_len(&layout, slice.len())?;
+        ViewMut::from_parts(slice, 0, layout)
+    }
+
+    /// A writable view with explicit element strides, whose element `[0, ...]` is
+    /// `slice[offset]`. Besides fitting in `slice`, no two indices may reach one element.
+    ///
+    /// ```
+    /// use viewlib::{ViewError, ViewMut};
+    /// let mut buf = [0u8; 8];
+    /// assert!(ViewMut::from_slice_with_strides(&mut buf, [2, 3], [4, 1], 0).is_ok());
+    /// assert_eq!(
+    ///     ViewMut::from_slice_with_strides(&mut buf, [3, 3], [0, 1], 0).unwrap_err(),
+    ///     ViewError::Aliasing { axis: 0, stride: 0, span: 1 }
+    /// );
+    /// # Ok::<(), ViewError>(())
+    /// ```
+    pub fn from_slice_with_strides(
+        slice: &'a mut [T],
+        shape: [usize; D],
+        strides: [isize; D],
+        offset: usize,
+    ) -> Result<Self> {
+        ViewMut::from_parts(slice, offset, Layout::new(shape, strides)?)
+    }
+
+    /// Iterates over the samples in C order, writably.
+    ///
+    /// ```
+    /// use viewlib::ViewMut;
+    /// let mut px = [1u8, 2, 3, 4];
+    /// let mut v = ViewMut::from_slice(&mut px, [2, 2])?;
+    /// v.iter_mut().for_each(|p| *p = 255 - *p);
+    /// assert_eq!(px, [254, 253, 252, 251]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> + '_ {
+        self.lanes_mut().flat_map(|lane| lane.lane_iter_mut())
+    }
+
+    /// Writes `value` at `index`, or returns an error naming the axis out of range.
+    pub fn try_set(&mut self, index: [usize; D], value: T::Value) -> Result<()> {
+        let offset = self.layout().try_offset_of(index);
+        match self.get_mut(index) {
+            Some(sample) => {
+                *sample = T::from_value(value);
+                Ok(())
+            }
+            None => Err(offset.expect_err("index out of range")),
+        }
+    }
+
+    /// Writes `value` at `index`.
+    ///
+    /// # Panics
+    /// If an index is outside its axis; [`try_set`](Self::try_set) returns the error instead.
+    #[track_caller]
+    pub fn set(&mut self, index: [usize; D], value: T::Value) {
+        if let Err(e) = self.try_set(index, value) {
+            panic!("{e}");
+        }
+    }
+}
+
+impl<'a, T: Sample> View<'a, T, 1> {
+    /// A 1-D view of a whole slice: `memoryview(obj)`.
+    ///
+    /// ```
+    /// let data = *b"Python memoryview";
+    /// let mv = viewlib::View::new(&data);
+    /// assert_eq!(mv.get([0]), Some(80));
+    /// ```
+    pub fn new(slice: &'a [T]) -> Self {
+        View::from_slice(slice, [slice.len()]).expect("a slice's length fits its own shape")
+    }
+}
+
+impl<'a, T: Sample> ViewMut<'a, T, 1> {
+    /// A writable 1-D view of a whole slice: `memoryview(bytearray)`.
+    pub fn new(slice: &'a mut [T]) -> Self {
+        ViewMut::from_slice(slice, [slice.len()]).expect("a slice's length fits its own shape")
+    }
+}
+
+fn check_len<const D: usize>(layout: &Layout<D>, len: usize) -> Result<()> {
+    if layout.len() == len {
+        Ok(())
+    } else {
+        Err(ViewError::LengthMismatch {
+            expected: layout.len(),
+            len,
+        })
+    }
+}
+
+/// Iterator over the innermost lanes of a view, from [`View::lanes`].
+pub struct Lanes<'a, T, const D: usize> {
+    view: View<'a, T, D>,
+    next: [usize; D],
+    remaining: usize,
+}
+
+impl<'a, T: Sample, const D: usize> Iterator for Lanes<'a, T, D> {
+    type Item = View<'a, T, 1>;
+    fn next(&mut self) -> Option<View<'a, T, 1>> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        let lane = self.view.lane(self.next)?;
+        let shape = self.view.shape();
+        for axis in (0..D - 1).rev() {
+            self.next[axis] += 1;
+            if self.next[axis] < shape[axis] {
+                break;
+            }
+            self.next[axis] = 0;
+        }
+        Some(lane)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+impl<T: Sample, const D: usize> ExactSizeIterator for Lanes<'_, T, D> {}
+
+impl<T: Sample, const D: usize> core::ops::Index<[usize; D]> for View<'_, T, D> {
+    type Output = T;
+    #[track_caller]
+    fn index(&self, index: [usize; D]) -> &T {
+        match self.get_ref(index) {
+            Some(sample) => sample,
+            None => panic!("{}", self.layout().try_offset_of(index).unwrap_err()),
+        }
+    }
+}
+
+impl<T: Sample, const D: usize> core::ops::Index<[usize; D]> for ViewMut<'_, T, D> {
+    type Output = T;
+    #[track_caller]
+    fn index(&self, index: [usize; D]) -> &T {
+        match self.view().get_ref(index) {
+            Some(sample) => sample,
+            None => panic!("{}", self.layout().try_offset_of(index).unwrap_err()),
+        }
+    }
+}
+
+impl<T: Sample, const D: usize> core::ops::IndexMut<[usize; D]> for ViewMut<'_, T, D> {
+    #[track_caller]
+    fn index_mut(&mut self, index: [usize; D]) -> &mut T {
+        let layout = self.layout();
+        match self.get_mut(index) {
+            Some(sample) => sample,
+            None => panic!("{}", layout.try_offset_of(index).unwrap_err()),
+        }
+    }
+}
