@@ -166,6 +166,14 @@ pub enum ViewError {
         /// The length the source has.
         found: usize,
     },
+    /// The `image` crate has no buffer type for this sample type and channel count.
+    #[error("image::DynamicImage has no {bits}-bit variant with {channels} channels")]
+    UnsupportedChannels {
+        /// Channels of the image.
+        channels: usize,
+        /// Bits per sample.
+        bits: u32,
+    },
 }
 
 /// Result alias used throughout viewlib.

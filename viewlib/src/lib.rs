@@ -4,6 +4,10 @@
 mod error;
 mod export;
 mod image_axes;
+#[cfg(feature = "image")]
+mod interop_image;
+#[cfg(feature = "ndarray")]
+mod interop_ndarray;
 mod layout;
 mod owned;
 mod raw;

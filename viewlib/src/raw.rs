@@ -152,10 +152,6 @@ macro_rules! shared_accessors {
             self.buffer.bytes
         }
 
-        pub(crate) fn buffer_span(&self) -> BufferSpan {
-            self.buffer
-        }
-
         /// Address of element `[0, 0, ...]`, for identity checks (never dereference it).
         pub fn as_ptr(&self) -> *const T {
             self.ptr
@@ -176,6 +172,10 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
     }
 
     shared_accessors!();
+
+    pub(crate) fn buffer_span(&self) -> BufferSpan {
+        self.buffer
+    }
 
     /// The view itself (views are `Copy`); mirrors [`ViewMut::view`].
     pub fn view(&self) -> View<'a, T, D> {
@@ -558,3 +558,115 @@ impl<'a, T> Iterator for IterMut<'a, T> {
     }
 }
 impl<T> ExactSizeIterator for IterMut<'_, T> {}
+
+/// Views to and from `ndarray` without copying. The `unsafe` lives here with the rest.
+#[cfg(feature = "ndarray")]
+mod ndarray_parts {
+    use super::*;
+    use ndarray::{ArrayView, ArrayViewMut, Axis, Dim, Dimension, IntoDimension, ShapeBuilder};
+
+    /// Pointer to the lowest-addressed element and the absolute strides: `from_shape_ptr` wants
+    /// non-negative strides, negative axes are inverted afterwards.
+    fn lowest<T, const D: usize>(ptr: *const T, layout: &Layout<D>) -> (*const T, [usize; D]) {
+        let low = layout.extent().map_or(0, |(low, _)| low);
+        (
+            ptr.wrapping_offset(low),
+            layout.strides().map(|s| s.unsigned_abs()),
+        )
+    }
+
+    /// The address range an ndarray view covers, as the buffer a viewlib view records.
+    fn span_from<T, const D: usize>(ptr: *const T, layout: &Layout<D>) -> BufferSpan {
+        match layout.extent() {
+            None => BufferSpan {
+                start: ptr as usize,
+                bytes: 0,
+            },
+            Some((low, high)) => BufferSpan {
+                start: ptr.wrapping_offset(low) as usize,
+                // Fits: ndarray guarantees the extent in bytes fits isize.
+                bytes: ((high - low) as usize + 1) * size_of::<T>(),
+            },
+        }
+    }
+
+    impl<'a, T: Sample, const D: usize> View<'a, T, D>
+    where
+        [usize; D]: IntoDimension<Dim = Dim<[usize; D]>>,
+        Dim<[usize; D]>: Dimension,
+    {
+        pub(crate) fn to_ndarray(self) -> ArrayView<'a, T, Dim<[usize; D]>> {
+            let (low, strides) = lowest(self.ptr, &self.layout);
+            let shape = self.layout.shape().into_dimension();
+            // SAFETY: by invariant 1 every element reached from `low` with the absolute strides
+            // (the same set as `self` reaches) is an initialized, aligned `T` shared-borrowed for
+            // 'a; `low` is inside the buffer (or the view is empty and `low == ptr`, a pointer
+            // into or one past the buffer); the extent fits isize (layout invariant 2) and the
+            // strides are non-negative as `from_shape_ptr` requires.
+            let mut view =
+                unsafe { ArrayView::from_shape_ptr(shape.strides(strides.into_dimension()), low) };
+            for (axis, &stride) in self.layout.strides().iter().enumerate() {
+                if stride < 0 {
+                    view.invert_axis(Axis(axis));
+                }
+            }
+            view
+        }
+
+        pub(crate) fn from_ndarray(array: ArrayView<'a, T, Dim<[usize; D]>>) -> Result<Self> {
+            let shape: [usize; D] = core::array::from_fn(|k| array.shape()[k]);
+            let strides: [isize; D] = core::array::from_fn(|k| array.strides()[k]);
+            let layout = Layout::new(shape, strides)?;
+            let ptr = array.as_ptr();
+            Ok(View {
+                ptr,
+                buffer: span_from(ptr, &layout),
+                layout,
+                // The elements stay borrowed for 'a: `array` was an `ArrayView<'a>`.
+                life: PhantomData,
+            })
+        }
+    }
+
+    impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D>
+    where
+        [usize; D]: IntoDimension<Dim = Dim<[usize; D]>>,
+        Dim<[usize; D]>: Dimension,
+    {
+        pub(crate) fn to_ndarray(self) -> ArrayViewMut<'a, T, Dim<[usize; D]>> {
+            let (low, strides) = lowest(self.ptr.cast_const(), &self.layout);
+            let shape = self.layout.shape().into_dimension();
+            // SAFETY: as for `View::to_ndarray`, and the elements are held uniquely by `self`
+            // (invariant 2), which is consumed, so the new view is their only handle for 'a.
+            let mut view = unsafe {
+                ArrayViewMut::from_shape_ptr(
+                    shape.strides(strides.into_dimension()),
+                    low.cast_mut(),
+                )
+            };
+            for (axis, &stride) in self.layout.strides().iter().enumerate() {
+                if stride < 0 {
+                    view.invert_axis(Axis(axis));
+                }
+            }
+            view
+        }
+
+        pub(crate) fn from_ndarray(
+            mut array: ArrayViewMut<'a, T, Dim<[usize; D]>>,
+        ) -> Result<Self> {
+            let shape: [usize; D] = core::array::from_fn(|k| array.shape()[k]);
+            let strides: [isize; D] = core::array::from_fn(|k| array.strides()[k]);
+            let layout = Layout::new(shape, strides)?;
+            layout.check_no_alias()?;
+            let ptr = array.as_mut_ptr();
+            Ok(ViewMut {
+                ptr,
+                buffer: span_from(ptr.cast_const(), &layout),
+                layout,
+                // Unique for 'a: `array` was the `ArrayViewMut<'a>` of these elements.
+                life: PhantomData,
+            })
+        }
+    }
+}
