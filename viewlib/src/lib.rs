@@ -1,5 +1,65 @@
-//! viewlib: zero-copy strided views over pixel buffers.
+//! # viewlib: zero-copy strided views over pixel buffers
+//!
+//! Python's `memoryview` and buffer protocol, for Rust image processing, with the run-time
+//! failures moved to compile time. A [`View`] (read-only) or [`ViewMut`] (writable) is a
+//! pointer, a shape and strides over a buffer it borrows: slicing, cropping, flipping,
+//! transposing, taking a channel and reinterpreting the sample type all make new views in O(1)
+//! without copying a pixel. Copies happen only when asked for ([`View::to_vec`],
+//! [`View::to_bytes`], [`View::to_image_buf`]).
+//!
+//! ```
+//! use viewlib::{s, ViewMut};
+//! // A 4x6 RGB image in a flat buffer, as decoders hand it out.
+//! let mut pixels = vec![0u8; 4 * 6 * 3];
+//! let mut image = ViewMut::from_slice(&mut pixels, [4, 6, 3])?; // height, width, channels
+//! // Crop by slicing (no copy), then take its red channel (a strided view) and paint it.
+//! image.reborrow().crop(1, 1, 3, 2)?.channel(0)?.fill(255);
+//! let view = image.view();
+//! assert_eq!(view.get([1, 1, 0]), Some(255));
+//! assert_eq!(view.get([1, 0, 0]), Some(0));
+//! // NumPy-style slicing: every other row, columns reversed.
+//! let odd = view.slice(s![1..;2, ..;-1, ..])?;
+//! assert_eq!(odd.shape(), [2, 6, 3]);
+//! assert_eq!(odd.byte_strides(), [36, -3, 1]);
+//! # Ok::<(), viewlib::ViewError>(())
+//! ```
+//!
+//! ## Map of the API
+//!
+//! | concept | where |
+//! |---|---|
+//! | read-only / writable view | [`View`], [`ViewMut`] (`view()`, `into_view()`, `reborrow()`) |
+//! | build from a buffer | `from_slice(buf, shape)`, `from_slice_with_strides(buf, shape, strides, offset)`, [`View::new`] |
+//! | inspect | `shape`, `strides`, `byte_strides`, `ndim`, `itemsize`, `format`, `len`, `nbytes`, `offset_bytes`, `is_c_contiguous` |
+//! | index | `get`, `try_get`, `[[y, x, c]]`, `set`, `try_set` |
+//! | slice (NumPy) | [`Slice`], [`s!`], `slice`, `slice_along`, `flip`, `split_at` |
+//! | image axes | `crop`, `channel`, `channel_range`, `row`, `pixel`, `flip_horizontal`, `flip_vertical`, `transpose` |
+//! | reinterpret | `cast`, `cast_shape`, `as_bytes`, `reshape`; sample types in [`Sample`] incl. [`U16Be`] |
+//! | split for threads | `bands`, `tiles`, `rows`, `split_channels`, `axis_chunks`, `lanes_mut` |
+//! | copy out | `to_vec`, `to_list`, `to_bytes`, `hex`, `hex_dump`, `to_image_buf` |
+//! | write | `assign`, `fill`, `iter_mut` |
+//! | owned | [`ImageBuf`], [`DynImageBuf`] |
+//! | interop | `image` (default feature): `View::from_image`, `ImageBuf: From<ImageBuffer>`; `ndarray` (feature): `From`/`TryFrom` array views |
+//! | layout math | [`Layout`]; errors in [`ViewError`] |
+//!
+//! Coming from Python? See [`for_memoryview_users`].
+//!
+//! ## Guarantees
+//!
+//! - A view never outlives its buffer, and a `View` cannot be written through: compile errors.
+//! - Every layout is checked once when a view is built: it fits the buffer, its arithmetic
+//!   cannot overflow, and a writable one reaches no element twice. Derivations keep those
+//!   properties, and are re-checked in O(ndim) anyway.
+//! - Bad requests return a [`ViewError`] naming the offending numbers; nothing panics except
+//!   the methods documented to (`set`, indexing with `[]`), each with a `try_` twin.
+//! - `unsafe` is confined to one private module, each block with the invariant it relies on.
+//!
+//! ## Cargo features
+//!
+//! - `image` (default): conversions with `image::ImageBuffer` and `DynamicImage`.
+//! - `ndarray`: zero-copy conversions with `ndarray` array views.
 #![forbid(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
 
 mod error;
 mod export;
@@ -16,12 +76,17 @@ mod slice;
 mod split;
 mod view;
 
+#[doc = include_str!("doc/for_memoryview_users.md")]
+pub mod for_memoryview_users {}
+
 pub use error::{Result, ViewError};
 pub use export::Order;
 pub use layout::Layout;
 pub use owned::{DynImageBuf, ImageBuf};
 pub use raw::{LanesMut, View, ViewMut};
-pub use sample::*;
+pub use sample::{
+    F32Be, F32Le, F64Be, F64Le, I16Be, I16Le, I32Be, I32Le, Sample, U16Be, U16Le, U32Be, U32Le,
+};
 pub use slice::Slice;
 pub use split::{AxisChunks, Splittable, Tiles};
 pub use view::Lanes;

@@ -38,6 +38,30 @@ pub(crate) struct BufferSpan {
 /// buffer it borrows: both mistakes that `memoryview` reports at run time, or not at all, are
 /// compile errors here.
 ///
+/// ```
+/// use viewlib::View;
+/// let samples: Vec<u16> = (0..2 * 3 * 4).collect();
+/// let v = View::from_slice(&samples, [2, 3, 4])?; // height, width, channels
+/// assert_eq!((v.ndim(), v.shape(), v.len(), v.itemsize(), v.nbytes()), (3, [2, 3, 4], 24, 2, 48));
+/// assert_eq!((v.strides(), v.byte_strides()), ([12, 4, 1], [24, 8, 2]));
+/// assert_eq!((v.format(), v.offset_bytes(), v.base_bytes()), ("H", 0, 48));
+/// assert!(v.is_c_contiguous() && !v.is_f_contiguous() && v.is_contiguous());
+/// let green = v.channel(1)?;
+/// assert_eq!((green.offset_bytes(), green.is_contiguous()), (2, false));
+/// # Ok::<(), viewlib::ViewError>(())
+/// ```
+///
+/// Python raises `TypeError` at run time when a read-only view is written; here there is no
+/// method to call:
+///
+/// ```compile_fail
+/// let data = [1u8, 2, 3];
+/// let view = viewlib::View::new(&data);
+/// view.set([0], 9); // error: no method named `set` found for `View`
+/// ```
+///
+/// And a view cannot outlive its buffer (Python: undefined behaviour in C extensions):
+///
 /// ```compile_fail
 /// let view = {
 ///     let pixels = vec![0u8; 12];
