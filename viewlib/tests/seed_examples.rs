@@ -187,7 +187,8 @@ fn seed_001_read_only_and_writable_views() {
     let read_only_view = View::new(immutable_data);
     // `read_only_view.set([0], 74)` does not compile: `View` has no writing method at all, so
     // Python's run-time `TypeError: cannot modify read-only memory` is a compile error here, and
-    // `.readonly` is the type (`View` vs `ViewMut`) rather than a flag to check.
+    // `.readonly` is the type (`View` vs `ViewMut`) rather than a flag to check. The
+    // compile_fail doctest on `View` in raw.rs proves `view.set(..)` is rejected.
     assert_eq!(read_only_view.get([0]), Some(b'H'));
     assert_eq!(read_only_view.to_bytes(Order::C), b"Hello");
 
@@ -346,10 +347,10 @@ fn seed_001_003_lifetime_release_and_scopes() {
     pixels.push(5); // the buffer can be resized again
     assert_eq!(pixels, [7, 7, 7, 7, 5]);
 
-    // `mv.release()` is `drop(mv)`: after it, the buffer is free again.
+    // `mv.release()` needs no call: views own nothing (no `Drop`, hence clippy's `drop_non_drop`
+    // on `drop(mv)`), and the borrow ends at the view's last use.
     let mut mv = ViewMut::new(&mut pixels);
-    mv.set([0], 9);
-    drop(mv);
+    mv.set([0], 9); // last use of `mv`: released
     pixels.truncate(1);
     assert_eq!(pixels, [9]);
 
