@@ -1,7 +1,7 @@
 //! Real images from the shared corpus, decoded by `image`, moved into viewlib without a copy,
 //! and read back through views: every value must match what `image` decoded.
 
-use image::{DynamicImage, GenericImageView, ImageReader};
+use image::{DynamicImage, ImageReader};
 use viewlib::{DynImageBuf, ImageBuf, Sample, U16Be, View};
 use viewlib_e2e::{corpus_dir, manifest};
 
@@ -128,9 +128,10 @@ fn owned_conversion_does_not_copy() {
 #[test]
 fn sixteen_bit_png_bytes_read_as_big_endian_views() {
     let mut checked = 0;
-    for row in manifest().into_iter().filter(|r| {
-        r.decodes && r.path.ends_with(".png") && channels_and_bits(&r.color).1 == 16
-    }) {
+    for row in manifest()
+        .into_iter()
+        .filter(|r| r.decodes && r.path.ends_with(".png") && channels_and_bits(&r.color).1 == 16)
+    {
         let file = std::fs::File::open(corpus_dir().join(&row.path)).unwrap();
         let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
         decoder.set_transformations(png::Transformations::IDENTITY);
@@ -162,12 +163,14 @@ fn sixteen_bit_png_bytes_read_as_big_endian_views() {
 #[test]
 fn views_agree_with_imageops() {
     use image::imageops;
-    for path in ["photos/astronaut.png", "photos/tmshre_riaphotographs_alpha.png"] {
+    for path in [
+        "photos/astronaut.png",
+        "photos/tmshre_riaphotographs_alpha.png",
+    ] {
         let rgba = decode(path).into_rgba8();
         let view = View::from_image(&rgba);
-        let as_buf = |v: View<'_, u8, 3>| -> image::RgbaImage {
-            v.to_image_buf().into_image().unwrap()
-        };
+        let as_buf =
+            |v: View<'_, u8, 3>| -> image::RgbaImage { v.to_image_buf().into_image().unwrap() };
         let crop = view.crop(37, 101, 200, 150).unwrap();
         assert_eq!(
             as_buf(crop),

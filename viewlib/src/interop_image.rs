@@ -68,7 +68,8 @@ where
         let mut samples = image.into_raw();
         // A container may be longer than the image; truncating keeps the allocation.
         samples.truncate(height * width * channels);
-        ImageBuf::from_vec(height, width, channels, samples).expect("ImageBuffer upholds its length")
+        ImageBuf::from_vec(height, width, channels, samples)
+            .expect("ImageBuffer upholds its length")
     }
 }
 
@@ -167,7 +168,11 @@ mod tests {
         assert_eq!(owned.shape(), [3, 5, 4]);
         assert_eq!(owned.as_slice().as_ptr(), ptr, "no copy into ImageBuf");
         let dynamic = DynamicImage::try_from(DynImageBuf::U16(owned)).unwrap();
-        assert_eq!(dynamic.as_rgba16().unwrap().as_raw().as_ptr(), ptr, "no copy back");
+        assert_eq!(
+            dynamic.as_rgba16().unwrap().as_raw().as_ptr(),
+            ptr,
+            "no copy back"
+        );
         let round = DynImageBuf::from(dynamic);
         assert_eq!(round.bits_per_sample(), 16);
         assert_eq!(round.format(), "H");
@@ -179,7 +184,10 @@ mod tests {
         let mut img = GrayAlphaImage::from_pixel(3, 2, LumaA([100, 255]));
         ViewMut::from_image(&mut img).channel(0).unwrap().fill(7);
         assert_eq!(img.get_pixel(2, 1), &LumaA([7, 255]));
-        assert_eq!(View::from_image(&img).channel(1).unwrap().to_vec(), [255; 6]);
+        assert_eq!(
+            View::from_image(&img).channel(1).unwrap().to_vec(),
+            [255; 6]
+        );
     }
 
     #[test]
@@ -187,7 +195,10 @@ mod tests {
         let gray_float = DynImageBuf::F32(ImageBuf::new(1, 1, 1).unwrap());
         assert_eq!(
             DynamicImage::try_from(gray_float).unwrap_err(),
-            ViewError::UnsupportedChannels { channels: 1, bits: 32 }
+            ViewError::UnsupportedChannels {
+                channels: 1,
+                bits: 32
+            }
         );
         let five = DynImageBuf::U8(ImageBuf::new(1, 1, 5).unwrap());
         assert!(DynamicImage::try_from(five).is_err());

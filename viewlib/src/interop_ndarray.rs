@@ -28,14 +28,13 @@ where
     }
 }
 
-impl<'a, T: Sample, const D: usize> From<ViewMut<'a, T, D>>
-    for ArrayViewMut<'a, T, Dim<[usize; D]>>
+impl<'a, T: Sample, const D: usize> From<ViewMut<'a, T, D>> for ArrayViewMut<'a, T, Dim<[usize; D]>>
 where
     [usize; D]: IntoDimension<Dim = Dim<[usize; D]>>,
     Dim<[usize; D]>: Dimension,
 {
     fn from(view: ViewMut<'a, T, D>) -> Self {
-        view.to_ndarray()
+        view.into_ndarray()
     }
 }
 

@@ -94,7 +94,7 @@ impl<const D: usize> Layout<D> {
         let () = Self::NONEMPTY_RANK;
         checked_size(&shape)?;
         let layout = Layout { shape, strides };
-        if layout.len() > 0 {
+        if !layout.is_empty() {
             let (mut low, mut high) = (0isize, 0isize);
             for axis in 0..D {
                 let len = shape[axis];
@@ -165,12 +165,12 @@ impl<const D: usize> Layout<D> {
     /// Offset of the element at `index`, or `None` if an index is outside its axis.
     pub fn offset_of(&self, index: [usize; D]) -> Option<isize> {
         let mut offset = 0isize;
-        for axis in 0..D {
-            if index[axis] >= self.shape[axis] {
+        for ((&i, &len), &stride) in index.iter().zip(&self.shape).zip(&self.strides) {
+            if i >= len {
                 return None;
             }
             // In range by invariant 2.
-            offset += index[axis] as isize * self.strides[axis];
+            offset += i as isize * stride;
         }
         Some(offset)
     }
@@ -261,13 +261,14 @@ impl<const D: usize> Layout<D> {
         if r.len > 1 {
             // The product stays within the old extent (it reaches an element of the old axis),
             // but the checked form also keeps absurd steps from overflowing.
-            out.strides[axis] = self.strides[axis].checked_mul(r.step).ok_or(
-                ViewError::StrideOverflow {
-                    axis,
-                    len: r.len,
-                    stride: self.strides[axis],
-                },
-            )?;
+            out.strides[axis] =
+                self.strides[axis]
+                    .checked_mul(r.step)
+                    .ok_or(ViewError::StrideOverflow {
+                        axis,
+                        len: r.len,
+                        stride: self.strides[axis],
+                    })?;
         }
         // An empty result keeps its pointer on the old first element.
         let offset = if out.is_empty() {
@@ -488,7 +489,10 @@ mod tests {
             ([1, 3], [0, 1]),
         ];
         for (shape, strides) in ok {
-            Layout::new(shape, strides).unwrap().check_no_alias().unwrap();
+            Layout::new(shape, strides)
+                .unwrap()
+                .check_no_alias()
+                .unwrap();
         }
         let bad = [([2, 3], [0, 1]), ([2, 3], [2, 1]), ([3, 2], [1, 2])];
         for (shape, strides) in bad {

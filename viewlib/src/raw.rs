@@ -657,7 +657,7 @@ mod ndarray_parts {
         [usize; D]: IntoDimension<Dim = Dim<[usize; D]>>,
         Dim<[usize; D]>: Dimension,
     {
-        pub(crate) fn to_ndarray(self) -> ArrayViewMut<'a, T, Dim<[usize; D]>> {
+        pub(crate) fn into_ndarray(self) -> ArrayViewMut<'a, T, Dim<[usize; D]>> {
             let (low, strides) = lowest(self.ptr.cast_const(), &self.layout);
             let shape = self.layout.shape().into_dimension();
             // SAFETY: as for `View::to_ndarray`, and the elements are held uniquely by `self`

@@ -152,7 +152,11 @@ impl From<Range<usize>> for Slice {
 }
 impl From<RangeInclusive<usize>> for Slice {
     fn from(r: RangeInclusive<usize>) -> Self {
-        Slice::new(bound(*r.start()), bound(*r.end()).map(|e| e.saturating_add(1)), 1)
+        Slice::new(
+            bound(*r.start()),
+            bound(*r.end()).map(|e| e.saturating_add(1)),
+            1,
+        )
     }
 }
 impl From<RangeFrom<usize>> for Slice {
@@ -253,7 +257,9 @@ mod tests {
         assert_eq!(taken(r), [3, 2, 1, 0]);
         assert_eq!(taken(Slice::from(1..=2).resolve(0, 4).unwrap()), [1, 2]);
         assert_eq!(taken(Slice::from(..=0).resolve(0, 4).unwrap()), [0]);
-        assert_eq!(taken(Slice::from(3..1).resolve(0, 4).unwrap()), [] as [usize; 0]);
+        // Python's empty `3:1` (not out of range, just empty).
+        let backwards = Slice::new(Some(3), Some(1), 1);
+        assert_eq!(taken(backwards.resolve(0, 4).unwrap()), [] as [usize; 0]);
         assert_eq!(Slice::REVERSED.resolve(0, 0).unwrap().len, 0);
         assert_eq!(Slice::default(), Slice::FULL);
     }
