@@ -124,7 +124,7 @@ pub enum ViewError {
         image_height: usize,
     },
     /// The operation needs the elements to be laid out without gaps in C order.
-    #[error("{operation} needs a C-contiguous view")]
+    #[error("{operation} needs contiguous elements")]
     NotContiguous {
         /// The operation that needed it.
         operation: &'static str,

@@ -367,7 +367,7 @@ impl<const D: usize> Layout<D> {
         }
         if !self.is_c_contiguous() {
             return Err(ViewError::NotContiguous {
-                operation: "reshape",
+                operation: "reshape (C order)",
             });
         }
         Ok(out)

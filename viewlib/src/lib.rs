@@ -79,6 +79,11 @@ mod view;
 #[doc = include_str!("doc/for_memoryview_users.md")]
 pub mod for_memoryview_users {}
 
+/// The README's example, compiled and run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExample;
+
 pub use error::{Result, ViewError};
 pub use export::Order;
 pub use layout::Layout;
