@@ -121,6 +121,10 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
 
 impl<T: Sample> View<'_, T, 1> {
     /// The values as a list, `memoryview.tolist()`.
+    ///
+    /// ```
+    /// assert_eq!(viewlib::View::new(&[1u8, 2]).to_list(), [1, 2]);
+    /// ```
     pub fn to_list(&self) -> Vec<T::Value> {
         self.to_vec()
     }
@@ -128,6 +132,12 @@ impl<T: Sample> View<'_, T, 1> {
 
 impl<T: Sample> View<'_, T, 2> {
     /// The values as nested lists, `memoryview.tolist()`.
+    ///
+    /// ```
+    /// let m = viewlib::View::from_slice(&[0u8, 1, 2, 3, 4, 5], [2, 3])?;
+    /// assert_eq!(m.to_list(), vec![vec![0, 1, 2], vec![3, 4, 5]]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
     pub fn to_list(&self) -> Vec<Vec<T::Value>> {
         self.lanes().map(|row| row.to_vec()).collect()
     }
@@ -135,6 +145,12 @@ impl<T: Sample> View<'_, T, 2> {
 
 impl<T: Sample> View<'_, T, 3> {
     /// The values as nested lists `[row][column][channel]`, `memoryview.tolist()`.
+    ///
+    /// ```
+    /// let image = viewlib::View::from_slice(&[1u8, 2, 3, 4], [1, 2, 2])?;
+    /// assert_eq!(image.to_list(), vec![vec![vec![1, 2], vec![3, 4]]]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
     pub fn to_list(&self) -> Vec<Vec<Vec<T::Value>>> {
         self.rows().map(|row| row.to_list()).collect()
     }
@@ -182,6 +198,14 @@ impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
     }
 
     /// Writes `value` into every element.
+    ///
+    /// ```
+    /// let mut px = [0u8; 2 * 2 * 4];
+    /// let image = viewlib::ViewMut::from_slice(&mut px, [2, 2, 4])?;
+    /// image.channel(3)?.fill(255); // opaque alpha, colour untouched
+    /// assert_eq!(px[..8], [0, 0, 0, 255, 0, 0, 0, 255]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
     pub fn fill(&mut self, value: T::Value) {
         let sample = T::from_value(value);
         for mut lane in self.lanes_mut() {

@@ -70,31 +70,73 @@ macro_rules! image_methods {
             }
 
             /// A range of channels, e.g. `0..3` for the colour of an RGBA image.
+            ///
+            /// ```
+            /// let px = [1u8, 2, 3, 255, 4, 5, 6, 255];
+            /// let rgb = viewlib::View::from_slice(&px, [1, 2, 4])?.channel_range(..3)?;
+            /// assert_eq!(rgb.to_vec(), [1, 2, 3, 4, 5, 6]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn channel_range(self, channels: impl Into<Slice>) -> Result<Self> {
                 self.slice_axis(2, channels.into())
             }
 
             /// Row `y` as a `[width, channels]` view.
+            ///
+            /// ```
+            /// let px: Vec<u8> = (0..2 * 2 * 3).collect();
+            /// let row = viewlib::View::from_slice(&px, [2, 2, 3])?.row(1)?;
+            /// assert_eq!(row.to_list(), vec![vec![6, 7, 8], vec![9, 10, 11]]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn row(self, y: usize) -> Result<$ty<'a, T, 2>> {
                 self.index_axis(0, y)
             }
 
             /// Pixel `(x, y)` as a `[channels]` view.
+            ///
+            /// ```
+            /// let px: Vec<u8> = (0..2 * 2 * 3).collect();
+            /// let p = viewlib::View::from_slice(&px, [2, 2, 3])?.pixel(1, 0)?;
+            /// assert_eq!(p.to_vec(), [3, 4, 5]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn pixel(self, x: usize, y: usize) -> Result<$ty<'a, T, 1>> {
                 self.index_axis::<2>(0, y)?.index_axis(0, x)
             }
 
             /// Mirrored left to right (a view with a negative column stride).
+            ///
+            /// ```
+            /// let px = [1u8, 2, 3, 4, 5, 6]; // one row of three RG pixels
+            /// let flipped = viewlib::View::from_slice(&px, [1, 3, 2])?.flip_horizontal();
+            /// assert_eq!(flipped.to_vec(), [5, 6, 3, 4, 1, 2]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn flip_horizontal(self) -> Self {
                 self.flip(1).expect("axis 1 exists")
             }
 
             /// Mirrored top to bottom (a view with a negative row stride).
+            ///
+            /// ```
+            /// let px = [1u8, 2, 3, 4]; // two rows of two gray pixels
+            /// let flipped = viewlib::View::from_slice(&px, [2, 2, 1])?.flip_vertical();
+            /// assert_eq!(flipped.to_vec(), [3, 4, 1, 2]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn flip_vertical(self) -> Self {
                 self.flip(0).expect("axis 0 exists")
             }
 
             /// Rows and columns swapped (`[width, height, channels]`), channels kept.
+            ///
+            /// ```
+            /// let px = [1u8, 2, 3, 4, 5, 6]; // 2 rows, 3 columns, gray
+            /// let t = viewlib::View::from_slice(&px, [2, 3, 1])?.transpose();
+            /// assert_eq!((t.shape(), t.to_vec()), ([3, 2, 1], vec![1, 4, 2, 5, 3, 6]));
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn transpose(self) -> Self {
                 self.permuted([1, 0, 2]).expect("a permutation")
             }
@@ -102,16 +144,34 @@ macro_rules! image_methods {
 
         impl<'a, T: Sample> $ty<'a, T, 2> {
             /// Row `r` as a 1-D view.
+            ///
+            /// ```
+            /// let m = viewlib::View::from_slice(&[1u8, 2, 3, 4], [2, 2])?;
+            /// assert_eq!(m.row(1)?.to_vec(), [3, 4]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn row(self, r: usize) -> Result<$ty<'a, T, 1>> {
                 self.index_axis(0, r)
             }
 
             /// Column `c` as a 1-D (strided) view.
+            ///
+            /// ```
+            /// let m = viewlib::View::from_slice(&[1u8, 2, 3, 4], [2, 2])?;
+            /// assert_eq!((m.column(1)?.to_vec(), m.column(1)?.strides()), (vec![2, 4], [2]));
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn column(self, c: usize) -> Result<$ty<'a, T, 1>> {
                 self.index_axis(1, c)
             }
 
             /// Rows and columns swapped.
+            ///
+            /// ```
+            /// let m = viewlib::View::from_slice(&[1u8, 2, 3, 4, 5, 6], [2, 3])?;
+            /// assert_eq!(m.transpose().to_list(), vec![vec![1, 4], vec![2, 5], vec![3, 6]]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn transpose(self) -> Self {
                 self.permuted([1, 0]).expect("a permutation")
             }

@@ -68,6 +68,13 @@ impl<const D: usize> Layout<D> {
     }
 
     /// The Fortran-order (column-major) layout of `shape`: the first axis varies fastest.
+    ///
+    /// ```
+    /// let f = viewlib::Layout::f_order([2, 3])?;
+    /// assert_eq!(f.strides(), [1, 2]);
+    /// assert!(f.is_f_contiguous() && !f.is_c_contiguous());
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
     pub fn f_order(shape: [usize; D]) -> Result<Self> {
         let c = Layout::c_order(shape)?;
         let mut strides = [0isize; D];

@@ -32,6 +32,16 @@ impl<T: Sample> ImageBuf<T> {
     }
 
     /// Takes ownership of `samples` (C order, no copy); the length must match the shape.
+    ///
+    /// ```
+    /// use viewlib::ImageBuf;
+    /// let samples = vec![7u16; 2 * 3];
+    /// let ptr = samples.as_ptr();
+    /// let image = ImageBuf::from_vec(2, 3, 1, samples)?;
+    /// assert_eq!(image.view().get([1, 2, 0]), Some(7));
+    /// assert_eq!(image.into_vec().as_ptr(), ptr); // moved in and out, never copied
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
     pub fn from_vec(height: usize, width: usize, channels: usize, samples: Vec<T>) -> Result<Self> {
         let expected = checked_size(&[height, width, channels])?;
         if samples.len() != expected {
@@ -149,6 +159,13 @@ impl DynImageBuf {
     }
 
     /// Bits per sample: 8, 16 or 32.
+    ///
+    /// ```
+    /// use viewlib::{DynImageBuf, ImageBuf};
+    /// let image = DynImageBuf::U16(ImageBuf::new(2, 3, 4)?);
+    /// assert_eq!((image.bits_per_sample(), image.format(), image.shape()), (16, "H", [2, 3, 4]));
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
     pub fn bits_per_sample(&self) -> u32 {
         match self {
             DynImageBuf::U8(_) => 8,

@@ -218,6 +218,12 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
     }
 
     /// The element at `index`, borrowed for the buffer's lifetime.
+    ///
+    /// ```
+    /// let data = [5u8, 6, 7];
+    /// let third: &u8 = viewlib::View::new(&data).get_ref([2]).unwrap();
+    /// assert!(core::ptr::eq(third, &data[2]));
+    /// ```
     #[inline]
     pub fn get_ref(&self, index: [usize; D]) -> Option<&'a T> {
         let offset = self.layout.offset_of(index)?;
@@ -227,6 +233,14 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
     }
 
     /// The elements as one slice in C order, if the view is C-contiguous.
+    ///
+    /// ```
+    /// let px: Vec<u8> = (0..2 * 3 * 2).collect();
+    /// let image = viewlib::View::from_slice(&px, [2, 3, 2])?;
+    /// assert_eq!(image.row(1)?.as_slice(), Some(&px[6..12]));
+    /// assert_eq!(image.channel(0)?.as_slice(), None); // strided: no slice without a copy
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
     pub fn as_slice(&self) -> Option<&'a [T]> {
         if !self.layout.is_c_contiguous() {
             return None;
@@ -329,6 +343,15 @@ impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
     }
 
     /// A shorter-lived writable view of the same elements; `self` is unusable meanwhile.
+    ///
+    /// ```
+    /// let mut px = [0u8; 4];
+    /// let mut image = viewlib::ViewMut::from_slice(&mut px, [1, 2, 2])?;
+    /// image.reborrow().channel(0)?.fill(1); // derive, use, give back
+    /// image.reborrow().channel(1)?.fill(2);
+    /// assert_eq!(px, [1, 2, 1, 2]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
     pub fn reborrow(&mut self) -> ViewMut<'_, T, D> {
         ViewMut {
             ptr: self.ptr,
@@ -339,6 +362,13 @@ impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
     }
 
     /// A read-only view of the same elements, for as long as `self` is borrowed.
+    ///
+    /// ```
+    /// let mut px = [1u8, 2];
+    /// let mut m = viewlib::ViewMut::new(&mut px);
+    /// m.set([0], 9);
+    /// assert_eq!(m.view().to_vec(), [9, 2]);
+    /// ```
     pub fn view(&self) -> View<'_, T, D> {
         View {
             ptr: self.ptr,
@@ -349,6 +379,13 @@ impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
     }
 
     /// Gives up writing: a read-only view for the rest of the buffer's borrow.
+    ///
+    /// ```
+    /// let mut px = [1u8, 2];
+    /// let m = viewlib::ViewMut::new(&mut px);
+    /// let read_only = m.into_view();
+    /// assert_eq!(read_only.to_vec(), [1, 2]);
+    /// ```
     pub fn into_view(self) -> View<'a, T, D> {
         View {
             ptr: self.ptr,
@@ -359,6 +396,15 @@ impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
     }
 
     /// The element at `index`, writable.
+    ///
+    /// ```
+    /// let mut px = [1u8, 2, 3, 4];
+    /// let mut m = viewlib::ViewMut::from_slice(&mut px, [2, 2])?;
+    /// *m.get_mut([1, 1]).unwrap() += 10;
+    /// assert!(m.get_mut([2, 0]).is_none());
+    /// assert_eq!(px, [1, 2, 3, 14]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
     #[inline]
     pub fn get_mut(&mut self, index: [usize; D]) -> Option<&mut T> {
         let offset = self.layout.offset_of(index)?;
@@ -368,11 +414,31 @@ impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
     }
 
     /// The elements as one mutable slice in C order, if the view is C-contiguous.
+    ///
+    /// ```
+    /// let mut px = [0u8; 6];
+    /// let mut m = viewlib::ViewMut::from_slice(&mut px, [2, 3])?;
+    /// m.as_slice_mut().unwrap().copy_from_slice(&[1, 2, 3, 4, 5, 6]);
+    /// assert!(m.reborrow().transpose().as_slice_mut().is_none());
+    /// assert_eq!(px, [1, 2, 3, 4, 5, 6]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
     pub fn as_slice_mut(&mut self) -> Option<&mut [T]> {
         self.reborrow().into_slice_mut()
     }
 
     /// Like [`ViewMut::as_slice_mut`], keeping the buffer's lifetime.
+    ///
+    /// ```
+    /// let mut px = [0u8; 6];
+    /// let row: &mut [u8] = viewlib::ViewMut::from_slice(&mut px, [2, 3])?
+    ///     .row(1)?
+    ///     .into_slice_mut()
+    ///     .unwrap();
+    /// row.fill(5);
+    /// assert_eq!(px, [0, 0, 0, 5, 5, 5]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
     pub fn into_slice_mut(self) -> Option<&'a mut [T]> {
         if !self.layout.is_c_contiguous() {
             return None;
@@ -392,6 +458,16 @@ impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
     }
 
     /// Iterates over the innermost lanes in C order, each a writable 1-D view.
+    ///
+    /// ```
+    /// let mut px = [0u8; 6];
+    /// let mut m = viewlib::ViewMut::from_slice(&mut px, [2, 3])?;
+    /// for (i, mut row) in m.lanes_mut().enumerate() {
+    ///     row.fill(i as u8 + 1);
+    /// }
+    /// assert_eq!(px, [1, 1, 1, 2, 2, 2]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
     pub fn lanes_mut(&mut self) -> LanesMut<'_, T, D> {
         LanesMut {
             remaining: if self.layout.is_empty() {

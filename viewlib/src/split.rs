@@ -53,12 +53,32 @@ macro_rules! splittable {
             }
 
             /// Bands of at most `rows` rows (axis 0), top to bottom.
+            ///
+            /// ```
+            /// let mut px = [0u8; 5 * 2 * 1];
+            /// let image = viewlib::ViewMut::from_slice(&mut px, [5, 2, 1])?;
+            /// for (i, mut band) in image.bands(2)?.enumerate() {
+            ///     band.fill(i as u8);
+            /// }
+            /// assert_eq!(px, [0, 0, 0, 0, 1, 1, 1, 1, 2, 2]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn bands(self, rows: usize) -> Result<AxisChunks<Self>> {
                 self.axis_chunks(0, rows)
             }
 
             /// Tiles of at most `rows x columns` (axes 0 and 1), row-major; edge tiles are
             /// smaller.
+            ///
+            /// ```
+            /// let mut px = [0u8; 3 * 3];
+            /// let image = viewlib::ViewMut::from_slice(&mut px, [3, 3, 1])?;
+            /// for (i, mut tile) in image.tiles(2, 2)?.enumerate() {
+            ///     tile.fill(i as u8);
+            /// }
+            /// assert_eq!(px, [0, 0, 1, 0, 0, 1, 2, 2, 3]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn tiles(self, rows: usize, columns: usize) -> Result<Tiles<Self>> {
                 if D < 2 {
                     return Err(ViewError::AxisOutOfRange { axis: 1, ndim: D });
@@ -76,6 +96,14 @@ macro_rules! splittable {
 
         impl<'a, T: Sample> $ty<'a, T, 3> {
             /// Every row as a `[width, channels]` view, top to bottom.
+            ///
+            /// ```
+            /// let px: Vec<u8> = (0..2 * 2 * 1).collect();
+            /// let image = viewlib::View::from_slice(&px, [2, 2, 1])?;
+            /// let rows: Vec<_> = image.flip_vertical().rows().map(|r| r.to_vec()).collect();
+            /// assert_eq!(rows, [[2, 3], [0, 1]]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn rows(self) -> impl ExactSizeIterator<Item = $ty<'a, T, 2>> + 'a {
                 self.axis_chunks(0, 1)
                     .expect("axis 0, size 1")
@@ -104,6 +132,12 @@ macro_rules! splittable {
 
         impl<'a, T: Sample> $ty<'a, T, 2> {
             /// Every row as a 1-D view.
+            ///
+            /// ```
+            /// let m = viewlib::View::from_slice(&[1u8, 2, 3, 4], [2, 2])?;
+            /// assert_eq!(m.rows().map(|r| r.to_vec()).collect::<Vec<_>>(), [[1, 2], [3, 4]]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn rows(self) -> impl ExactSizeIterator<Item = $ty<'a, T, 1>> + 'a {
                 self.axis_chunks(0, 1)
                     .expect("axis 0, size 1")

@@ -108,12 +108,29 @@ macro_rules! common_methods {
 
             /// The value at `index`, or `None` if an index is outside its axis. Byte-order
             /// types are decoded (a `U16Be` view gives `u16` values).
+            ///
+            /// ```
+            /// use viewlib::{U16Be, View};
+            /// let m = View::from_slice(&[1u8, 2, 3, 4, 5, 6], [2, 3])?;
+            /// assert_eq!((m.get([1, 2]), m.get([2, 0])), (Some(6), None));
+            /// let be = View::new(&[0x01u8, 0x02][..]).cast::<U16Be>()?;
+            /// assert_eq!(be.get([0]), Some(0x0102)); // decoded, whatever the machine's byte order
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             #[inline]
             pub fn get(&self, index: [usize; D]) -> Option<T::Value> {
                 self.view().get_ref(index).map(|s| s.to_value())
             }
 
             /// The value at `index`, or an error naming the axis that is out of range.
+            ///
+            /// ```
+            /// use viewlib::{View, ViewError};
+            /// let m = View::from_slice(&[1u8, 2, 3, 4, 5, 6], [2, 3])?;
+            /// assert_eq!(m.try_get([0, 1]), Ok(2));
+            /// assert_eq!(m.try_get([0, 3]), Err(ViewError::IndexOutOfRange { axis: 1, index: 3, len: 3 }));
+            /// # Ok::<(), ViewError>(())
+            /// ```
             pub fn try_get(&self, index: [usize; D]) -> Result<T::Value> {
                 self.layout().try_offset_of(index)?;
                 Ok(self.get(index).expect("index checked"))
@@ -140,21 +157,52 @@ macro_rules! common_methods {
             }
 
             /// Slices one axis.
+            ///
+            /// ```
+            /// let data = *b"ABCDEFGHIJ";
+            /// let payload = viewlib::View::new(&data).slice_along(0, 2..6)?;
+            /// assert_eq!(payload.to_bytes(viewlib::Order::C), b"CDEF");
+            /// assert_eq!(payload.offset_bytes(), 2); // a window on `data`, not a copy
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn slice_along(self, axis: usize, slice: impl Into<Slice>) -> Result<Self> {
                 self.slice_axis(axis, slice.into())
             }
 
             /// Reverses one axis (a flipped image is a view: the stride turns negative).
+            ///
+            /// ```
+            /// let m = viewlib::View::from_slice(&[1u8, 2, 3, 4, 5, 6], [2, 3])?;
+            /// let mirrored = m.flip(1)?;
+            /// assert_eq!(mirrored.to_list(), vec![vec![3, 2, 1], vec![6, 5, 4]]);
+            /// assert_eq!(mirrored.strides(), [3, -1]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn flip(self, axis: usize) -> Result<Self> {
                 self.slice_axis(axis, Slice::REVERSED)
             }
 
             /// Reorders the axes: axis `k` of the result is axis `axes[k]` of `self`.
+            ///
+            /// ```
+            /// let px: Vec<u8> = (0..2 * 3 * 4).collect();
+            /// let hwc = viewlib::View::from_slice(&px, [2, 3, 4])?;
+            /// let chw = hwc.permute_axes([2, 0, 1])?; // planar order, still the same memory
+            /// assert_eq!(chw.shape(), [4, 2, 3]);
+            /// assert_eq!(chw.get([1, 0, 2]), hwc.get([0, 2, 1]));
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn permute_axes(self, axes: [usize; D]) -> Result<Self> {
                 self.permuted(axes)
             }
 
             /// Reverses the order of all axes (NumPy's `.T`).
+            ///
+            /// ```
+            /// let m = viewlib::View::from_slice(&[1u8, 2, 3, 4, 5, 6], [2, 3])?;
+            /// assert_eq!(m.reverse_axes().to_list(), vec![vec![1, 4], vec![2, 5], vec![3, 6]]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn reverse_axes(self) -> Self {
                 let mut axes: [usize; D] = core::array::from_fn(|a| a);
                 axes.reverse();
@@ -162,12 +210,30 @@ macro_rules! common_methods {
             }
 
             /// Splits `axis` before `index` into two views of disjoint elements.
+            ///
+            /// ```
+            /// let mut px = [0u8; 6];
+            /// let m = viewlib::ViewMut::from_slice(&mut px, [2, 3])?;
+            /// let (mut left, mut right) = m.split_at(1, 1)?; // two writable views, disjoint
+            /// left.fill(1);
+            /// right.fill(2);
+            /// assert_eq!(px, [1, 2, 2, 1, 2, 2]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn split_at(self, axis: usize, index: usize) -> Result<(Self, Self)> {
                 self.split_axis(axis, index)
             }
 
             /// A new shape over the same elements; the view must be C-contiguous and keep its
             /// number of elements (`memoryview.cast(fmt, shape)` with the same format).
+            ///
+            /// ```
+            /// let flat: Vec<u8> = (0..12).collect();
+            /// let m = viewlib::View::new(&flat).reshape([3, 4])?;
+            /// assert_eq!(m.get([1, 2]), Some(6));
+            /// assert!(m.transpose().reshape([12]).is_err()); // not C-contiguous: no silent copy
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn reshape<const E: usize>(self, shape: [usize; E]) -> Result<$ty<'a, T, E>> {
                 self.reshaped(shape)
             }
@@ -178,11 +244,29 @@ macro_rules! common_methods {
             /// The innermost axis must be contiguous and its length in bytes a multiple of the
             /// new itemsize; other byte strides must be whole multiples of it too; the first
             /// element must be aligned for `U`. Anything else is an error, never a copy.
+            ///
+            /// ```
+            /// use viewlib::{I16Le, View};
+            /// let numbers = [-2i16, -1, 0, 1, 2];
+            /// let bytes = View::new(&numbers).as_bytes()?;
+            /// assert_eq!(bytes.len(), 10);
+            /// let back = bytes.cast::<I16Le>()?; // byte-order types need no alignment
+            /// assert_eq!(back.to_vec(), numbers);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn cast<U: Sample>(self) -> Result<$ty<'a, U, D>> {
                 self.cast_to::<U>()
             }
 
             /// [`cast`](Self::cast) then [`reshape`](Self::reshape): `memoryview.cast(fmt, shape)`.
+            ///
+            /// ```
+            /// let buffer = [1u32.to_le_bytes(), 2u32.to_le_bytes(), 3u32.to_le_bytes()].concat();
+            /// let ints = viewlib::View::new(&buffer).cast_shape::<viewlib::I32Le, 2>([3, 1])?;
+            /// assert_eq!((ints.shape(), ints.byte_strides()), ([3, 1], [4, 4]));
+            /// assert_eq!(ints.get([2, 0]), Some(3));
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn cast_shape<U: Sample, const E: usize>(
                 self,
                 shape: [usize; E],
@@ -192,6 +276,13 @@ macro_rules! common_methods {
 
             /// The raw bytes as a `u8` view of the same shape, innermost axis `itemsize` times
             /// longer (`memoryview.cast('B')`).
+            ///
+            /// ```
+            /// let words = [0x0102u16, 0x0304];
+            /// let bytes = viewlib::View::new(&words).as_bytes()?;
+            /// assert_eq!((bytes.shape(), bytes.format()), ([4], "B"));
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
             pub fn as_bytes(self) -> Result<$ty<'a, u8, D>> {
                 self.cast_to::<u8>()
             }
@@ -246,12 +337,27 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
     }
 
     /// The element at `index` as a reference (the raw sample, not decoded).
+    ///
+    /// ```
+    /// use viewlib::{U16Be, View};
+    /// let be = View::new(&[0x01u8, 0x02][..]).cast::<U16Be>()?;
+    /// assert_eq!(be.get_sample([0]).map(|s| s.to_bytes()), Some([0x01, 0x02]));
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
     pub fn get_sample(&self, index: [usize; D]) -> Option<&'a T> {
         self.get_ref(index)
     }
 
     /// Iterates over the innermost lanes (1-D views along the last axis) in C order: the unit
     /// every traversal in viewlib is built on.
+    ///
+    /// ```
+    /// let px: Vec<u8> = (0..2 * 2 * 3).collect();
+    /// let image = viewlib::View::from_slice(&px, [2, 2, 3])?;
+    /// let reds: Vec<Vec<u8>> = image.channel(0)?.lanes().map(|row| row.to_vec()).collect();
+    /// assert_eq!(reds, [[0, 3], [6, 9]]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
     pub fn lanes(&self) -> Lanes<'a, T, D> {
         let layout = self.layout();
         Lanes {
@@ -266,11 +372,24 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
     }
 
     /// Iterates over the raw samples in C order.
+    ///
+    /// ```
+    /// let m = viewlib::View::from_slice(&[1u8, 2, 3, 4], [2, 2])?;
+    /// assert_eq!(m.transpose().iter().copied().collect::<Vec<_>>(), [1, 3, 2, 4]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = &'a T> + 'a {
         self.lanes().flat_map(|lane| lane.lane_iter())
     }
 
     /// Iterates over the values in C order (byte-order types decoded).
+    ///
+    /// ```
+    /// let raw = [0u8, 1, 0, 2];
+    /// let be = viewlib::View::new(&raw).cast::<viewlib::U16Be>()?;
+    /// assert_eq!(be.values().sum::<u16>(), 3);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
     pub fn values(&self) -> impl Iterator<Item = T::Value> + 'a {
         self.iter().map(|s| s.to_value())
     }
@@ -373,6 +492,16 @@ impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
     }
 
     /// Writes `value` at `index`, or returns an error naming the axis out of range.
+    ///
+    /// ```
+    /// use viewlib::{ViewError, ViewMut};
+    /// let mut px = [0u8; 4];
+    /// let mut m = ViewMut::from_slice(&mut px, [2, 2])?;
+    /// m.try_set([1, 0], 7)?;
+    /// assert!(matches!(m.try_set([2, 0], 7), Err(ViewError::IndexOutOfRange { axis: 0, .. })));
+    /// assert_eq!(px, [0, 0, 7, 0]);
+    /// # Ok::<(), ViewError>(())
+    /// ```
     pub fn try_set(&mut self, index: [usize; D], value: T::Value) -> Result<()> {
         let offset = self.layout().try_offset_of(index);
         match self.get_mut(index) {
@@ -388,6 +517,13 @@ impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
     ///
     /// # Panics
     /// If an index is outside its axis; [`try_set`](Self::try_set) returns the error instead.
+    ///
+    /// ```
+    /// let mut px = [0u16; 3];
+    /// let mut v = viewlib::ViewMut::new(&mut px);
+    /// v.set([2], 65535);
+    /// assert_eq!(px, [0, 0, 65535]);
+    /// ```
     #[track_caller]
     pub fn set(&mut self, index: [usize; D], value: T::Value) {
         if let Err(e) = self.try_set(index, value) {
@@ -411,6 +547,12 @@ impl<'a, T: Sample> View<'a, T, 1> {
 
 impl<'a, T: Sample> ViewMut<'a, T, 1> {
     /// A writable 1-D view of a whole slice: `memoryview(bytearray)`.
+    ///
+    /// ```
+    /// let mut data = *b"World";
+    /// viewlib::ViewMut::new(&mut data).set([0], b'w');
+    /// assert_eq!(&data, b"world");
+    /// ```
     pub fn new(slice: &'a mut [T]) -> Self {
         ViewMut::from_slice(slice, [slice.len()]).expect("a slice's length fits its own shape")
     }
