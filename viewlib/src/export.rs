@@ -139,7 +139,9 @@ impl<T: Sample> View<'_, T, 2> {
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
     pub fn to_list(&self) -> Vec<Vec<T::Value>> {
-        self.lanes().map(|row| row.to_vec()).collect()
+        // `rows`, not `lanes`: a `[2, 0]` view is two empty rows, and lanes of an empty view
+        // are none.
+        self.rows().map(|row| row.to_vec()).collect()
     }
 }
 

@@ -409,8 +409,9 @@ impl<const D: usize> Layout<D> {
         out.shape[inner] = bytes / to;
         out.strides[inner] = 1;
         for axis in 0..inner {
-            if self.shape[axis] <= 1 && !self.is_empty() {
-                // The stride of a length-1 axis is never used; keep it harmlessly scaled.
+            if self.shape[axis] <= 1 || self.is_empty() {
+                // Strides that step to no element (a length-1 axis, or any axis of an empty
+                // view) are never used, so they need not divide.
                 out.strides[axis] = 0;
                 continue;
             }
