@@ -46,13 +46,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{w}x{h} image, {c} channels, {} bytes\n", image.nbytes());
 
     describe("image", image, base);
-    describe("crop(w/4, h/4, w/2, h/2)", image.crop(w / 4, h / 4, w / 2, h / 2)?, base);
+    describe(
+        "crop(w/4, h/4, w/2, h/2)",
+        image.crop(w / 4, h / 4, w / 2, h / 2)?,
+        base,
+    );
     describe("channel(0) (red)", image.channel(0)?, base);
     describe("channel_range(..3) (RGB)", image.channel_range(..3)?, base);
     describe("flip_horizontal()", image.flip_horizontal(), base);
     describe("flip_vertical()", image.flip_vertical(), base);
     describe("transpose()", image.transpose(), base);
-    describe("every 2nd row and column", image.slice(viewlib::s![..;2, ..;2, ..])?, base);
+    describe(
+        "every 2nd row and column",
+        image.slice(viewlib::s![..;2, ..;2, ..])?,
+        base,
+    );
     let words = image.cast::<u32>()?;
     describe("cast::<u32>() (1 per pixel)", words, base.cast());
     let bytes = image.as_bytes()?;
@@ -63,9 +71,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pixel = image.pixel(w / 2, h / 2)?;
     println!("\npixel ({}, {}) = {:?}", w / 2, h / 2, pixel.to_vec());
     println!("first row, first 8 pixels, hexdump:");
-    print!("{}", image.row(0)?.slice_along(0, ..w.min(8))?.as_bytes()?.hex_dump());
+    print!(
+        "{}",
+        image
+            .row(0)?
+            .slice_along(0, ..w.min(8))?
+            .as_bytes()?
+            .hex_dump()
+    );
     let corner = image.crop(0, 0, 2.min(w), 2.min(h))?.channel(1)?;
-    println!("green of the top-left 2x2 as a list: {:?}", corner.to_list());
+    println!(
+        "green of the top-left 2x2 as a list: {:?}",
+        corner.to_list()
+    );
     println!(
         "the same, Fortran order bytes: {:?}",
         corner.to_bytes(Order::F)

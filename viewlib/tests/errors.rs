@@ -261,7 +261,10 @@ fn shape_mismatch() {
         },
         "shape mismatch on axis 0: expected 2, found 3",
     );
-    assert_eq!(&data, b"Python is great!", "a failed assignment changes nothing");
+    assert_eq!(
+        &data, b"Python is great!",
+        "a failed assignment changes nothing"
+    );
 }
 
 #[test]

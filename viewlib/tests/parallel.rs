@@ -106,7 +106,13 @@ fn read_only_views_are_shared_across_threads() {
         .map(|c| view.channel(c).unwrap().values().map(u64::from).sum())
         .collect();
     for (c, sum) in sums.into_iter().enumerate() {
-        let expected: u64 = img.as_slice().iter().skip(c).step_by(C).map(|&v| v as u64).sum();
+        let expected: u64 = img
+            .as_slice()
+            .iter()
+            .skip(c)
+            .step_by(C)
+            .map(|&v| v as u64)
+            .sum();
         assert_eq!(sum, expected);
     }
 }
