@@ -324,6 +324,18 @@ impl<const D: usize> Layout<D> {
         Some((layout, self.offset_of(index)?))
     }
 
+    /// Steps `index` to the next lane in C order: an odometer over the outer axes, the last
+    /// outer axis fastest (the innermost component is left alone).
+    pub(crate) fn advance_lane(&self, index: &mut [usize; D]) {
+        for axis in (0..D - 1).rev() {
+            index[axis] += 1;
+            if index[axis] < self.shape[axis] {
+                return;
+            }
+            index[axis] = 0;
+        }
+    }
+
     /// Removes `axis` by fixing it at `index`; `E` must be `D - 1`.
     pub(crate) fn index_axis<const E: usize>(
         &self,

@@ -547,15 +547,7 @@ impl<'a, T: Sample, const D: usize> Iterator for LanesMut<'a, T, D> {
         }
         self.remaining -= 1;
         let (layout, offset) = self.view.layout.lane(self.next)?;
-        let shape = self.view.layout.shape();
-        // Odometer over the outer axes, last outer axis fastest.
-        for axis in (0..D - 1).rev() {
-            self.next[axis] += 1;
-            if self.next[axis] < shape[axis] {
-                break;
-            }
-            self.next[axis] = 0;
-        }
+        self.view.layout.advance_lane(&mut self.next);
         let lane = ViewMut {
             ptr: self.view.ptr,
             layout: self.view.layout,

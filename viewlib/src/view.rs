@@ -591,14 +591,7 @@ impl<'a, T: Sample, const D: usize> Iterator for Lanes<'a, T, D> {
         }
         self.remaining -= 1;
         let lane = self.view.lane(self.next)?;
-        let shape = self.view.shape();
-        for axis in (0..D - 1).rev() {
-            self.next[axis] += 1;
-            if self.next[axis] < shape[axis] {
-                break;
-            }
-            self.next[axis] = 0;
-        }
+        self.view.layout().advance_lane(&mut self.next);
         Some(lane)
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
