@@ -15,6 +15,8 @@
 //!    mutably, and maps indices injectively onto a subset of the old ones (slices, splits into
 //!    disjoint parts, axis permutations, contiguous reshapes, casts that partition the same
 //!    bytes: see `layout.rs`, whose functions the property tests check).
+//! 3. **Anchored.** `ptr` lies inside the buffer or one past its end, also for empty views, so
+//!    it can be handed to APIs that take a pointer for an empty array (ndarray).
 
 use crate::error::{Result, ViewError};
 use crate::layout::Layout;
@@ -207,7 +209,13 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
     }
 
     fn derive<const E: usize>(self, layout: Layout<E>, offset: isize) -> View<'a, T, E> {
-        let ptr = self.ptr.wrapping_offset(offset);
+        // An empty view keeps its parent's pointer, so every pointer stays inside the buffer or
+        // one past its end (invariant 3), even when the offset of an empty part is far away.
+        let ptr = if layout.is_empty() {
+            self.ptr
+        } else {
+            self.ptr.wrapping_offset(offset)
+        };
         assert_inside(ptr, &layout, self.buffer);
         View {
             ptr,
@@ -331,7 +339,13 @@ impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
     /// Invariant 2 is the caller's: `layout` at `offset` reaches, injectively, a subset of the
     /// elements `self` reaches.
     fn derive<const E: usize>(self, layout: Layout<E>, offset: isize) -> ViewMut<'a, T, E> {
-        let ptr = self.ptr.wrapping_offset(offset);
+        // An empty view keeps its parent's pointer, so every pointer stays inside the buffer or
+        // one past its end (invariant 3), even when the offset of an empty part is far away.
+        let ptr = if layout.is_empty() {
+            self.ptr
+        } else {
+            self.ptr.wrapping_offset(offset)
+        };
         assert_inside(ptr, &layout, self.buffer);
         debug_assert!(layout.check_no_alias().is_ok());
         ViewMut {

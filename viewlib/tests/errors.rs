@@ -292,3 +292,15 @@ fn unsupported_channels() {
         "image::DynamicImage has no 16-bit variant with 5 channels",
     );
 }
+
+#[test]
+fn empty_derivations_stay_anchored_in_their_buffer() {
+    // A layout with no element accepts any stride; deriving from it must not move the pointer
+    // away from the buffer (it is handed on, e.g. to ndarray).
+    let data: [u8; 0] = [];
+    let v = View::from_slice_with_strides(&data, [3, 0], [isize::MAX / 4, 1], 0).unwrap();
+    let row = v.reverse_axes().column(2).unwrap();
+    assert!(row.is_empty());
+    assert_eq!(row.as_ptr(), data.as_ptr());
+    assert_eq!(row.offset_bytes(), 0);
+}
