@@ -102,6 +102,38 @@ mod tests {
         assert_eq!(px, [0, 0, 0, 0, 0, 7, 9, 0, 0, 0, 0, 0]);
     }
 
+    /// Regression (review): an empty view must reach ndarray with strides that step nowhere and
+    /// a pointer inside its buffer, or ndarray's own safe methods do out-of-bounds arithmetic.
+    #[test]
+    fn empty_and_degenerate_views_meet_ndarray_contract() {
+        use ndarray::{ArrayView2, ArrayView3, Axis};
+        let px = vec![0u8; 4 * 5 * 3];
+        let range = px.as_ptr() as usize..=px.as_ptr() as usize + px.len();
+        let rotated = View::from_slice(&px, [4, 5, 3]).unwrap();
+        let rotated = rotated.flip_vertical().flip_horizontal();
+        let empty: ArrayView3<u8> = rotated.crop(0, 0, 5, 0).unwrap().into();
+        assert!(range.contains(&(empty.as_ptr() as usize)));
+        assert_eq!(empty.strides(), [0, 0, 0]);
+
+        let nothing: [u8; 0] = [];
+        let a: ArrayView2<u8> = View::from_slice(&nothing, [0, 5]).unwrap().into();
+        assert_eq!(a.strides(), [0, 0]);
+        let col = a.slice_move(s![.., 3..]).index_axis_move(Axis(1), 1);
+        assert_eq!(col.as_ptr(), nothing.as_ptr());
+
+        let mut four = [0u8; 4];
+        let base = four.as_ptr();
+        let m = ViewMut::from_slice_with_strides(&mut four, [0, 3], [1, 1000], 0).unwrap();
+        let m: ndarray::ArrayViewMut2<u8> = m.into();
+        assert_eq!(m.index_axis_move(Axis(1), 2).as_ptr(), base);
+
+        // A length-1 axis with an absurd stride: ndarray sees 0, never `isize::MIN`.
+        let one = [7u8, 8];
+        let v = View::from_slice_with_strides(&one, [1, 2], [isize::MIN, 1], 0).unwrap();
+        let a: ArrayView2<u8> = v.into();
+        assert_eq!((a.strides(), a[[0, 1]]), (&[0, 1][..], 8));
+    }
+
     #[test]
     fn sliced_mutable_ndarray_views_convert() {
         let mut data = [0u8; 4];

@@ -194,6 +194,19 @@ impl<const D: usize> Layout<D> {
         })
     }
 
+    /// Checks that the elements, copied out, would fit in `isize` bytes (a zero stride can
+    /// make a view far larger than its buffer).
+    pub(crate) fn check_bytes(&self, itemsize: usize) -> Result<()> {
+        let mut bytes = itemsize;
+        for (axis, &len) in self.shape.iter().enumerate() {
+            bytes = bytes
+                .checked_mul(len)
+                .filter(|&b| b <= isize::MAX as usize)
+                .ok_or(ViewError::SizeOverflow { axis, len })?;
+        }
+        Ok(())
+    }
+
     /// Checks that no two indices reach the same element, as a writable view needs.
     ///
     /// The test is the usual sufficient one (ndarray's): sorted by stride, each axis must step
@@ -357,7 +370,13 @@ impl<const D: usize> Layout<D> {
             shape: core::array::from_fn(|k| self.shape[keep(k)]),
             strides: core::array::from_fn(|k| self.strides[keep(k)]),
         };
-        Ok((out, index as isize * self.strides[axis]))
+        // An empty result reaches nothing, and its offset would be unchecked arithmetic.
+        let offset = if out.is_empty() {
+            0
+        } else {
+            index as isize * self.strides[axis]
+        };
+        Ok((out, offset))
     }
 
     /// Reorders the axes: axis `k` of the result is axis `axes[k]` of `self`.

@@ -17,6 +17,8 @@
 //!    bytes: see `layout.rs`, whose functions the property tests check).
 //! 3. **Anchored.** `ptr` lies inside the buffer or one past its end, also for empty views, so
 //!    it can be handed to APIs that take a pointer for an empty array (ndarray).
+//! 4. **Sized.** `len * size_of::<T>()` fits `isize`, even for broadcast (zero-stride) views,
+//!    so every byte count a view reports, and every copy it makes, is representable.
 
 use crate::error::{Result, ViewError};
 use crate::layout::Layout;
@@ -189,6 +191,7 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
     /// Builds a view of `layout` whose element `[0, ...]` is `slice[offset]`.
     pub(crate) fn from_parts(slice: &'a [T], offset: usize, layout: Layout<D>) -> Result<Self> {
         check_fits(&layout, offset, slice.len())?;
+        layout.check_bytes(size_of::<T>())?;
         Ok(View {
             ptr: slice.as_ptr().wrapping_add(offset),
             layout,
@@ -325,6 +328,7 @@ impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
     /// Builds a writable view of `layout` whose element `[0, ...]` is `slice[offset]`.
     pub(crate) fn from_parts(slice: &'a mut [T], offset: usize, layout: Layout<D>) -> Result<Self> {
         check_fits(&layout, offset, slice.len())?;
+        layout.check_bytes(size_of::<T>())?;
         layout.check_no_alias()?;
         Ok(ViewMut {
             ptr: slice.as_mut_ptr().wrapping_add(offset),
@@ -671,14 +675,28 @@ mod ndarray_parts {
     use super::*;
     use ndarray::{ArrayView, ArrayViewMut, Axis, Dim, Dimension, IntoDimension, ShapeBuilder};
 
-    /// Pointer to the lowest-addressed element and the absolute strides: `from_shape_ptr` wants
-    /// non-negative strides, negative axes are inverted afterwards.
-    fn lowest<T, const D: usize>(ptr: *const T, layout: &Layout<D>) -> (*const T, [usize; D]) {
+    /// What `from_shape_ptr` is given: the lowest-addressed element, the absolute strides, and
+    /// which axes to invert afterwards (it wants non-negative strides).
+    ///
+    /// Axes that never move the pointer (length 0 or 1, or every axis of an empty view) get
+    /// stride 0 and are not inverted, as ndarray's own constructors do: ndarray may offset the
+    /// pointer along any axis, even of an empty array, so an unused stride must step nowhere.
+    fn ndarray_parts<T, const D: usize>(
+        ptr: *const T,
+        layout: &Layout<D>,
+    ) -> (*const T, [usize; D], [bool; D]) {
+        let empty = layout.is_empty();
+        let moves: [bool; D] = core::array::from_fn(|a| !empty && layout.shape()[a] > 1);
+        let strides = core::array::from_fn(|a| {
+            if moves[a] {
+                layout.strides()[a].unsigned_abs()
+            } else {
+                0
+            }
+        });
+        let invert = core::array::from_fn(|a| moves[a] && layout.strides()[a] < 0);
         let low = layout.extent().map_or(0, |(low, _)| low);
-        (
-            ptr.wrapping_offset(low),
-            layout.strides().map(|s| s.unsigned_abs()),
-        )
+        (ptr.wrapping_offset(low), strides, invert)
     }
 
     /// The address range an ndarray view covers, as the buffer a viewlib view records.
@@ -702,19 +720,18 @@ mod ndarray_parts {
         Dim<[usize; D]>: Dimension,
     {
         pub(crate) fn to_ndarray(self) -> ArrayView<'a, T, Dim<[usize; D]>> {
-            let (low, strides) = lowest(self.ptr, &self.layout);
+            let (low, strides, invert) = ndarray_parts(self.ptr, &self.layout);
             let shape = self.layout.shape().into_dimension();
-            // SAFETY: by invariant 1 every element reached from `low` with the absolute strides
-            // (the same set as `self` reaches) is an initialized, aligned `T` shared-borrowed for
-            // 'a; `low` is inside the buffer (or the view is empty and `low == ptr`, a pointer
-            // into or one past the buffer); the extent fits isize (layout invariant 2) and the
-            // strides are non-negative as `from_shape_ptr` requires.
+            // SAFETY: non-empty: by invariant 1 every element reached from `low` with the
+            // absolute strides (the same set as `self` reaches) is an initialized, aligned `T`
+            // shared-borrowed for 'a, and every pointer ndarray can form along an axis lies
+            // between `low` and the highest element. Empty: `low == ptr` is inside or one past the
+            // buffer (invariant 3) and every stride is 0, so offsets along any axis stay there.
+            // The extent fits isize (layout invariant 2); strides are non-negative.
             let mut view =
                 unsafe { ArrayView::from_shape_ptr(shape.strides(strides.into_dimension()), low) };
-            for (axis, &stride) in self.layout.strides().iter().enumerate() {
-                if stride < 0 {
-                    view.invert_axis(Axis(axis));
-                }
+            for axis in (0..D).filter(|&a| invert[a]) {
+                view.invert_axis(Axis(axis));
             }
             view
         }
@@ -723,6 +740,7 @@ mod ndarray_parts {
             let shape: [usize; D] = core::array::from_fn(|k| array.shape()[k]);
             let strides: [isize; D] = core::array::from_fn(|k| array.strides()[k]);
             let layout = Layout::new(shape, strides)?;
+            layout.check_bytes(size_of::<T>())?;
             let ptr = array.as_ptr();
             Ok(View {
                 ptr,
@@ -740,7 +758,7 @@ mod ndarray_parts {
         Dim<[usize; D]>: Dimension,
     {
         pub(crate) fn into_ndarray(self) -> ArrayViewMut<'a, T, Dim<[usize; D]>> {
-            let (low, strides) = lowest(self.ptr.cast_const(), &self.layout);
+            let (low, strides, invert) = ndarray_parts(self.ptr.cast_const(), &self.layout);
             let shape = self.layout.shape().into_dimension();
             // SAFETY: as for `View::to_ndarray`, and the elements are held uniquely by `self`
             // (invariant 2), which is consumed, so the new view is their only handle for 'a.
@@ -750,10 +768,8 @@ mod ndarray_parts {
                     low.cast_mut(),
                 )
             };
-            for (axis, &stride) in self.layout.strides().iter().enumerate() {
-                if stride < 0 {
-                    view.invert_axis(Axis(axis));
-                }
+            for axis in (0..D).filter(|&a| invert[a]) {
+                view.invert_axis(Axis(axis));
             }
             view
         }
@@ -764,6 +780,7 @@ mod ndarray_parts {
             let shape: [usize; D] = core::array::from_fn(|k| array.shape()[k]);
             let strides: [isize; D] = core::array::from_fn(|k| array.strides()[k]);
             let layout = Layout::new(shape, strides)?;
+            layout.check_bytes(size_of::<T>())?;
             layout.check_no_alias()?;
             let ptr = array.as_mut_ptr();
             Ok(ViewMut {

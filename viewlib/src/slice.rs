@@ -120,14 +120,15 @@ impl Slice {
                     .filter(|s| (0..n).contains(s))
                     .ok_or(out(b))?,
             };
+            // `unsigned_abs`: `-step` overflows for `isize::MIN`.
             let count = if start > stop {
-                (start - stop - 1) / -step + 1
+                (start - stop - 1) as usize / step.unsigned_abs() + 1
             } else {
                 0
             };
             Ok(ResolvedSlice {
                 start: start.max(0) as usize,
-                len: count as usize,
+                len: count,
                 step,
             })
         }

@@ -44,9 +44,10 @@ macro_rules! common_methods {
 
             /// Stride of each axis in bytes (`memoryview.strides`).
             pub fn byte_strides(&self) -> [isize; D] {
-                // Fits: every reachable byte offset fits isize (layout invariant 2, in bytes
-                // because the view lies inside one buffer).
-                self.strides().map(|s| s * size_of::<T>() as isize)
+                // Exact for every stride that moves between elements (they lie in one buffer);
+                // a stride no index uses (length-1 axis, empty view) may be huge and saturates.
+                self.strides()
+                    .map(|s| s.saturating_mul(size_of::<T>() as isize))
             }
 
             /// Number of dimensions (`memoryview.ndim`).

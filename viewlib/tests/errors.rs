@@ -304,3 +304,36 @@ fn empty_derivations_stay_anchored_in_their_buffer() {
     assert_eq!(row.as_ptr(), data.as_ptr());
     assert_eq!(row.offset_bytes(), 0);
 }
+
+/// Regressions from review: arithmetic on strides no index uses must neither panic nor wrap.
+#[test]
+fn unused_huge_strides_are_harmless() {
+    let data = [0u8; 3];
+    let v = View::from_slice_with_strides(&data, [0, 3], [1, isize::MAX], 0).unwrap();
+    assert!(v.column(2).unwrap().is_empty());
+    let words = [0u16; 4];
+    let v = View::from_slice_with_strides(&words, [1, 4], [isize::MAX, 1], 0).unwrap();
+    assert_eq!(v.byte_strides(), [isize::MAX, 2]);
+    let bytes = *b"abcd";
+    let reversed = View::new(&bytes)
+        .slice([Slice::new(None, None, isize::MIN)])
+        .unwrap();
+    assert_eq!(reversed.to_vec(), b"d");
+}
+
+/// A zero stride can make a view larger than memory: refused when built, so `nbytes` and
+/// every copy size stay representable.
+#[test]
+fn broadcast_views_must_fit_in_isize_bytes() {
+    let one = [0u64];
+    check(
+        View::from_slice_with_strides(&one, [1 << 62], [0], 0),
+        ViewError::SizeOverflow {
+            axis: 0,
+            len: 1 << 62,
+        },
+        "size overflows isize at axis 0 (length 4611686018427387904)",
+    );
+    let v = View::from_slice_with_strides(&one, [1 << 20], [0], 0).unwrap();
+    assert_eq!(v.nbytes(), 8 << 20);
+}
