@@ -1,7 +1,7 @@
 //! Copies out of a view, made only when asked (`tobytes`, `tolist`, `hex`), element-wise
 //! comparison, and writing into a view (assignment, fill).
 
-use crate::error::{Result, ViewError};
+use crate::error::Result;
 use crate::raw::{View, ViewMut};
 use crate::sample::Sample;
 use core::fmt::{self, Write as _};
@@ -178,25 +178,7 @@ impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
     /// # Ok::<(), ViewError>(())
     /// ```
     pub fn assign(&mut self, source: &View<'_, T, D>) -> Result<()> {
-        let (ours, theirs) = (self.shape(), source.shape());
-        if let Some(axis) = (0..D).find(|&a| ours[a] != theirs[a]) {
-            return Err(ViewError::ShapeMismatch {
-                axis,
-                expected: ours[axis],
-                found: theirs[axis],
-            });
-        }
-        if let (Some(src), Some(dst)) = (source.as_slice(), self.as_slice_mut()) {
-            dst.copy_from_slice(src);
-            return Ok(());
-        }
-        for (mut dst, src) in self.lanes_mut().zip(source.lanes()) {
-            match (dst.as_slice_mut(), src.as_slice()) {
-                (Some(d), Some(s)) => d.copy_from_slice(s),
-                _ => dst.iter_mut().zip(src.iter()).for_each(|(d, s)| *d = *s),
-            }
-        }
-        Ok(())
+        crate::ops::copy(self.reborrow(), *source)
     }
 
     /// Writes `value` into every element.

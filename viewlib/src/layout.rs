@@ -349,6 +349,14 @@ impl<const D: usize> Layout<D> {
         }
     }
 
+    /// The same elements as a 2-D `[outer, inner]` layout, if adjacent axes merge into at most
+    /// two (axis `k` merges into `k + 1` when `stride[k] == stride[k + 1] * len[k + 1]`; axes
+    /// of length 1 drop out). Index order is kept: C order over `self` is C order over the
+    /// result, so the relabelling is a bijection.
+    pub(crate) fn merged2(&self) -> Option<Layout<2>> {
+        merge_into_two([self]).map(|[l]| l)
+    }
+
     /// Removes `axis` by fixing it at `index`; `E` must be `D - 1`.
     pub(crate) fn index_axis<const E: usize>(
         &self,
@@ -477,6 +485,55 @@ impl<const D: usize> Layout<D> {
     }
 }
 
+/// [`Layout::merged2`] for several layouts of one shape at once: an axis merges only where it
+/// merges in every layout, so row `i` of each result covers the same C-order indices.
+pub(crate) fn merge_into_two<const D: usize, const N: usize>(
+    layouts: [&Layout<D>; N],
+) -> Option<[Layout<2>; N]> {
+    let first = layouts.first()?;
+    let shape = first.shape;
+    debug_assert!(layouts.iter().all(|l| l.shape == shape));
+    if first.is_empty() {
+        return Some(
+            [Layout {
+                shape: [0, 0],
+                strides: [0, 1],
+            }; N],
+        );
+    }
+    // Merged groups, innermost first: length and each layout's stride.
+    let mut lens = [1usize; 2];
+    let mut strides = [[1isize; 2]; N];
+    let mut count = 0;
+    for axis in (0..D).rev() {
+        let len = shape[axis];
+        if len == 1 {
+            continue;
+        }
+        // Fits: both sides address elements of each layout (invariant 2).
+        let merges = count > 0
+            && (0..N).all(|k| {
+                layouts[k].strides[axis] == strides[k][count - 1] * lens[count - 1] as isize
+            });
+        if merges {
+            lens[count - 1] *= len;
+            continue;
+        }
+        if count == 2 {
+            return None;
+        }
+        lens[count] = len;
+        for k in 0..N {
+            strides[k][count] = layouts[k].strides[axis];
+        }
+        count += 1;
+    }
+    Some(core::array::from_fn(|k| Layout {
+        shape: [lens[1], lens[0]],
+        strides: [strides[k][1], strides[k][0]],
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -565,6 +622,35 @@ mod tests {
             Err(ViewError::DuplicateAxis { axis: 0 })
         );
         assert_eq!(l.permuted([1, 0]).unwrap().strides(), [1, 5]);
+    }
+
+    #[test]
+    fn merging_into_two_axes() {
+        let m = |shape: [usize; 3], strides: [isize; 3]| {
+            Layout::new(shape, strides)
+                .unwrap()
+                .merged2()
+                .map(|l| (l.shape(), l.strides()))
+        };
+        // Contiguous: one run.
+        assert_eq!(m([4, 5, 3], [15, 3, 1]), Some(([1, 60], [1, 1])));
+        // A crop: rows of width * channels.
+        assert_eq!(m([2, 3, 4], [40, 4, 1]), Some(([2, 12], [40, 1])));
+        // A channel range of full rows: pixels merge, channels do not.
+        assert_eq!(m([2, 10, 3], [40, 4, 1]), Some(([20, 3], [4, 1])));
+        // A narrower crop of a channel range: three axes stay.
+        assert_eq!(m([2, 3, 3], [40, 4, 1]), None);
+        // Length-1 axes drop out, empty layouts are trivially mergeable.
+        assert_eq!(m([1, 5, 1], [99, 7, 3]), Some(([1, 5], [1, 7])));
+        assert_eq!(m([0, 5, 3], [15, 3, 1]), Some(([0, 0], [0, 1])));
+        // A crop and its contiguous copy merge the same way: rows of width * channels.
+        let crop = Layout::new([2, 3, 4], [40, 4, 1]).unwrap();
+        let copy = Layout::c_order([2, 3, 4]).unwrap();
+        let [a, b] = merge_into_two([&crop, &copy]).unwrap();
+        assert_eq!(
+            (a.shape(), a.strides(), b.strides()),
+            ([2, 12], [40, 1], [12, 1])
+        );
     }
 
     #[test]

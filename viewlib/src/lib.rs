@@ -69,6 +69,7 @@ mod interop_image;
 #[cfg(feature = "ndarray")]
 mod interop_ndarray;
 mod layout;
+pub mod ops;
 mod owned;
 mod raw;
 mod sample;

@@ -113,17 +113,10 @@ impl<T: Sample> View<'_, T, 3> {
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
     pub fn to_image_buf(&self) -> ImageBuf<T> {
-        let mut samples = Vec::with_capacity(self.len());
-        for lane in self.lanes() {
-            match lane.as_slice() {
-                Some(s) => samples.extend_from_slice(s),
-                None => samples.extend(lane.iter().copied()),
-            }
-        }
-        ImageBuf {
-            samples,
-            shape: self.shape(),
-        }
+        let [h, w, c] = self.shape();
+        let mut out = ImageBuf::new(h, w, c).expect("a view's size fits isize (invariant 4)");
+        crate::ops::copy(out.view_mut(), *self).expect("same shape");
+        out
     }
 }
 

@@ -21,7 +21,7 @@
 //!    so every byte count a view reports, and every copy it makes, is representable.
 
 use crate::error::{Result, ViewError};
-use crate::layout::Layout;
+use crate::layout::{Layout, merge_into_two};
 use crate::sample::Sample;
 use crate::slice::Slice;
 use core::marker::PhantomData;
@@ -469,6 +469,15 @@ impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
         Some(unsafe { core::slice::from_raw_parts_mut(self.ptr, self.layout.len()) })
     }
 
+    /// The same elements as a 2-D view, when the axes merge into two (see `Layout::merged2`).
+    pub(crate) fn into_merged2(self) -> core::result::Result<ViewMut<'a, T, 2>, Self> {
+        match self.layout.merged2() {
+            // Bijective: the merged layout relabels the same elements in the same order.
+            Some(layout) => Ok(self.derive(layout, 0)),
+            None => Err(self),
+        }
+    }
+
     pub(crate) fn slice_axis(self, axis: usize, slice: Slice) -> Result<Self> {
         let (layout, offset) = self.layout.slice_axis(axis, slice)?;
         // Injective: a slice takes distinct indices of one axis.
@@ -791,5 +800,23 @@ mod ndarray_parts {
                 life: PhantomData,
             })
         }
+    }
+}
+
+/// A destination and a source of one shape as 2-D views whose rows correspond (see
+/// `layout::merge_into_two`), or both back unchanged.
+#[allow(clippy::type_complexity)]
+pub(crate) fn merge_pair<'d, 's, T: Sample, U: Sample, const D: usize>(
+    dst: ViewMut<'d, T, D>,
+    src: View<'s, U, D>,
+) -> core::result::Result<(ViewMut<'d, T, 2>, View<'s, U, 2>), (ViewMut<'d, T, D>, View<'s, U, D>)>
+{
+    if dst.layout.shape() != src.layout.shape() {
+        return Err((dst, src));
+    }
+    match merge_into_two([&dst.layout, &src.layout]) {
+        // Bijective for each: a merged layout relabels the same elements in the same order.
+        Some([d, s]) => Ok((dst.derive(d, 0), src.derive(s, 0))),
+        None => Err((dst, src)),
     }
 }

@@ -10,10 +10,27 @@ use crate::sample::Sample;
 
 /// A view that can be cut in two along an axis; implemented by [`View`] and [`ViewMut`].
 pub trait Splittable: Sized {
-    /// Length of each axis, as a slice.
+    /// Length of `axis` (0 for an axis the view does not have).
     fn axis_len(&self, axis: usize) -> usize;
+    /// Bytes of the elements (what a kernel touches).
+    fn byte_len(&self) -> usize;
     /// Cuts `axis` before `index`.
     fn split_parts(self, axis: usize, index: usize) -> Result<(Self, Self)>;
+}
+
+/// Two views of one shape split in lockstep: a kernel's destination and source.
+impl<A: Splittable, B: Splittable> Splittable for (A, B) {
+    fn axis_len(&self, axis: usize) -> usize {
+        self.0.axis_len(axis)
+    }
+    fn byte_len(&self) -> usize {
+        self.0.byte_len() + self.1.byte_len()
+    }
+    fn split_parts(self, axis: usize, index: usize) -> Result<(Self, Self)> {
+        let (a0, a1) = self.0.split_parts(axis, index)?;
+        let (b0, b1) = self.1.split_parts(axis, index)?;
+        Ok(((a0, b0), (a1, b1)))
+    }
 }
 
 macro_rules! splittable {
@@ -21,6 +38,9 @@ macro_rules! splittable {
         impl<'a, T: Sample, const D: usize> Splittable for $ty<'a, T, D> {
             fn axis_len(&self, axis: usize) -> usize {
                 self.shape().get(axis).copied().unwrap_or(0)
+            }
+            fn byte_len(&self) -> usize {
+                self.nbytes()
             }
             fn split_parts(self, axis: usize, index: usize) -> Result<(Self, Self)> {
                 self.split_at(axis, index)

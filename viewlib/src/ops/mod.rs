@@ -1,0 +1,15 @@
+//! Kernels: operations that mutate views in place or copy between views, in parallel with
+//! rayon over disjoint parts cut by the splitting API, on any layout (contiguous, cropped,
+//! channel-strided, flipped, transposed).
+//!
+//! Each kernel also has a plain sequential reference in [`reference`], which the tests compare
+//! it against on odd sizes and every layout.
+
+mod copy;
+mod invert;
+pub mod reference;
+mod traverse;
+
+pub(crate) use copy::copy;
+pub use invert::{Alpha, Invert};
+pub use traverse::PARALLEL_MIN_BYTES;

@@ -1,0 +1,176 @@
+//! The one traversal every kernel is written against: a view is cut into disjoint pieces by the
+//! splitting API (in parallel with rayon when it is large), and each piece is visited as
+//! contiguous runs (`&mut [T]`, where the compiler vectorizes) or, failing that, strided lanes.
+
+use crate::raw::{View, ViewMut, merge_pair};
+use crate::sample::Sample;
+use crate::split::Splittable;
+use rayon::iter::ParallelIterator;
+
+/// Below this many bytes a kernel runs on the calling thread: handing work to rayon costs more
+/// than it saves. Chosen with the `cutoff` group of `benches/kernels.rs`.
+pub const PARALLEL_MIN_BYTES: usize = 256 * 1024;
+
+/// Parallel work is cut down to pieces of about this many bytes: small enough for work
+/// stealing to even out, large enough that each piece streams.
+const PIECE_BYTES: usize = 256 * 1024;
+
+/// Runs `work` on disjoint pieces covering `view`: on this thread for small views, otherwise on
+/// rayon's pool. Pieces are cut along axis 0, or along axis 1 at multiples of `granule` when
+/// axis 0 is down to one element (so a run of whole pixels stays whole).
+pub(crate) fn in_pieces<V>(view: V, granule: usize, work: impl Fn(V) + Sync + Send)
+where
+    V: Splittable + Send,
+{
+    if view.byte_len() < PARALLEL_MIN_BYTES || rayon::current_num_threads() == 1 {
+        work(view);
+        return;
+    }
+    let split = |v: V| -> (V, Option<V>) {
+        if v.byte_len() <= PIECE_BYTES {
+            return (v, None);
+        }
+        let rows = v.axis_len(0);
+        let (axis, at) = if rows >= 2 {
+            (0, rows / 2)
+        } else {
+            (1, v.axis_len(1) / granule.max(1) / 2 * granule.max(1))
+        };
+        if at == 0 {
+            return (v, None);
+        }
+        match v.split_parts(axis, at) {
+            Ok((a, b)) => (a, Some(b)),
+            Err(_) => unreachable!("split inside the axis"),
+        }
+    };
+    rayon::iter::split(view, split).for_each(work);
+}
+
+/// Flips negative axes and orders the axes by decreasing stride: the same elements, visited in
+/// memory order. Only for kernels that treat every element alike.
+pub(crate) fn memory_order<T: Sample, const D: usize>(
+    view: ViewMut<'_, T, D>,
+) -> ViewMut<'_, T, D> {
+    let mut view = view;
+    for axis in 0..D {
+        if view.strides()[axis] < 0 {
+            view = view.flip(axis).expect("axis in range");
+        }
+    }
+    let strides = view.strides();
+    let mut axes: [usize; D] = core::array::from_fn(|a| a);
+    axes.sort_by_key(|&a| core::cmp::Reverse(strides[a]));
+    view.permute_axes(axes).expect("a permutation")
+}
+
+/// Flips negative pixel axes and puts the larger stride first, keeping the channel axis last:
+/// the same pixels in memory order.
+fn pixels_in_memory_order<T: Sample>(image: ViewMut<'_, T, 3>) -> ViewMut<'_, T, 3> {
+    let mut image = image;
+    for axis in 0..2 {
+        if image.strides()[axis] < 0 {
+            image = image.flip(axis).expect("axis in range");
+        }
+    }
+    if image.strides()[0] < image.strides()[1] {
+        image = image.transpose();
+    }
+    image
+}
+
+/// Visits every pixel of `image` once, as contiguous runs of whole pixels (each run starts at a
+/// pixel's first channel), in parallel for large images. Pixel order is memory order, so only
+/// for kernels that treat every pixel alike. Gives the image back if its pixels are not
+/// interleaved in contiguous runs (a channel-strided or planar layout).
+pub(crate) fn for_each_pixel_run<'a, T: Sample>(
+    image: ViewMut<'a, T, 3>,
+    op: &(impl Fn(&mut [T]) + Sync),
+) -> Result<(), ViewMut<'a, T, 3>> {
+    let channels = image.channels();
+    let image = pixels_in_memory_order(image);
+    let interleaved = image.strides()[2] == 1 || channels <= 1;
+    let merged = image.layout().merged2();
+    if !(interleaved && merged.is_some_and(|m| m.strides()[1] == 1 || m.shape()[1] <= 1)) {
+        return Err(image);
+    }
+    let Ok(rows) = image.into_merged2() else {
+        unreachable!("merge checked")
+    };
+    in_pieces(rows, channels.max(1), |piece| {
+        for row in piece.rows() {
+            op(row.into_slice_mut().expect("rows are contiguous"));
+        }
+    });
+    Ok(())
+}
+
+/// Visits every element of `view` once, in runs: `op` gets each contiguous run as a slice, or
+/// one element at a time where the layout has no contiguous run.
+pub(crate) fn for_each_run<T: Sample, const D: usize>(
+    view: ViewMut<'_, T, D>,
+    op: &(impl Fn(&mut [T]) + Sync),
+) {
+    match memory_order(view).into_merged2() {
+        Ok(merged) => in_pieces(merged, 1, |piece| rows_as_runs(piece, op)),
+        Err(view) => in_pieces(view, 1, |mut piece| {
+            for lane in piece.lanes_mut() {
+                lane_as_runs(lane, op);
+            }
+        }),
+    }
+}
+
+/// Each row of a 2-D piece as one run, if contiguous.
+pub(crate) fn rows_as_runs<T: Sample>(piece: ViewMut<'_, T, 2>, op: &impl Fn(&mut [T])) {
+    for row in piece.rows() {
+        lane_as_runs(row, op);
+    }
+}
+
+fn lane_as_runs<T: Sample>(lane: ViewMut<'_, T, 1>, op: &impl Fn(&mut [T])) {
+    if lane.is_c_contiguous() {
+        op(lane.into_slice_mut().expect("contiguous"));
+    } else {
+        let mut lane = lane;
+        lane.iter_mut().for_each(|v| op(core::slice::from_mut(v)));
+    }
+}
+
+/// Visits `dst` and `src` (same shape) together in C order: `op(dst_run, src_run)` on runs
+/// that are contiguous in both, element pairs otherwise.
+pub(crate) fn for_each_run_pair<T: Sample, U: Sample, const D: usize>(
+    dst: ViewMut<'_, T, D>,
+    src: View<'_, U, D>,
+    op: &(impl Fn(&mut [T], &[U]) + Sync),
+) {
+    debug_assert_eq!(dst.shape(), src.shape());
+    match merge_pair(dst, src) {
+        Ok(pair) => in_pieces(pair, 1, |(d, s)| {
+            for (d, s) in d.rows().zip(s.rows()) {
+                lane_pair(d, s, op);
+            }
+        }),
+        Err(pair) => in_pieces(pair, 1, |(mut d, s)| {
+            for (d, s) in d.lanes_mut().zip(s.lanes()) {
+                lane_pair(d, s, op);
+            }
+        }),
+    }
+}
+
+fn lane_pair<T: Sample, U: Sample>(
+    dst: ViewMut<'_, T, 1>,
+    src: View<'_, U, 1>,
+    op: &impl Fn(&mut [T], &[U]),
+) {
+    match (dst.is_c_contiguous(), src.as_slice()) {
+        (true, Some(s)) => op(dst.into_slice_mut().expect("contiguous"), s),
+        _ => {
+            let mut dst = dst;
+            for (d, s) in dst.iter_mut().zip(src.iter()) {
+                op(core::slice::from_mut(d), core::slice::from_ref(s));
+            }
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! Kernels against their sequential references: odd sizes (vector tails), every layout
+//! (contiguous, crop, channel range, flips, transpose), sizes on both sides of the parallel
+//! cut-off, 1, 2 and 7 threads. The whole buffer is compared, so a kernel that writes outside
+//! its view fails too.
+
+use viewlib::ops::{Alpha, Invert, reference};
+use viewlib::{Sample, ViewMut};
+
+/// Sizes `[height, width]`: tiny, odd, and one above `PARALLEL_MIN_BYTES` for 4 x u8.
+const SIZES: [[usize; 2]; 5] = [[1, 1], [3, 7], [17, 65], [2, 1], [301, 257]];
+const CHANNELS: [usize; 4] = [1, 2, 3, 4];
+
+/// A layout to derive from a whole `[h, w, c]` image.
+#[derive(Debug, Clone, Copy)]
+enum Shape {
+    Whole,
+    Crop,
+    FlipH,
+    FlipV,
+    Transpose,
+    Rotate180,
+    ColourOnly,
+    EveryOther,
+}
+const SHAPES: [Shape; 8] = [
+    Shape::Whole,
+    Shape::Crop,
+    Shape::FlipH,
+    Shape::FlipV,
+    Shape::Transpose,
+    Shape::Rotate180,
+    Shape::ColourOnly,
+    Shape::EveryOther,
+];
+
+fn derive<T: Sample>(v: ViewMut<'_, T, 3>, shape: Shape) -> ViewMut<'_, T, 3> {
+    let [h, w, c] = v.shape();
+    match shape {
+        Shape::Whole => v,
+        Shape::Crop => v.crop(w / 3, h / 4, w - w / 3 - w / 5, h - h / 4).unwrap(),
+        Shape::FlipH => v.flip_horizontal(),
+        Shape::FlipV => v.flip_vertical(),
+        Shape::Transpose => v.transpose(),
+        Shape::Rotate180 => v.flip_vertical().flip_horizontal(),
+        Shape::ColourOnly => v.channel_range(..c.saturating_sub(1).max(1)).unwrap(),
+        Shape::EveryOther => v.slice(viewlib::s![..;2, 1..;2, ..]).unwrap(),
+    }
+}
+
+fn samples<T: Sample>(len: usize, make: impl Fn(usize) -> T) -> Vec<T> {
+    (0..len).map(make).collect()
+}
+
+fn with_threads(threads: usize, work: impl FnOnce() + Send) {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(work);
+}
+
+/// Runs `kernel` and `reference` on the same layout of two copies of one image and compares
+/// the whole buffers.
+fn check<T: Sample>(
+    make: impl Fn(usize) -> T + Copy,
+    kernel: impl Fn(ViewMut<'_, T, 3>) + Sync,
+    reference: impl Fn(&mut ViewMut<'_, T, 3>),
+) where
+    T::Value: PartialEq,
+{
+    for [h, w] in SIZES {
+        for c in CHANNELS {
+            for shape in SHAPES {
+                let original = samples(h * w * c, make);
+                let mut expected = original.clone();
+                let mut view = derive(
+                    ViewMut::from_slice(&mut expected, [h, w, c]).unwrap(),
+                    shape,
+                );
+                reference(&mut view);
+                for threads in [1, 2, 7] {
+                    let mut got = original.clone();
+                    with_threads(threads, || {
+                        kernel(derive(
+                            ViewMut::from_slice(&mut got, [h, w, c]).unwrap(),
+                            shape,
+                        ))
+                    });
+                    let same = got
+                        .iter()
+                        .zip(&expected)
+                        .all(|(a, b)| a.to_value() == b.to_value());
+                    assert!(same, "{h}x{w}x{c} {shape:?} with {threads} threads");
+                }
+            }
+        }
+    }
+}
+
+fn check_invert<T: Invert>(make: impl Fn(usize) -> T + Copy) {
+    check(
+        make,
+        |v| v.invert_samples_in_place(),
+        |v| reference::invert_samples(v),
+    );
+    check(
+        make,
+        |v| v.invert_in_place(Alpha::Invert),
+        |v| reference::invert_samples(v),
+    );
+    check(
+        make,
+        |v| v.invert_in_place(Alpha::Keep),
+        |v| {
+            let c = v.channels();
+            let colour: Vec<usize> = if c == 2 || c == 4 {
+                (0..c - 1).collect()
+            } else {
+                (0..c).collect()
+            };
+            reference::invert_channels(v, &colour)
+        },
+    );
+    check(
+        make,
+        |v| {
+            let last = v.channels() - 1;
+            v.invert_channels_in_place(&[last]).unwrap()
+        },
+        |v| {
+            let last = v.channels() - 1;
+            reference::invert_channels(v, &[last])
+        },
+    );
+    // A channel through its strided view.
+    check(
+        make,
+        |v| v.channel(0).unwrap().invert_samples_in_place(),
+        |v| reference::invert_channels(v, &[0]),
+    );
+}
+
+#[test]
+fn invert_u8() {
+    check_invert(|i| (i * 31 % 251) as u8);
+}
+
+#[test]
+fn invert_u16() {
+    check_invert(|i| (i * 7919 % 65521) as u16);
+}
+
+#[test]
+fn invert_f32() {
+    check_invert(|i| (i % 1000) as f32 / 999.0);
+}
+
+#[test]
+fn invert_big_endian_u16() {
+    check_invert(|i| viewlib::U16Be::new((i * 40503 % 65536) as u16));
+}
+
+#[test]
+fn invert_matches_image_crate() {
+    use image::{DynamicImage, RgbImage, Rgba, RgbaImage};
+    let rgba = RgbaImage::from_fn(67, 31, |x, y| Rgba([x as u8, y as u8, (x * y) as u8, 200]));
+    let mut ours = rgba.clone();
+    ViewMut::from_image(&mut ours).invert_in_place(Alpha::Keep);
+    let mut theirs = DynamicImage::ImageRgba8(rgba);
+    theirs.invert();
+    assert_eq!(
+        ours,
+        theirs.into_rgba8(),
+        "image keeps alpha, as Alpha::Keep does"
+    );
+
+    let rgb = RgbImage::from_fn(67, 31, |x, y| image::Rgb([x as u8, y as u8, 7]));
+    let mut ours = rgb.clone();
+    ViewMut::from_image(&mut ours).invert_in_place(Alpha::Keep);
+    let mut theirs = rgb;
+    image::imageops::invert(&mut theirs);
+    assert_eq!(ours, theirs);
+}
+
+#[test]
+fn invalid_channels_are_errors_and_change_nothing() {
+    let mut px = vec![1u8; 2 * 2 * 3];
+    let v = ViewMut::from_slice(&mut px, [2, 2, 3]).unwrap();
+    assert_eq!(
+        v.invert_channels_in_place(&[0, 5]),
+        Err(viewlib::ViewError::IndexOutOfRange {
+            axis: 2,
+            index: 5,
+            len: 3
+        })
+    );
+    assert!(px.iter().all(|&v| v == 1));
+}
+
+/// Copies: every source layout into a fresh contiguous buffer and into a strided destination,
+/// against the element-by-element reference (`to_vec` walks indices one by one).
+#[test]
+fn copies_materialize_every_layout() {
+    for [h, w] in SIZES {
+        for c in CHANNELS {
+            for shape in SHAPES {
+                let mut px: Vec<u16> = samples(h * w * c, |i| i as u16);
+                let src =
+                    derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape).into_view();
+                let expected = src.to_vec();
+                for threads in [1, 2, 7] {
+                    with_threads(threads, || {
+                        let owned = src.to_image_buf();
+                        assert_eq!(owned.as_slice(), expected, "{h}x{w}x{c} {shape:?}");
+                        // Into the middle of a bigger, flipped destination.
+                        let [sh, sw, sc] = src.shape();
+                        let mut big = vec![0u16; (sh + 2) * (sw + 3) * sc];
+                        let dst = ViewMut::from_slice(&mut big, [sh + 2, sw + 3, sc])
+                            .unwrap()
+                            .crop(1, 1, sw, sh)
+                            .unwrap()
+                            .flip_horizontal();
+                        dst.copy_from(src).unwrap();
+                        let back = viewlib::View::from_slice(&big, [sh + 2, sw + 3, sc])
+                            .unwrap()
+                            .crop(1, 1, sw, sh)
+                            .unwrap()
+                            .flip_horizontal();
+                        assert_eq!(back.to_vec(), expected);
+                        let border: usize = big.iter().filter(|&&v| v == 0).count();
+                        let zeros_in_src = expected.iter().filter(|&&v| v == 0).count();
+                        assert_eq!(
+                            border,
+                            big.len() - expected.len() + zeros_in_src,
+                            "wrote outside"
+                        );
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn channel_extraction_split_and_merge() {
+    for [h, w] in SIZES {
+        for c in CHANNELS {
+            for shape in SHAPES {
+                let mut px: Vec<u8> = samples(h * w * c, |i| (i * 13 % 256) as u8);
+                let image =
+                    derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape).into_view();
+                for threads in [1, 2, 7] {
+                    with_threads(threads, || {
+                        let planes = image.split_into_planes().unwrap();
+                        assert_eq!(planes.len(), image.channels());
+                        for (k, plane) in planes.iter().enumerate() {
+                            assert_eq!(
+                                plane.as_slice(),
+                                image.channel(k).unwrap().to_vec(),
+                                "{h}x{w}x{c} {shape:?} channel {k}"
+                            );
+                        }
+                        let views: Vec<_> = planes
+                            .iter()
+                            .map(|p| p.view().channel(0).unwrap())
+                            .collect();
+                        let [ih, iw, ic] = image.shape();
+                        let mut merged = vec![0u8; ih * iw * ic];
+                        ViewMut::from_slice(&mut merged, [ih, iw, ic])
+                            .unwrap()
+                            .merge_planes(&views)
+                            .unwrap();
+                        assert_eq!(merged, image.to_vec());
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn crop_materialization_matches_image_crate() {
+    let rgba = image::RgbaImage::from_fn(301, 257, |x, y| {
+        image::Rgba([x as u8, y as u8, (x ^ y) as u8, 9])
+    });
+    let ours = viewlib::View::from_image(&rgba)
+        .crop(17, 33, 200, 150)
+        .unwrap()
+        .to_image_buf();
+    let theirs = image::imageops::crop_imm(&rgba, 17, 33, 200, 150).to_image();
+    assert_eq!(ours.into_image::<image::Rgba<u8>>().unwrap(), theirs);
+}
+
+#[test]
+fn copy_shape_errors() {
+    let src = [0u8; 6];
+    let mut dst = [0u8; 4];
+    let err = ViewMut::from_slice(&mut dst, [2, 2, 1])
+        .unwrap()
+        .copy_from(viewlib::View::from_slice(&src, [2, 3, 1]).unwrap());
+    assert_eq!(
+        err,
+        Err(viewlib::ViewError::ShapeMismatch {
+            axis: 1,
+            expected: 2,
+            found: 3
+        })
+    );
+    let mut plane = [0u8; 3];
+    let rgb = viewlib::View::from_slice(&src, [1, 2, 3]).unwrap();
+    assert!(
+        rgb.extract_channel_into(0, ViewMut::from_slice(&mut plane, [1, 3]).unwrap())
+            .is_err()
+    );
+    assert!(rgb.extract_channel(3).is_err());
+}
