@@ -314,3 +314,165 @@ fn copy_shape_errors() {
     );
     assert!(rgb.extract_channel(3).is_err());
 }
+
+#[test]
+fn flips_in_place() {
+    for [h, w] in SIZES {
+        for c in CHANNELS {
+            for shape in SHAPES {
+                let original: Vec<u8> = samples(h * w * c, |i| (i * 7 % 256) as u8);
+                for threads in [1, 2, 7] {
+                    for vertical in [false, true] {
+                        let mut px = original.clone();
+                        let view = derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape);
+                        let flipped = if vertical {
+                            view.view().flip_vertical()
+                        } else {
+                            view.view().flip_horizontal()
+                        };
+                        let expected = flipped.to_vec();
+                        let mut outside = original.clone();
+                        // What must not change: the buffer with the view's elements blanked.
+                        derive(ViewMut::from_slice(&mut outside, [h, w, c]).unwrap(), shape)
+                            .fill(0);
+                        with_threads(threads, || {
+                            if vertical {
+                                view.flip_vertical_in_place()
+                            } else {
+                                view.flip_horizontal_in_place()
+                            }
+                        });
+                        let after = derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape)
+                            .into_view()
+                            .to_vec();
+                        assert_eq!(after, expected, "{h}x{w}x{c} {shape:?} vertical={vertical}");
+                        derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape).fill(0);
+                        assert_eq!(px, outside, "wrote outside the view");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn flips_match_image_crate() {
+    let rgb = image::RgbImage::from_fn(67, 31, |x, y| image::Rgb([x as u8, y as u8, 3]));
+    let mut ours = rgb.clone();
+    ViewMut::from_image(&mut ours).flip_horizontal_in_place();
+    assert_eq!(ours, image::imageops::flip_horizontal(&rgb));
+    let mut ours = rgb.clone();
+    ViewMut::from_image(&mut ours).flip_vertical_in_place();
+    assert_eq!(ours, image::imageops::flip_vertical(&rgb));
+}
+
+#[test]
+fn channel_operations_in_place() {
+    let make = |i: usize| (i * 29 % 256) as u8;
+    for target in [0usize, 1] {
+        check(
+            make,
+            |v| {
+                let c = target.min(v.channels() - 1);
+                v.fill_channel_in_place(c, 77).unwrap()
+            },
+            |v| {
+                let c = target.min(v.channels() - 1);
+                reference::fill_channel(v, c, 77)
+            },
+        );
+        check(
+            make,
+            |v| {
+                let c = target.min(v.channels() - 1);
+                v.keep_channel_in_place(c).unwrap()
+            },
+            |v| {
+                let c = target.min(v.channels() - 1);
+                reference::keep_channel(v, c)
+            },
+        );
+    }
+    check(
+        make,
+        |v| {
+            let last = v.channels() - 1;
+            v.swap_channels_in_place(last, 0).unwrap()
+        },
+        |v| {
+            let last = v.channels() - 1;
+            reference::swap_channels(v, last, 0)
+        },
+    );
+    let mut px = [0u8; 6];
+    let v = ViewMut::from_slice(&mut px, [1, 2, 3]).unwrap();
+    assert!(v.swap_channels_in_place(0, 3).is_err());
+}
+
+#[test]
+fn lookup_tables() {
+    use viewlib::ops::Lut;
+    let lut8 = Lut::<u8>::gamma(0.7)
+        .then(&Lut::contrast(1.3))
+        .then(&Lut::brightness(-0.05));
+    check(
+        |i| (i * 31 % 256) as u8,
+        |v| v.map_in_place(&lut8),
+        |v| reference::map(v, |x| lut8.get(x)),
+    );
+    let lut16 = Lut::<u16>::threshold(30000).then(&Lut::invert());
+    check(
+        |i| (i * 7919 % 65536) as u16,
+        |v| v.map_in_place(&lut16),
+        |v| reference::map(v, |x| if x >= 30000 { 0 } else { 65535 }),
+    );
+    // The invert table is the invert kernel.
+    let inv = Lut::<u8>::invert();
+    assert!((0..=255u8).all(|v| inv.get(v) == 255 - v));
+    // Brightness by a fixed step is `image`'s brighten.
+    let rgb = image::RgbImage::from_fn(40, 9, |x, y| image::Rgb([x as u8 * 6, y as u8 * 30, 250]));
+    let mut ours = rgb.clone();
+    ViewMut::from_image(&mut ours).map_in_place(&Lut::from_fn(|v: u8| v.saturating_add(20)));
+    assert_eq!(ours, image::imageops::brighten(&rgb, 20));
+}
+
+#[test]
+fn luma_matches_reference_and_image_crate() {
+    for [h, w] in SIZES {
+        for c in CHANNELS {
+            for shape in SHAPES {
+                let mut px: Vec<u16> = samples(h * w * c, |i| (i * 7919 % 65536) as u16);
+                let image =
+                    derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape).into_view();
+                let expected = reference::luma(&image);
+                for threads in [1, 2, 7] {
+                    with_threads(threads, || {
+                        let gray = image.to_luma().unwrap();
+                        assert_eq!(gray.as_slice(), expected, "{h}x{w}x{c} {shape:?}");
+                    });
+                }
+            }
+        }
+    }
+    for rgba in [
+        image::DynamicImage::ImageRgba8(image::RgbaImage::from_fn(61, 17, |x, y| {
+            image::Rgba([x as u8 * 4, y as u8 * 15, (x * y) as u8, 128])
+        })),
+        image::DynamicImage::ImageRgb16(image::ImageBuffer::from_fn(61, 17, |x, y| {
+            image::Rgb([x as u16 * 1000, y as u16 * 3000, (x * y) as u16])
+        })),
+    ] {
+        let theirs = rgba.grayscale();
+        match &rgba {
+            image::DynamicImage::ImageRgba8(b) => {
+                let ours = viewlib::View::from_image(b).to_luma().unwrap();
+                assert_eq!(ours.as_slice(), theirs.to_luma8().as_raw().as_slice());
+            }
+            image::DynamicImage::ImageRgb16(b) => {
+                let ours = viewlib::View::from_image(b).to_luma().unwrap();
+                assert_eq!(ours.as_slice(), theirs.to_luma16().as_raw().as_slice());
+            }
+            _ => unreachable!(),
+        }
+    }
+}

@@ -5,11 +5,15 @@
 //! Each kernel also has a plain sequential reference in [`reference`], which the tests compare
 //! it against on odd sizes and every layout.
 
+mod channels;
 mod copy;
+mod geometry;
 mod invert;
+mod lut;
 pub mod reference;
 mod traverse;
 
 pub(crate) use copy::copy;
 pub use invert::{Alpha, Invert};
+pub use lut::{Luma, Lut, LutSample};
 pub use traverse::PARALLEL_MIN_BYTES;

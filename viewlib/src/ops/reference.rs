@@ -2,7 +2,9 @@
 //! `get`/`set` so that they share no code with the kernels they check.
 
 use crate::ops::invert::Invert;
-use crate::raw::ViewMut;
+use crate::ops::lut::Luma;
+use crate::raw::{View, ViewMut};
+use crate::sample::Sample;
 
 /// Every sample inverted, one index at a time.
 pub fn invert_samples<T: Invert>(image: &mut ViewMut<'_, T, 3>) {
@@ -20,4 +22,63 @@ pub fn invert_channels<T: Invert>(image: &mut ViewMut<'_, T, 3>, channels: &[usi
             }
         }
     }
+}
+
+/// Channel `channel` of every pixel set to `value`.
+pub fn fill_channel<T: Sample>(image: &mut ViewMut<'_, T, 3>, channel: usize, value: T::Value) {
+    let [h, w, _] = image.shape();
+    for y in 0..h {
+        for x in 0..w {
+            image.set([y, x, channel], value);
+        }
+    }
+}
+
+/// Every channel but `channel` zeroed.
+pub fn keep_channel<T: Sample>(image: &mut ViewMut<'_, T, 3>, channel: usize) {
+    for c in (0..image.channels()).filter(|&c| c != channel) {
+        fill_channel(image, c, T::zeroed().to_value());
+    }
+}
+
+/// Channels `a` and `b` swapped in every pixel.
+pub fn swap_channels<T: Sample>(image: &mut ViewMut<'_, T, 3>, a: usize, b: usize) {
+    let [h, w, _] = image.shape();
+    for y in 0..h {
+        for x in 0..w {
+            let (va, vb) = (image.get([y, x, a]).unwrap(), image.get([y, x, b]).unwrap());
+            image.set([y, x, a], vb);
+            image.set([y, x, b], va);
+        }
+    }
+}
+
+/// Every sample replaced by `f(sample)`.
+pub fn map<T: Sample>(image: &mut ViewMut<'_, T, 3>, f: impl Fn(T::Value) -> T::Value) {
+    let [h, w, c] = image.shape();
+    for y in 0..h {
+        for x in 0..w {
+            for k in 0..c {
+                let v = image.get([y, x, k]).unwrap();
+                image.set([y, x, k], f(v));
+            }
+        }
+    }
+}
+
+/// Luma of every pixel: `image`'s formula for RGB(A), channel 0 for gray(+alpha).
+pub fn luma<T: Luma>(image: &View<'_, T, 3>) -> Vec<T> {
+    let [h, w, c] = image.shape();
+    let mut out = Vec::with_capacity(h * w);
+    for y in 0..h {
+        for x in 0..w {
+            let px = |k| *image.get_sample([y, x, k]).unwrap();
+            out.push(if c >= 3 {
+                T::luma([px(0), px(1), px(2)])
+            } else {
+                px(0)
+            });
+        }
+    }
+    out
 }

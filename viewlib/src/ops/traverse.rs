@@ -17,7 +17,8 @@ const PIECE_BYTES: usize = 256 * 1024;
 
 /// Runs `work` on disjoint pieces covering `view`: on this thread for small views, otherwise on
 /// rayon's pool. Pieces are cut along axis 0, or along axis 1 at multiples of `granule` when
-/// axis 0 is down to one element (so a run of whole pixels stays whole).
+/// axis 0 is down to one element (so a run of whole pixels stays whole); `granule == 0` never
+/// cuts axis 1 (kernels that need whole rows).
 pub(crate) fn in_pieces<V>(view: V, granule: usize, work: impl Fn(V) + Sync + Send)
 where
     V: Splittable + Send,
@@ -34,7 +35,10 @@ where
         let (axis, at) = if rows >= 2 {
             (0, rows / 2)
         } else {
-            (1, v.axis_len(1) / granule.max(1) / 2 * granule.max(1))
+            match v.axis_len(1).checked_div(granule) {
+                Some(units) => (1, units / 2 * granule),
+                None => return (v, None),
+            }
         };
         if at == 0 {
             return (v, None);

@@ -1,0 +1,93 @@
+//! Flips in place. (Flips and transposes as views need no kernel: `flip_horizontal`,
+//! `flip_vertical`, `transpose`; their copies are `to_image_buf` or `copy_from`.)
+
+use crate::ops::traverse::in_pieces;
+use crate::raw::ViewMut;
+use crate::sample::Sample;
+
+impl<T: Sample> ViewMut<'_, T, 3> {
+    /// Mirrors the image top to bottom in place: rows are swapped pairwise, in parallel.
+    ///
+    /// ```
+    /// let mut px = [1u8, 2, 3, 4, 5, 6];
+    /// viewlib::ViewMut::from_slice(&mut px, [3, 2, 1])?.flip_vertical_in_place();
+    /// assert_eq!(px, [5, 6, 3, 4, 1, 2]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn flip_vertical_in_place(self) {
+        let half = self.height() / 2;
+        let (top, rest) = self.split_at(0, half).expect("half the rows");
+        let bottom = rest
+            .flip_vertical()
+            .slice_along(0, ..half)
+            .expect("the other half has at least as many rows");
+        in_pieces((top, bottom), 0, |(top, bottom)| {
+            for (a, b) in top.rows().zip(bottom.rows()) {
+                swap_all(a, b);
+            }
+        });
+    }
+
+    /// Mirrors the image left to right in place: each row's pixels reversed, rows in parallel.
+    ///
+    /// ```
+    /// let mut px = [1u8, 2, 3, 4, 5, 6];
+    /// viewlib::ViewMut::from_slice(&mut px, [1, 3, 2])?.flip_horizontal_in_place();
+    /// assert_eq!(px, [5, 6, 3, 4, 1, 2]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn flip_horizontal_in_place(self) {
+        let channels = self.channels();
+        in_pieces(self, 0, |piece| {
+            for row in piece.rows() {
+                if row.is_c_contiguous() {
+                    let row = row.into_slice_mut().expect("contiguous");
+                    reverse_pixels(row, channels);
+                } else {
+                    let half = row.shape()[0] / 2;
+                    let (left, rest) = row.split_at(0, half).expect("half the pixels");
+                    let right = rest
+                        .flip(0)
+                        .expect("axis 0")
+                        .slice_along(0, ..half)
+                        .expect("half");
+                    swap_all(left, right);
+                }
+            }
+        });
+    }
+}
+
+/// Swaps every element of `a` with the same element of `b` (same shape).
+fn swap_all<T: Sample, const D: usize>(a: ViewMut<'_, T, D>, b: ViewMut<'_, T, D>) {
+    if a.is_c_contiguous() && b.is_c_contiguous() {
+        let a = a.into_slice_mut().expect("contiguous");
+        a.swap_with_slice(b.into_slice_mut().expect("contiguous"));
+    } else {
+        let (mut a, mut b) = (a, b);
+        for (x, y) in a.iter_mut().zip(b.iter_mut()) {
+            core::mem::swap(x, y);
+        }
+    }
+}
+
+/// Reverses the order of the `channels`-sample pixels of a contiguous row.
+fn reverse_pixels<T: Copy>(row: &mut [T], channels: usize) {
+    fn reverse<T: Copy, const N: usize>(row: &mut [T]) {
+        row.as_chunks_mut::<N>().0.reverse();
+    }
+    match channels {
+        1 => row.reverse(),
+        2 => reverse::<T, 2>(row),
+        3 => reverse::<T, 3>(row),
+        4 => reverse::<T, 4>(row),
+        0 => {}
+        n => {
+            let pixels = row.len() / n;
+            let (left, right) = row.split_at_mut(pixels / 2 * n);
+            for (a, b) in left.chunks_exact_mut(n).zip(right.rchunks_exact_mut(n)) {
+                a.swap_with_slice(b);
+            }
+        }
+    }
+}

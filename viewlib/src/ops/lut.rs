@@ -1,0 +1,271 @@
+//! Point operations through a lookup table (brightness, contrast, gamma, threshold, invert and
+//! any composition of them: one table, one pass), and grayscale (luma).
+
+use crate::error::{Result, ViewError};
+use crate::ops::traverse::{for_each_run, in_pieces};
+use crate::owned::ImageBuf;
+use crate::raw::{View, ViewMut};
+use crate::sample::Sample;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for u8 {}
+    impl Sealed for u16 {}
+}
+
+/// Integer samples small enough for a table of every value: `u8` (256 entries) and `u16`
+/// (65 536 entries, 128 KiB).
+pub trait LutSample: Sample<Value = Self> + Into<f64> + sealed::Sealed {
+    /// Number of distinct values.
+    const LEN: usize;
+    /// Largest value, as a float.
+    const MAX: f64;
+    /// The value as a table index.
+    fn index(self) -> usize;
+    /// The nearest value to `v`, clamped to the range.
+    fn from_f64(v: f64) -> Self;
+}
+
+impl LutSample for u8 {
+    const LEN: usize = 256;
+    const MAX: f64 = 255.0;
+    #[inline(always)]
+    fn index(self) -> usize {
+        self as usize
+    }
+    fn from_f64(v: f64) -> Self {
+        v.round().clamp(0.0, 255.0) as u8
+    }
+}
+
+impl LutSample for u16 {
+    const LEN: usize = 65536;
+    const MAX: f64 = 65535.0;
+    #[inline(always)]
+    fn index(self) -> usize {
+        self as usize
+    }
+    fn from_f64(v: f64) -> Self {
+        v.round().clamp(0.0, 65535.0) as u16
+    }
+}
+
+/// A table mapping every sample value to a new one.
+///
+/// ```
+/// use viewlib::{ops::Lut, ViewMut};
+/// let mut px = [0u8, 64, 128, 255];
+/// let lut = Lut::<u8>::gamma(0.5).then(&Lut::threshold(128));
+/// ViewMut::new(&mut px).map_in_place(&lut);
+/// assert_eq!(px, [0, 255, 255, 255]);
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Lut<T> {
+    table: Box<[T]>,
+}
+
+impl<T: LutSample> Lut<T> {
+    /// The table of `f` over every value.
+    pub fn from_fn(f: impl Fn(T) -> T) -> Self {
+        let table = (0..T::LEN)
+            .map(|i| f(T::from_f64(i as f64)))
+            .collect::<Vec<_>>()
+            .into_boxed_slice();
+        Lut { table }
+    }
+
+    /// The table of `f` on values scaled to `0.0..=1.0` (rounded and clamped back).
+    pub fn from_unit_fn(f: impl Fn(f64) -> f64) -> Self {
+        Lut::from_fn(|v: T| T::from_f64(f(v.into() / T::MAX) * T::MAX))
+    }
+
+    /// Leaves every value as it is.
+    pub fn identity() -> Self {
+        Lut::from_fn(|v| v)
+    }
+
+    /// Adds `delta` (a fraction of the full range, `-1.0..=1.0`), clamped.
+    ///
+    /// ```
+    /// let lut = viewlib::ops::Lut::<u8>::brightness(0.1);
+    /// assert_eq!((lut.get(0), lut.get(250)), (26, 255));
+    /// ```
+    pub fn brightness(delta: f64) -> Self {
+        Lut::from_unit_fn(|v| v + delta)
+    }
+
+    /// Scales the distance from mid-gray by `factor` (`> 1` more contrast), clamped.
+    ///
+    /// ```
+    /// let lut = viewlib::ops::Lut::<u8>::contrast(2.0);
+    /// assert_eq!((lut.get(32), lut.get(224)), (0, 255));
+    /// assert!(lut.get(100) < 100 && lut.get(160) > 160);
+    /// ```
+    pub fn contrast(factor: f64) -> Self {
+        Lut::from_unit_fn(|v| (v - 0.5) * factor + 0.5)
+    }
+
+    /// `v^gamma` on the unit range (`gamma < 1` brightens).
+    ///
+    /// ```
+    /// let lut = viewlib::ops::Lut::<u16>::gamma(2.0);
+    /// assert_eq!((lut.get(0), lut.get(32768), lut.get(65535)), (0, 16384, 65535));
+    /// ```
+    pub fn gamma(gamma: f64) -> Self {
+        Lut::from_unit_fn(|v| v.powf(gamma))
+    }
+
+    /// Maximum at and above `level`, zero below.
+    ///
+    /// ```
+    /// let lut = viewlib::ops::Lut::<u8>::threshold(100);
+    /// assert_eq!((lut.get(99), lut.get(100)), (0, 255));
+    /// ```
+    pub fn threshold(level: T) -> Self {
+        let (low, high) = (T::from_f64(0.0), T::from_f64(T::MAX));
+        Lut::from_fn(|v: T| {
+            if v.index() >= level.index() {
+                high
+            } else {
+                low
+            }
+        })
+    }
+
+    /// `MAX - v`.
+    pub fn invert() -> Self {
+        Lut::from_fn(|v: T| T::from_f64(T::MAX - v.into()))
+    }
+
+    /// This table followed by `next`: one table, one pass for both.
+    pub fn then(&self, next: &Lut<T>) -> Self {
+        Lut::from_fn(|v| next.get(self.get(v)))
+    }
+
+    /// The value `v` maps to.
+    #[inline(always)]
+    pub fn get(&self, v: T) -> T {
+        self.table[v.index()]
+    }
+
+    fn apply(&self, run: &mut [T]) {
+        // A fixed-length table lets the compiler drop the bounds check (index < LEN).
+        let table = &self.table[..T::LEN];
+        for v in run {
+            *v = table[v.index()];
+        }
+    }
+}
+
+impl<T: LutSample> core::fmt::Debug for Lut<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Lut")
+            .field("format", &T::FORMAT)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: LutSample, const D: usize> ViewMut<'_, T, D> {
+    /// Replaces every sample `v` with `lut.get(v)`, in parallel for large views, on any layout.
+    /// Exclude alpha with `channel_range(..3)` first.
+    pub fn map_in_place(self, lut: &Lut<T>) {
+        for_each_run(self, &|run: &mut [T]| lut.apply(run));
+    }
+}
+
+/// Sample types grayscale is defined for: `u8` and `u16` with the `image` crate's integer
+/// arithmetic (Rec. 709 weights, truncated), and `f32`.
+pub trait Luma: Sample {
+    /// The luma of one RGB pixel.
+    fn luma(rgb: [Self; 3]) -> Self;
+}
+
+macro_rules! integer_luma {
+    ($($t:ty),*) => {$(
+        impl Luma for $t {
+            #[inline(always)]
+            fn luma([r, g, b]: [Self; 3]) -> Self {
+                // `image`'s rgb_to_luma: (2126 R + 7152 G + 722 B) / 10000, which fits u32
+                // for 16-bit samples too.
+                ((2126 * r as u32 + 7152 * g as u32 + 722 * b as u32) / 10000) as $t
+            }
+        }
+    )*};
+}
+integer_luma!(u8, u16);
+
+impl Luma for f32 {
+    #[inline(always)]
+    fn luma([r, g, b]: [Self; 3]) -> Self {
+        0.2126 * r + 0.7152 * g + 0.0722 * b
+    }
+}
+
+impl<T: Luma> View<'_, T, 3> {
+    /// Grayscale into `dst` (`[height, width]`): the luma of RGB or RGBA pixels (alpha is
+    /// dropped), or channel 0 of gray and gray+alpha images.
+    pub fn luma_into(self, dst: ViewMut<'_, T, 2>) -> Result<()> {
+        let [h, w, channels] = self.shape();
+        if dst.shape() != [h, w] {
+            let axis = usize::from(dst.shape()[0] == h);
+            return Err(ViewError::ShapeMismatch {
+                axis,
+                expected: dst.shape()[axis],
+                found: [h, w][axis],
+            });
+        }
+        if channels < 3 {
+            return self.extract_channel_into(0, dst);
+        }
+        in_pieces((dst, self), 0, |(d, s)| {
+            for (d, s) in d.rows().zip(s.rows()) {
+                luma_row(d, s);
+            }
+        });
+        Ok(())
+    }
+
+    /// Grayscale into a new `[height, width, 1]` image (see [`luma_into`](Self::luma_into)).
+    ///
+    /// ```
+    /// let rgb = [255u8, 0, 0, 0, 255, 0];
+    /// let gray = viewlib::View::from_slice(&rgb, [1, 2, 3])?.to_luma()?;
+    /// assert_eq!(gray.as_slice(), [54, 182]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn to_luma(self) -> Result<ImageBuf<T>> {
+        let mut out = ImageBuf::new(self.height(), self.width(), 1)?;
+        self.luma_into(out.view_mut().channel(0)?)?;
+        Ok(out)
+    }
+}
+
+fn luma_row<T: Luma>(dst: ViewMut<'_, T, 1>, src: View<'_, T, 2>) {
+    let channels = src.shape()[1];
+    match (dst.is_c_contiguous(), src.as_slice()) {
+        (true, Some(s)) => {
+            let d = dst.into_slice_mut().expect("contiguous");
+            fn run<T: Luma, const N: usize>(d: &mut [T], s: &[T]) {
+                for (d, px) in d.iter_mut().zip(s.as_chunks::<N>().0) {
+                    *d = T::luma([px[0], px[1], px[2]]);
+                }
+            }
+            match channels {
+                3 => run::<T, 3>(d, s),
+                4 => run::<T, 4>(d, s),
+                n => {
+                    for (d, px) in d.iter_mut().zip(s.chunks_exact(n)) {
+                        *d = T::luma([px[0], px[1], px[2]]);
+                    }
+                }
+            }
+        }
+        _ => {
+            let mut dst = dst;
+            for (x, d) in dst.iter_mut().enumerate() {
+                let px = |c| *src.get_sample([x, c]).expect("in range");
+                *d = T::luma([px(0), px(1), px(2)]);
+            }
+        }
+    }
+}
