@@ -6,8 +6,9 @@
 use viewlib::ops::{Alpha, Invert, reference};
 use viewlib::{Sample, ViewMut};
 
-/// Sizes `[height, width]`: tiny, odd, and one above `PARALLEL_MIN_BYTES` for 4 x u8.
-const SIZES: [[usize; 2]; 5] = [[1, 1], [3, 7], [17, 65], [2, 1], [301, 257]];
+/// Sizes `[height, width]`: tiny, odd, and one whose whole, flipped and transposed layouts are
+/// above `PARALLEL_MIN_BYTES` (613 x 431 x 4 x u8 is 1.06 MB).
+const SIZES: [[usize; 2]; 5] = [[1, 1], [3, 7], [17, 65], [2, 1], [613, 431]];
 const CHANNELS: [usize; 4] = [1, 2, 3, 4];
 
 /// A layout to derive from a whole `[h, w, c]` image.

@@ -8,12 +8,14 @@ use crate::split::Splittable;
 use rayon::iter::ParallelIterator;
 
 /// Below this many bytes a kernel runs on the calling thread: handing work to rayon costs more
-/// than it saves. Chosen with the `cutoff` group of `benches/kernels.rs`.
-pub const PARALLEL_MIN_BYTES: usize = 256 * 1024;
+/// than it saves. Chosen with the `cutoff` group of `benches/kernels.rs` (2 cores, in-place
+/// invert, run with this set to 16 KiB): two threads lost up to 256 KiB (5.0 µs on one thread,
+/// 6.5 µs on two) and won from 512 KiB (14.3 µs against 11.2 µs; 4 MiB: 75 µs against 45 µs).
+pub const PARALLEL_MIN_BYTES: usize = 512 * 1024;
 
 /// Parallel work is cut down to pieces of about this many bytes: small enough for work
 /// stealing to even out, large enough that each piece streams.
-const PIECE_BYTES: usize = 256 * 1024;
+const PIECE_BYTES: usize = 128 * 1024;
 
 /// Runs `work` on disjoint pieces covering `view`: on this thread for small views, otherwise on
 /// rayon's pool. Pieces are cut along axis 0, or along axis 1 at multiples of `granule` when
