@@ -102,7 +102,7 @@ impl<T: Invert, const D: usize> ViewMut<'_, T, D> {
     /// assert_eq!(px, [155, 105, 55, 0, 205, 180, 155, 0]);
     /// ```
     pub fn invert_samples_in_place(self) {
-        for_each_run(self, &T::invert_all);
+        for_each_run(self, &T::invert_all, &|v: &mut T| *v = v.inverted());
     }
 }
 

@@ -169,7 +169,9 @@ impl<T: LutSample, const D: usize> ViewMut<'_, T, D> {
     /// Replaces every sample `v` with `lut.get(v)`, in parallel for large views, on any layout.
     /// Exclude alpha with `channel_range(..3)` first.
     pub fn map_in_place(self, lut: &Lut<T>) {
-        for_each_run(self, &|run: &mut [T]| lut.apply(run));
+        for_each_run(self, &|run: &mut [T]| lut.apply(run), &|v: &mut T| {
+            *v = lut.get(*v)
+        });
     }
 }
 

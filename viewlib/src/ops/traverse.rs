@@ -111,35 +111,25 @@ pub(crate) fn for_each_pixel_run<'a, T: Sample>(
     Ok(())
 }
 
-/// Visits every element of `view` once, in runs: `op` gets each contiguous run as a slice, or
-/// one element at a time where the layout has no contiguous run.
+/// Visits every element of `view` once: `run` gets each contiguous run as a slice, and `each`
+/// gets the elements of lanes that have no contiguous run (a strided channel). Order is
+/// memory order, so only for kernels that treat every element alike.
 pub(crate) fn for_each_run<T: Sample, const D: usize>(
     view: ViewMut<'_, T, D>,
-    op: &(impl Fn(&mut [T]) + Sync),
+    run: &(impl Fn(&mut [T]) + Sync),
+    each: &(impl Fn(&mut T) + Sync),
 ) {
+    let lane = |lane: ViewMut<'_, T, 1>| {
+        if lane.is_c_contiguous() {
+            run(lane.into_slice_mut().expect("contiguous"));
+        } else {
+            let mut lane = lane;
+            lane.iter_mut().for_each(each);
+        }
+    };
     match memory_order(view).into_merged2() {
-        Ok(merged) => in_pieces(merged, 1, |piece| rows_as_runs(piece, op)),
-        Err(view) => in_pieces(view, 1, |mut piece| {
-            for lane in piece.lanes_mut() {
-                lane_as_runs(lane, op);
-            }
-        }),
-    }
-}
-
-/// Each row of a 2-D piece as one run, if contiguous.
-pub(crate) fn rows_as_runs<T: Sample>(piece: ViewMut<'_, T, 2>, op: &impl Fn(&mut [T])) {
-    for row in piece.rows() {
-        lane_as_runs(row, op);
-    }
-}
-
-fn lane_as_runs<T: Sample>(lane: ViewMut<'_, T, 1>, op: &impl Fn(&mut [T])) {
-    if lane.is_c_contiguous() {
-        op(lane.into_slice_mut().expect("contiguous"));
-    } else {
-        let mut lane = lane;
-        lane.iter_mut().for_each(|v| op(core::slice::from_mut(v)));
+        Ok(merged) => in_pieces(merged, 1, |piece| piece.rows().for_each(lane)),
+        Err(view) => in_pieces(view, 1, |mut piece| piece.lanes_mut().for_each(lane)),
     }
 }
 
