@@ -30,6 +30,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
+/// A kernel under test: the image and a spare plane for kernels that write one.
+type Kernel<'k> = Box<dyn Fn(ViewMut<'_, u8, 3>, &mut [u8]) + Sync + 'k>;
+
 /// Bytes allocated (on any thread) while `work` runs, and the largest single allocation.
 fn allocated(work: impl FnOnce()) -> (usize, usize) {
     let before = BYTES.load(Ordering::SeqCst);
@@ -58,7 +61,7 @@ fn in_place_kernels_allocate_nothing_proportional() {
         ViewMut::from_slice(&mut px, [H, W, C])
             .unwrap()
             .invert_in_place(Alpha::Keep);
-        let kernels: Vec<(&str, Box<dyn Fn(ViewMut<'_, u8, 3>, &mut [u8]) + Sync>)> = vec![
+        let kernels: Vec<(&str, Kernel<'_>)> = vec![
             ("invert", Box::new(|v, _| v.invert_in_place(Alpha::Invert))),
             (
                 "invert keep alpha",
