@@ -265,6 +265,16 @@ fn channel_extraction_split_and_merge() {
                             .iter()
                             .map(|p| p.view().channel(0).unwrap())
                             .collect();
+                        // The same split into caller-supplied planes.
+                        let [ih, iw, ic] = image.shape();
+                        let mut own: Vec<Vec<u8>> = (0..ic).map(|_| vec![0u8; ih * iw]).collect();
+                        let dsts = own
+                            .iter_mut()
+                            .map(|p| ViewMut::from_slice(p, [ih, iw]).unwrap());
+                        image.split_into_planes_into(dsts).unwrap();
+                        for (k, p) in own.iter().enumerate() {
+                            assert_eq!(p, planes[k].as_slice());
+                        }
                         let [ih, iw, ic] = image.shape();
                         let mut merged = vec![0u8; ih * iw * ic];
                         ViewMut::from_slice(&mut merged, [ih, iw, ic])
@@ -314,6 +324,19 @@ fn copy_shape_errors() {
             .is_err()
     );
     assert!(rgb.extract_channel(3).is_err());
+    let (mut a, mut b) = ([0u8; 2], [0u8; 2]);
+    let two = [
+        ViewMut::from_slice(&mut a, [1, 2]).unwrap(),
+        ViewMut::from_slice(&mut b, [1, 2]).unwrap(),
+    ];
+    assert_eq!(
+        rgb.split_into_planes_into(two),
+        Err(viewlib::ViewError::ShapeMismatch {
+            axis: 2,
+            expected: 3,
+            found: 2
+        })
+    );
 }
 
 #[test]

@@ -121,6 +121,41 @@ impl<T: Sample> View<'_, T, 3> {
             .map(|c| self.extract_channel(c))
             .collect()
     }
+
+    /// Every channel copied into the caller's planes (`[height, width]` each, one per
+    /// channel, in order): [`split_into_planes`](Self::split_into_planes) without allocating.
+    ///
+    /// ```
+    /// use viewlib::{View, ViewMut};
+    /// let rg = [1u8, 2, 3, 4];
+    /// let (mut r, mut g) = ([0u8; 2], [0u8; 2]);
+    /// let planes = [ViewMut::from_slice(&mut r, [1, 2])?, ViewMut::from_slice(&mut g, [1, 2])?];
+    /// View::from_slice(&rg, [1, 2, 2])?.split_into_planes_into(planes)?;
+    /// assert_eq!((r, g), ([1, 3], [2, 4]));
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn split_into_planes_into<'p>(
+        self,
+        planes: impl IntoIterator<Item = ViewMut<'p, T, 2>>,
+    ) -> Result<()> {
+        let channels = self.channels();
+        let mut count = 0;
+        for plane in planes {
+            if count < channels {
+                self.extract_channel_into(count, plane)?;
+            }
+            count += 1;
+        }
+        if count == channels {
+            Ok(())
+        } else {
+            Err(ViewError::ShapeMismatch {
+                axis: 2,
+                expected: channels,
+                found: count,
+            })
+        }
+    }
 }
 
 impl<T: Sample> ViewMut<'_, T, 3> {
