@@ -2,7 +2,7 @@
 //! rayon over disjoint parts cut by the splitting API, on any layout (contiguous, cropped,
 //! channel-strided, flipped, transposed).
 //!
-//! Each kernel also has a plain sequential reference in [`reference`], which the tests compare
+//! Each kernel also has a plain sequential reference in [`reference`](mod@reference), which the tests compare
 //! it against on odd sizes and every layout.
 
 mod channels;
