@@ -181,7 +181,7 @@ impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
         crate::ops::copy(self.reborrow(), *source)
     }
 
-    /// Writes `value` into every element.
+    /// Writes `value` into every element (in parallel for large views).
     ///
     /// ```
     /// let mut px = [0u8; 2 * 2 * 4];
@@ -192,12 +192,8 @@ impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
     /// ```
     pub fn fill(&mut self, value: T::Value) {
         let sample = T::from_value(value);
-        for mut lane in self.lanes_mut() {
-            match lane.as_slice_mut() {
-                Some(s) => s.fill(sample),
-                None => lane.iter_mut().for_each(|v| *v = sample),
-            }
-        }
+        let run = |run: &mut [T]| run.fill(sample);
+        crate::ops::for_each_run(self.reborrow(), &run, &|v: &mut T| *v = sample);
     }
 }
 

@@ -337,18 +337,6 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
         View::from_parts(slice, offset, Layout::new(shape, strides)?)
     }
 
-    /// The element at `index` as a reference (the raw sample, not decoded).
-    ///
-    /// ```
-    /// use viewlib::{U16Be, View};
-    /// let be = View::new(&[0x01u8, 0x02][..]).cast::<U16Be>()?;
-    /// assert_eq!(be.get_sample([0]).map(|s| s.to_bytes()), Some([0x01, 0x02]));
-    /// # Ok::<(), viewlib::ViewError>(())
-    /// ```
-    pub fn get_sample(&self, index: [usize; D]) -> Option<&'a T> {
-        self.get_ref(index)
-    }
-
     /// Iterates over the innermost lanes (1-D views along the last axis) in C order: the unit
     /// every traversal in viewlib is built on.
     ///

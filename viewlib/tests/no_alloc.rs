@@ -264,7 +264,7 @@ fn indexing_allocates_nothing() {
         black_box(sum);
         black_box(image.get([6, 0, 0]));
         black_box(image.try_get([0, 8, 0]).is_err());
-        black_box(image.get_sample([1, 1, 1]));
+        black_box(image.get_ref([1, 1, 1]));
         let mut writable = ViewMut::from_slice(&mut buf, [6, 8, 3])?;
         writable.set([1, 2, 0], 42);
         writable.try_set([1, 2, 1], 43)?;

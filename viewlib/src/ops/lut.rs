@@ -265,7 +265,7 @@ fn luma_row<T: Luma>(dst: ViewMut<'_, T, 1>, src: View<'_, T, 2>) {
         _ => {
             let mut dst = dst;
             for (x, d) in dst.iter_mut().enumerate() {
-                let px = |c| *src.get_sample([x, c]).expect("in range");
+                let px = |c| *src.get_ref([x, c]).expect("in range");
                 *d = T::luma([px(0), px(1), px(2)]);
             }
         }

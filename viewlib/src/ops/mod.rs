@@ -17,3 +17,4 @@ pub(crate) use copy::copy;
 pub use invert::{Alpha, Invert};
 pub use lut::{Luma, Lut, LutSample};
 pub use traverse::PARALLEL_MIN_BYTES;
+pub(crate) use traverse::for_each_run;

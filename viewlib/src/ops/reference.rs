@@ -17,7 +17,7 @@ pub fn invert_channels<T: Invert>(image: &mut ViewMut<'_, T, 3>, channels: &[usi
     for y in 0..h {
         for x in 0..w {
             for &c in channels {
-                let v = *image.view().get_sample([y, x, c]).expect("in range");
+                let v = *image.view().get_ref([y, x, c]).expect("in range");
                 *image.get_mut([y, x, c]).expect("in range") = v.inverted();
             }
         }
@@ -72,7 +72,7 @@ pub fn luma<T: Luma>(image: &View<'_, T, 3>) -> Vec<T> {
     let mut out = Vec::with_capacity(h * w);
     for y in 0..h {
         for x in 0..w {
-            let px = |k| *image.get_sample([y, x, k]).unwrap();
+            let px = |k| *image.get_ref([y, x, k]).unwrap();
             out.push(if c >= 3 {
                 T::luma([px(0), px(1), px(2)])
             } else {
