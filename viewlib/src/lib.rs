@@ -39,6 +39,7 @@
 //! | copy out | `to_vec`, `to_list`, `to_bytes`, `hex`, `hex_dump`, `to_image_buf` |
 //! | write | `assign`, `fill`, `iter_mut` |
 //! | owned | [`ImageBuf`], [`DynImageBuf`] |
+//! | files | [`io`]: `load` (keeps 8/16-bit/float), `save_png` (any view, 8/16-bit), `save`, `load_png_samples` (big-endian view), `Limits` |
 //! | interop | `image` (default feature): `View::from_image`, `ImageBuf: From<ImageBuffer>`; `ndarray` (feature): `From`/`TryFrom` array views |
 //! | layout math | [`Layout`]; errors in [`ViewError`] |
 //!
@@ -56,7 +57,8 @@
 //!
 //! ## Cargo features
 //!
-//! - `image` (default): conversions with `image::ImageBuffer` and `DynamicImage`.
+//! - `io` (default): [`io`], loading and saving files; implies `image`.
+//! - `image`: conversions with `image::ImageBuffer` and `DynamicImage`.
 //! - `ndarray`: zero-copy conversions with `ndarray` array views.
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
@@ -68,6 +70,8 @@ mod image_axes;
 mod interop_image;
 #[cfg(feature = "ndarray")]
 mod interop_ndarray;
+#[cfg(feature = "io")]
+pub mod io;
 mod layout;
 pub mod ops;
 mod owned;

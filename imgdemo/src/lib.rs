@@ -1,0 +1,8 @@
+//! imgdemo: viewlib's demo program, as a library so its parts are tested and benchmarked.
+//!
+//! - [`pipeline`]: the operations (`invert`, `crop=X,Y,W,H`, `channel=R`, ...) shared by the
+//!   batch mode and the desktop app, applied to views with as few copies as the chain allows.
+//! - [`batch`]: `imgdemo batch`, processing files and folders in parallel with bounded memory.
+//! - [`testcard`]: the bundled images in `assets/`.
+
+pub mod testcard;

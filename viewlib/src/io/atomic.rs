@@ -1,0 +1,124 @@
+//! Writing a file so that it appears whole or not at all.
+
+use super::{FileErrorKind, ImageFileError};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+/// Runs `write` into a temporary file beside `path`, syncs it, and renames it over `path`
+/// (or, without `overwrite`, links it there only if nothing exists yet). On any failure the
+/// temporary file is removed and `path` is untouched.
+pub(crate) fn write_atomically(
+    path: &Path,
+    overwrite: bool,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<(), FileErrorKind>,
+) -> Result<(), ImageFileError> {
+    let fail = |kind| ImageFileError::new(path, kind);
+    // Checked first so no encoding work is wasted; the no-clobber rename below is what
+    // guarantees it if another process creates the file meanwhile.
+    if !overwrite && path.symlink_metadata().is_ok() {
+        return Err(fail(FileErrorKind::Exists));
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy();
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".part");
+    #[cfg(unix)]
+    {
+        // tempfile's private 0600 would survive the rename; ask for what `File::create`
+        // gives (0666 less the umask).
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let temp = builder
+        .tempfile_in(dir)
+        .map_err(|e| fail(FileErrorKind::Write(e)))?;
+    let (file, temp_path) = temp.into_parts();
+    let mut writer = BufWriter::new(file);
+    write(&mut writer).map_err(fail)?;
+    writer
+        .flush()
+        .and_then(|()| writer.get_ref().sync_all())
+        .map_err(|e| fail(FileErrorKind::Write(e)))?;
+    drop(writer);
+    let persisted = if overwrite {
+        temp_path.persist(path).map_err(|e| e.error)
+    } else {
+        temp_path.persist_noclobber(path).map_err(|e| e.error)
+    };
+    persisted.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => fail(FileErrorKind::Exists),
+        _ => fail(FileErrorKind::Write(e)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn writes(
+        bytes: &'static [u8],
+    ) -> impl FnOnce(&mut BufWriter<File>) -> Result<(), FileErrorKind> {
+        move |w| w.write_all(bytes).map_err(FileErrorKind::Write)
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_failed_write_leaves_nothing_and_keeps_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.png");
+        std::fs::write(&path, b"old").unwrap();
+        let err = write_atomically(&path, true, |w| {
+            w.write_all(b"half of a new fi").unwrap();
+            Err(FileErrorKind::Encode {
+                format: "PNG".into(),
+                message: "disk full".into(),
+            })
+        })
+        .unwrap_err();
+        assert!(err.to_string().ends_with("cannot encode PNG: disk full"));
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        assert_eq!(entries(dir.path()), ["out.png"]);
+    }
+
+    #[test]
+    fn existing_files_are_kept_unless_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.png");
+        std::fs::write(&path, b"old").unwrap();
+        let err = write_atomically(&path, false, writes(b"new")).unwrap_err();
+        assert!(matches!(err.kind(), FileErrorKind::Exists));
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        write_atomically(&path, true, writes(b"new")).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        assert_eq!(entries(dir.path()), ["out.png"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_get_ordinary_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let ours = dir.path().join("ours");
+        write_atomically(&ours, false, writes(b"x")).unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, b"x").unwrap();
+        let mode = |p: &Path| p.metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&ours), mode(&plain));
+    }
+}

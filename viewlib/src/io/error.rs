@@ -1,0 +1,123 @@
+//! The error of file operations: which file, and why.
+
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// A file could not be loaded or saved. Displays as `path: cause`.
+///
+/// ```
+/// let err = viewlib::io::load("no/such/file.png").unwrap_err();
+/// assert_eq!(err.path(), std::path::Path::new("no/such/file.png"));
+/// assert!(matches!(err.kind(), viewlib::io::FileErrorKind::Read(_)));
+/// assert!(err.to_string().starts_with("no/such/file.png: cannot read: "));
+/// ```
+#[derive(Debug, Error)]
+#[error("{}: {kind}", path.display())]
+pub struct ImageFileError {
+    path: PathBuf,
+    #[source]
+    kind: FileErrorKind,
+}
+
+impl ImageFileError {
+    /// An error about `path`.
+    pub fn new(path: impl Into<PathBuf>, kind: FileErrorKind) -> Self {
+        ImageFileError {
+            path: path.into(),
+            kind,
+        }
+    }
+
+    /// The file the error is about.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Why it failed.
+    pub fn kind(&self) -> &FileErrorKind {
+        &self.kind
+    }
+
+    /// Why it failed, by value.
+    pub fn into_kind(self) -> FileErrorKind {
+        self.kind
+    }
+}
+
+/// Why a file could not be loaded or saved.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum FileErrorKind {
+    /// The file could not be opened or read.
+    #[error("cannot read: {0}")]
+    Read(#[source] std::io::Error),
+    /// Neither the content nor the extension names a format this build decodes.
+    #[error("not an image in a format this build decodes (content not recognised{})",
+        extension.as_ref().map(|e| format!(", extension `.{e}` unknown")).unwrap_or_default())]
+    UnknownFormat {
+        /// The file's extension, if it has one.
+        extension: Option<String>,
+    },
+    /// The header declares more pixels than [`Limits::max_pixels`](super::Limits::max_pixels).
+    #[error("declares {width}x{height} = {pixels} pixels, over the limit of {max_pixels}")]
+    TooManyPixels {
+        /// Declared width.
+        width: u32,
+        /// Declared height.
+        height: u32,
+        /// `width * height`.
+        pixels: u64,
+        /// The limit.
+        max_pixels: u64,
+    },
+    /// Decoding would allocate more than [`Limits::max_bytes`](super::Limits::max_bytes).
+    #[error("decoding needs {needed} bytes, over the limit of {max_bytes}")]
+    TooManyBytes {
+        /// Bytes the decoded image needs.
+        needed: u64,
+        /// The limit.
+        max_bytes: u64,
+    },
+    /// The data is corrupt, truncated, or uses a feature the decoder does not support.
+    #[error("cannot decode {format}: {source}")]
+    Decode {
+        /// The format the file was read as.
+        format: String,
+        /// The decoder's explanation.
+        #[source]
+        source: image::ImageError,
+    },
+    /// A PNG decoder error (from [`load_png_samples`](super::load_png_samples)).
+    #[error("cannot decode PNG: {0}")]
+    DecodePng(#[source] png::DecodingError),
+    /// The decoder panicked; the panic was contained and this file failed alone.
+    #[error("the {format} decoder panicked: {message}")]
+    DecoderPanicked {
+        /// The format the file was read as.
+        format: String,
+        /// The panic message.
+        message: String,
+    },
+    /// The view cannot be stored in this format (shape, channel count or sample type).
+    #[error("cannot store {what} as {format}")]
+    Unsupported {
+        /// What was asked, e.g. `a 5-channel image`.
+        what: String,
+        /// The target format.
+        format: String,
+    },
+    /// The encoder failed.
+    #[error("cannot encode {format}: {message}")]
+    Encode {
+        /// The target format.
+        format: String,
+        /// The encoder's explanation.
+        message: String,
+    },
+    /// Writing the file failed (nothing was left at the target path).
+    #[error("cannot write: {0}")]
+    Write(#[source] std::io::Error),
+    /// The target exists and the save was not allowed to replace it.
+    #[error("already exists (not replaced; allow overwriting to replace it)")]
+    Exists,
+}

@@ -1,0 +1,71 @@
+//! How much a decoder may allocate.
+
+/// Decoding limits, checked against the header before the pixel buffer is allocated.
+///
+/// The defaults admit any photograph (up to 256 megapixels, 1 GiB of decoded samples) and
+/// refuse decompression bombs: a few hundred bytes declaring a 100000 x 100000 image.
+///
+/// ```
+/// use viewlib::io::Limits;
+/// let strict = Limits { max_pixels: 4096 * 4096, ..Limits::default() };
+/// assert_eq!(strict.max_bytes, 1 << 30);
+/// assert_eq!(Limits::none().max_pixels, u64::MAX);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest `width * height` accepted.
+    pub max_pixels: u64,
+    /// The most bytes the decoder may allocate, the decoded image included.
+    pub max_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_pixels: 1 << 28,
+            max_bytes: 1 << 30,
+        }
+    }
+}
+
+impl Limits {
+    /// No limits: for trusted files larger than the defaults admit.
+    pub fn none() -> Self {
+        Limits {
+            max_pixels: u64::MAX,
+            max_bytes: u64::MAX,
+        }
+    }
+
+    /// The same limits in the `image` crate's terms.
+    pub(crate) fn to_image(self) -> image::Limits {
+        let mut limits = image::Limits::no_limits();
+        limits.max_alloc = Some(self.max_bytes);
+        limits
+    }
+
+    /// Checks a header's dimensions and decoded size.
+    pub(crate) fn check(
+        self,
+        width: u32,
+        height: u32,
+        bytes: u64,
+    ) -> Result<(), super::FileErrorKind> {
+        let pixels = u64::from(width) * u64::from(height);
+        if pixels > self.max_pixels {
+            return Err(super::FileErrorKind::TooManyPixels {
+                width,
+                height,
+                pixels,
+                max_pixels: self.max_pixels,
+            });
+        }
+        if bytes > self.max_bytes {
+            return Err(super::FileErrorKind::TooManyBytes {
+                needed: bytes,
+                max_bytes: self.max_bytes,
+            });
+        }
+        Ok(())
+    }
+}

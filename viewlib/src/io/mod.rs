@@ -1,0 +1,30 @@
+//! Loading and saving image files (feature `io`, on by default).
+//!
+//! - [`load`] decodes any format the `image` crate reads, recognised by content (the extension
+//!   is only a fallback), into a [`DynImageBuf`](crate::DynImageBuf) that keeps the file's sample
+//!   type and channel count: 16-bit stays 16-bit.
+//! - Decoding is bounded by [`Limits`] (on by default): a small file that declares a gigantic
+//!   image is refused before anything large is allocated.
+//! - [`save_png`] writes any 3-D view (cropped, flipped, strided) at 8 or 16 bits through the
+//!   `png` crate with a choice of [`PngCompression`]; [`save`] picks the format from the
+//!   extension. Every save writes a temporary file beside the target and renames it, so a crash
+//!   or a full disk never leaves a truncated image, and an existing file is only replaced when
+//!   [`SaveOptions::overwrite`] says so.
+//! - [`load_png_samples`] reads a PNG's samples as they are stored, without the byte-swap pass,
+//!   for a zero-copy [`U16Be`](crate::U16Be) view of 16-bit data.
+//!
+//! Every failure is an [`ImageFileError`] naming the file and the cause. Corrupt and truncated
+//! files are errors, never panics.
+
+mod atomic;
+mod error;
+mod limits;
+mod load;
+mod png_samples;
+mod save;
+
+pub use error::{FileErrorKind, ImageFileError};
+pub use limits::Limits;
+pub use load::{load, load_with};
+pub use png_samples::{PngSamples, PngSamplesView, load_png_samples};
+pub use save::{ImageSample, PngCompression, PngSample, SaveOptions, save, save_png, write_png};
