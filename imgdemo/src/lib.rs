@@ -5,4 +5,6 @@
 //! - [`batch`]: `imgdemo batch`, processing files and folders in parallel with bounded memory.
 //! - [`testcard`]: the bundled images in `assets/`.
 
+pub mod batch;
+pub mod pipeline;
 pub mod testcard;

@@ -35,6 +35,30 @@ pub struct ManifestRow {
     pub decodes: bool,
 }
 
+impl ManifestRow {
+    /// Channels and bits per sample of [`color`](Self::color) (`Rgba16` is `(4, 16)`).
+    pub fn channels_and_bits(&self) -> (usize, u32) {
+        let color = self.color.as_str();
+        let channels = if color.starts_with("Rgba") {
+            4
+        } else if color.starts_with("Rgb") {
+            3
+        } else if color.starts_with("La") {
+            2
+        } else {
+            1
+        };
+        let bits = if color.ends_with("32F") {
+            32
+        } else if color.ends_with("16") {
+            16
+        } else {
+            8
+        };
+        (channels, bits)
+    }
+}
+
 /// The manifest's rows, comment lines and header skipped.
 pub fn manifest() -> Vec<ManifestRow> {
     let text = std::fs::read_to_string(corpus_dir().join("manifest.tsv")).expect("manifest");

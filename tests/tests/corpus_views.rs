@@ -13,26 +13,6 @@ fn decode(path: &str) -> DynamicImage {
         .unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn channels_and_bits(color: &str) -> (usize, u32) {
-    let channels = if color.starts_with("Rgba") {
-        4
-    } else if color.starts_with("Rgb") {
-        3
-    } else if color.starts_with("La") {
-        2
-    } else {
-        1
-    };
-    let bits = if color.ends_with("32F") {
-        32
-    } else if color.ends_with("16") {
-        16
-    } else {
-        8
-    };
-    (channels, bits)
-}
-
 /// Compares every sample of `view` with `image`'s own per-pixel accessor.
 fn assert_same_samples<T: Sample>(path: &str, view: View<'_, T, 3>, image: &DynamicImage)
 where
@@ -70,7 +50,7 @@ fn every_decodable_file_moves_into_a_view_unchanged() {
     let mut checked = 0;
     for row in manifest().into_iter().filter(|r| r.decodes) {
         let image = decode(&row.path);
-        let (channels, bits) = channels_and_bits(&row.color);
+        let (channels, bits) = row.channels_and_bits();
         let before = match &image {
             DynamicImage::ImageLuma8(b) => b.as_raw().as_ptr() as usize,
             DynamicImage::ImageLumaA8(b) => b.as_raw().as_ptr() as usize,
@@ -130,7 +110,7 @@ fn sixteen_bit_png_bytes_read_as_big_endian_views() {
     let mut checked = 0;
     for row in manifest()
         .into_iter()
-        .filter(|r| r.decodes && r.path.ends_with(".png") && channels_and_bits(&r.color).1 == 16)
+        .filter(|r| r.decodes && r.path.ends_with(".png") && r.channels_and_bits().1 == 16)
     {
         let file = std::fs::File::open(corpus_dir().join(&row.path)).unwrap();
         let mut decoder = png::Decoder::new(std::io::BufReader::new(file));

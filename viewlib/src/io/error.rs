@@ -78,8 +78,15 @@ pub enum FileErrorKind {
         /// The limit.
         max_bytes: u64,
     },
+    /// The decoder reached [`Limits::max_bytes`](super::Limits::max_bytes) while reading
+    /// (metadata chunks and working memory count, not only the pixels).
+    #[error("decoding needs more than the memory limit of {max_bytes} bytes")]
+    MemoryLimit {
+        /// The limit.
+        max_bytes: u64,
+    },
     /// The data is corrupt, truncated, or uses a feature the decoder does not support.
-    #[error("cannot decode {format}: {source}")]
+    #[error("cannot decode: {source}")]
     Decode {
         /// The format the file was read as.
         format: String,

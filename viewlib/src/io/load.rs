@@ -48,9 +48,14 @@ fn decode(path: &Path, limits: Limits) -> Result<DynamicImage, FileErrorKind> {
     };
     let format = format!("{format:?}");
     reader.limits(limits.to_image());
-    let decode_error = |source| FileErrorKind::Decode {
-        format: format.clone(),
-        source,
+    let decode_error = |source| match source {
+        image::ImageError::Limits(_) => FileErrorKind::MemoryLimit {
+            max_bytes: limits.max_bytes,
+        },
+        source => FileErrorKind::Decode {
+            format: format.clone(),
+            source,
+        },
     };
     contain_panics(&format, || {
         let decoder = reader.into_decoder().map_err(decode_error)?;

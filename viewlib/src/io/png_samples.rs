@@ -105,8 +105,14 @@ fn decode(path: &Path, limits: Limits) -> Result<PngSamples, FileErrorKind> {
     let mut decoder =
         png::Decoder::new_with_limits(BufReader::new(file), png::Limits { bytes: max_bytes });
     decoder.set_transformations(png::Transformations::EXPAND);
+    let decode_error = |e| match e {
+        png::DecodingError::LimitsExceeded => FileErrorKind::MemoryLimit {
+            max_bytes: limits.max_bytes,
+        },
+        e => FileErrorKind::DecodePng(e),
+    };
     contain_panics("Png", || {
-        let mut reader = decoder.read_info().map_err(FileErrorKind::DecodePng)?;
+        let mut reader = decoder.read_info().map_err(decode_error)?;
         let (width, height) = reader.info().size();
         let size = reader
             .output_buffer_size()
@@ -116,9 +122,7 @@ fn decode(path: &Path, limits: Limits) -> Result<PngSamples, FileErrorKind> {
             })?;
         limits.check(width, height, size as u64)?;
         let mut bytes = vec![0; size];
-        let frame = reader
-            .next_frame(&mut bytes)
-            .map_err(FileErrorKind::DecodePng)?;
+        let frame = reader.next_frame(&mut bytes).map_err(decode_error)?;
         bytes.truncate(frame.buffer_size());
         let channels = frame.color_type.samples();
         let bit_depth = frame.bit_depth as u8;

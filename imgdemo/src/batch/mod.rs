@@ -1,0 +1,226 @@
+//! `imgdemo batch`: files and folders in, one PNG per image out, in parallel with bounded
+//! memory; one bad file never stops the others.
+
+mod plan;
+mod summary;
+
+pub use plan::{Job, Plan, plan};
+pub use summary::{Summary, peak_memory_bytes};
+
+use crate::pipeline::{self, Op, PipelineSample};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use viewlib::io::{self, Limits, PngCompression, SaveOptions};
+use viewlib::{DynImageBuf, ImageBuf};
+
+/// How a batch runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Operations applied to every image, in order.
+    pub ops: Vec<Op>,
+    /// Files processed at once; peak memory is about this many decoded images.
+    pub jobs: usize,
+    /// Replace existing outputs.
+    pub overwrite: bool,
+    /// PNG compression of the outputs.
+    pub compression: PngCompression,
+    /// Decoding limits for each input.
+    pub limits: Limits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            ops: Vec::new(),
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            overwrite: false,
+            compression: PngCompression::Fast,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Where one file's time went.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FileStats {
+    /// Pixels of the decoded input.
+    pub pixels: u64,
+    /// Reading and decoding.
+    pub decode: Duration,
+    /// The operations.
+    pub ops: Duration,
+    /// Encoding and writing the output.
+    pub encode: Duration,
+}
+
+/// The outcome of one job.
+#[derive(Debug)]
+pub struct FileReport<'p> {
+    /// The job.
+    pub job: &'p Job,
+    /// Its statistics, or why it failed (a message naming the file).
+    pub outcome: Result<FileStats, String>,
+}
+
+/// Processes one file: decode, apply `options.ops`, encode to `job.output` atomically.
+///
+/// ```
+/// use imgdemo::batch::{process_file, Job, Options};
+/// let dir = tempfile::tempdir()?;
+/// let job = Job { input: "../assets/testcard.png".into(), output: dir.path().join("card.png") };
+/// let options = Options { ops: vec!["crop=0,0,160,100".parse()?, "invert".parse()?], ..Options::default() };
+/// let stats = process_file(&job, &options)?;
+/// assert_eq!(stats.pixels, 1280 * 720);
+/// let viewlib::DynImageBuf::U8(out) = viewlib::io::load(&job.output)? else { panic!() };
+/// assert_eq!(out.shape(), [100, 160, 4]);
+/// assert_eq!(out.view().get([0, 0, 0]), Some(0)); // the white bar, inverted
+/// assert!(process_file(&job, &options).unwrap_err().ends_with("card.png: already exists (kept; use --overwrite to replace it)"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn process_file(job: &Job, options: &Options) -> Result<FileStats, String> {
+    let output_exists = job.output.symlink_metadata().is_ok();
+    if output_exists && same_file(&job.input, &job.output) {
+        return Err(format!(
+            "{}: the output {} is the input itself; inputs are never modified",
+            job.input.display(),
+            job.output.display()
+        ));
+    }
+    if output_exists && !options.overwrite {
+        // Checked before decoding so a re-run skips finished work quickly.
+        return Err(format!(
+            "{}: already exists (kept; use --overwrite to replace it)",
+            job.output.display()
+        ));
+    }
+    let start = Instant::now();
+    let image = io::load_with(&job.input, options.limits).map_err(|e| e.to_string())?;
+    let decode = start.elapsed();
+    let [h, w, _] = image.shape();
+    let mut stats = FileStats {
+        pixels: (h * w) as u64,
+        decode,
+        ..FileStats::default()
+    };
+    match image {
+        DynImageBuf::U8(buf) => run_ops(buf, job, options, &mut stats)?,
+        DynImageBuf::U16(buf) => run_ops(buf, job, options, &mut stats)?,
+        // PNG has no float samples: HDR inputs become 16-bit (clamped to 0..1) first.
+        DynImageBuf::F32(buf) => run_ops(to_u16(&buf), job, options, &mut stats)?,
+        other => {
+            return Err(format!(
+                "{}: unsupported sample type {}",
+                job.input.display(),
+                other.format()
+            ));
+        }
+    }
+    Ok(stats)
+}
+
+fn run_ops<T: PipelineSample>(
+    mut image: ImageBuf<T>,
+    job: &Job,
+    options: &Options,
+    stats: &mut FileStats,
+) -> Result<(), String> {
+    let save = SaveOptions {
+        compression: options.compression,
+        overwrite: options.overwrite,
+    };
+    let mut steps = Vec::new();
+    let mut encode = Duration::ZERO;
+    let saved = pipeline::apply(image.view_mut(), &options.ops, &mut steps, |view| {
+        let start = Instant::now();
+        let saved = io::save_png(&job.output, view.into_view(), &save);
+        encode = start.elapsed();
+        saved
+    });
+    stats.ops = steps.iter().map(|s| s.elapsed).sum();
+    stats.encode = encode;
+    saved
+        .map_err(|e| format!("{}: {e}", job.input.display()))?
+        .map_err(|e| e.to_string())
+}
+
+fn to_u16(image: &ImageBuf<f32>) -> ImageBuf<u16> {
+    let [h, w, c] = image.shape();
+    // `image`'s float-to-u16 rule, as `viewlib::io::save` uses.
+    let samples = image
+        .as_slice()
+        .iter()
+        .map(|v| (v.clamp(0.0, 1.0) * 65535.0).round() as u16)
+        .collect();
+    ImageBuf::from_vec(h, w, c, samples).expect("same shape")
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(a), Ok(b)) = (a.metadata(), b.metadata()) {
+            return a.dev() == b.dev() && a.ino() == b.ino();
+        }
+    }
+    matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
+}
+
+/// Runs every job of `plan` on `options.jobs` worker threads, calling `on_done` (on the
+/// calling thread) as each file finishes. Stops starting new files once `stop` is set; files in
+/// progress finish (or fail) cleanly.
+///
+/// Each worker holds one image at a time, so memory is bounded by `jobs`, not by the number of
+/// files. A panic while processing a file is contained and reported as that file's failure.
+pub fn run(
+    plan: &Plan,
+    options: &Options,
+    stop: &AtomicBool,
+    mut on_done: impl FnMut(&FileReport<'_>),
+) -> Summary {
+    let start = Instant::now();
+    let mut summary = Summary {
+        skipped: plan.skipped.len(),
+        jobs: options.jobs.max(1),
+        ..Summary::default()
+    };
+    for (path, reason) in &plan.unreadable {
+        summary.failed.push(format!("{}: {reason}", path.display()));
+    }
+    let next = AtomicUsize::new(0);
+    let (sender, receiver) = mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..summary.jobs.min(plan.jobs.len()) {
+            let sender = sender.clone();
+            let next = &next;
+            scope.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let Some(job) = plan.jobs.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        break;
+                    };
+                    let outcome = catch_unwind(AssertUnwindSafe(|| process_file(job, options)))
+                        .unwrap_or_else(|panic| {
+                            Err(format!(
+                                "{}: internal error (please report): {}",
+                                job.input.display(),
+                                summary::panic_message(&*panic)
+                            ))
+                        });
+                    if sender.send(FileReport { job, outcome }).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        for report in receiver {
+            on_done(&report);
+            summary.record(report.outcome);
+        }
+    });
+    summary.not_started = plan.jobs.len() - summary.written - summary.failed_jobs;
+    summary.elapsed = start.elapsed();
+    summary
+}

@@ -1,0 +1,183 @@
+//! The `imgdemo` command: `imgdemo batch` processes files headlessly.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use imgdemo::batch::{self, Options};
+use imgdemo::pipeline::{OP_SYNTAX, Op};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use viewlib::io::{Limits, PngCompression};
+
+#[derive(Parser)]
+#[command(
+    name = "imgdemo",
+    version,
+    about = "viewlib's demo: zero-copy image views at work"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Process image files and folders without a display: one PNG out per image in.
+    #[command(after_long_help = BATCH_DETAILS)]
+    Batch(BatchArgs),
+}
+
+const BATCH_DETAILS: &str = "\
+OPERATIONS (--op, applied in the order given):
+  invert             invert colour, keep alpha        invert=all   alpha too
+  crop=X,Y,W,H       the W x H rectangle at column X, row Y
+  channel=R|G|B|A|L  keep one channel, as a gray image (L: gray of a gray image)
+  flip=h|v           mirror left-right (h) or top-bottom (v)
+  transpose          swap rows and columns
+  gray               luma of RGB (Rec. 709), alpha kept
+  brightness=D       add D (-1..1) of the full range      contrast=F   scale around mid-gray
+  gamma=G            v^G on 0..1                          threshold=T  max at or above T (0..1)
+Crop, flip, transpose and channel change the view only: no pixel is copied; the encoder reads
+the final view. An operation that does not fit an image (a crop outside it, channel=A of an RGB
+image) fails that image only.
+
+INPUTS AND OUTPUTS:
+  Files named on the command line are always processed. Folders are walked recursively in name
+  order; files in them that are not images (by extension or content) are skipped with a note,
+  and the output folder itself is never walked.
+  Each image becomes DIR/<name>.png at its own bit depth (8 or 16; float images become 16-bit).
+  Inputs with the same name get <name>-2.png, <name>-3.png, ... in input order. Outputs are
+  written to a hidden temporary file and renamed when complete, so an interrupted run never
+  leaves a truncated image. Existing files are kept (that image fails) unless --overwrite;
+  inputs are never modified.
+
+  Files are processed in parallel, --jobs at a time; memory use is about --jobs decoded images
+  whatever the number of files. One failing file does not stop the others. Ctrl-C stops
+  starting new files and lets the current ones finish; a second Ctrl-C quits at once.
+
+OUTPUT:
+  A progress bar on a terminal; each failure on stderr with its reason; a summary on stdout
+  (files written, failed and skipped, megapixels per second, where the time went, peak memory).
+
+EXIT STATUS:
+  0    every image was written
+  1    some images failed (each named on stderr)
+  2    usage error (unknown option, malformed operation, unusable output folder)
+  130  stopped by Ctrl-C
+
+EXAMPLE:
+  imgdemo batch --op crop=0,0,640,480 --op invert --out thumbs photos/ extra.jpg";
+
+#[derive(Args)]
+struct BatchArgs {
+    /// An operation applied to every image; repeat for a pipeline (list: --help)
+    #[arg(long = "op", value_name = "OP", help_heading = None, long_help = format!("An operation applied to every image; repeat it for a pipeline, applied in order.\nOne of: {OP_SYNTAX}"))]
+    ops: Vec<Op>,
+    /// Folder for the outputs (created if missing)
+    #[arg(short, long, value_name = "DIR")]
+    out: PathBuf,
+    /// Files processed at once [default: number of cores]
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Replace existing files in DIR
+    #[arg(long)]
+    overwrite: bool,
+    /// PNG compression of the outputs
+    #[arg(long, value_enum, default_value_t = Compression::Fast)]
+    compression: Compression,
+    /// Refuse images with more pixels than this (decompression-bomb guard)
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_pixels)]
+    max_pixels: u64,
+    /// Image files and folders
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Compression {
+    /// Not compressed
+    None,
+    /// Fast, larger files (fdeflate)
+    Fast,
+    /// The png crate's default balance
+    Balanced,
+    /// Slow, smallest files
+    High,
+}
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Batch(args) => batch_main(args),
+    }
+}
+
+fn batch_main(args: BatchArgs) -> ExitCode {
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        eprintln!(
+            "error: cannot create the output folder {}: {e}",
+            args.out.display()
+        );
+        return ExitCode::from(2);
+    }
+    let options = Options {
+        ops: args.ops,
+        jobs: args
+            .jobs
+            .map_or_else(|| Options::default().jobs, usize::from),
+        overwrite: args.overwrite,
+        compression: match args.compression {
+            Compression::None => PngCompression::None,
+            Compression::Fast => PngCompression::Fast,
+            Compression::Balanced => PngCompression::Balanced,
+            Compression::High => PngCompression::High,
+        },
+        limits: Limits {
+            max_pixels: args.max_pixels,
+            ..Limits::default()
+        },
+    };
+    // First Ctrl-C: finish the files in progress, start no more. Second: quit now (temporary
+    // files may remain, finished outputs are whole).
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+
+    let plan = batch::plan(&args.inputs, &args.out);
+    for path in &plan.skipped {
+        eprintln!("note: skipped {}: not an image", path.display());
+    }
+    for (path, reason) in &plan.unreadable {
+        eprintln!("error: {}: {reason}", path.display());
+    }
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(plan.jobs.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} [{elapsed_precise}, ETA {eta}] {msg}",
+            )
+            .expect("valid template"),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let summary = batch::run(&plan, &options, &STOP, |report| {
+        bar.inc(1);
+        match &report.outcome {
+            Ok(_) => bar.set_message(report.job.input.display().to_string()),
+            Err(message) => bar.suspend(|| eprintln!("error: {message}")),
+        }
+    });
+    bar.finish_and_clear();
+    println!("{summary}");
+    if STOP.load(Ordering::SeqCst) {
+        eprintln!("stopped by Ctrl-C");
+        return ExitCode::from(130);
+    }
+    ExitCode::from(summary.exit_code())
+}

@@ -1,0 +1,505 @@
+//! Operations, as the batch mode and the desktop app name them, applied to views.
+//!
+//! Geometry (`crop`, `flip`, `transpose`) and `channel` only change the view: no pixel is
+//! copied, and the encoder reads the final strided view directly. `invert` and the tone
+//! operations rewrite the pixels the view covers, in place. Only `gray` makes a new buffer
+//! (its output has fewer channels).
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+use viewlib::io::PngSample;
+use viewlib::ops::{Alpha, Invert, Luma, Lut, LutSample};
+use viewlib::{ImageBuf, ViewError, ViewMut};
+
+/// Which way to mirror.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flip {
+    /// Left to right (`flip=h`).
+    Horizontal,
+    /// Top to bottom (`flip=v`).
+    Vertical,
+}
+
+/// A channel by name: `R`, `G`, `B`, `A` (alpha of RGBA or gray+alpha), or `L` (gray).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// Red.
+    R,
+    /// Green.
+    G,
+    /// Blue.
+    B,
+    /// Alpha.
+    A,
+    /// Luminance, the gray channel of a gray image.
+    L,
+}
+
+impl Channel {
+    /// The channel's index in an image with `channels` channels, if it has it.
+    ///
+    /// ```
+    /// use imgdemo::pipeline::Channel;
+    /// assert_eq!(Channel::A.index_in(4), Some(3));
+    /// assert_eq!(Channel::A.index_in(2), Some(1)); // gray + alpha
+    /// assert_eq!(Channel::R.index_in(1), None);    // a gray image has no red
+    /// ```
+    pub fn index_in(self, channels: usize) -> Option<usize> {
+        match (self, channels) {
+            (Channel::L, 1 | 2) => Some(0),
+            (Channel::A, 2) => Some(1),
+            (Channel::R, 3 | 4) => Some(0),
+            (Channel::G, 3 | 4) => Some(1),
+            (Channel::B, 3 | 4) => Some(2),
+            (Channel::A, 4) => Some(3),
+            _ => None,
+        }
+    }
+}
+
+/// One step of a pipeline. Parses from and displays as the command-line form.
+///
+/// ```
+/// use imgdemo::pipeline::Op;
+/// let op: Op = "crop=10,20,300,200".parse()?;
+/// assert_eq!(op, Op::Crop { x: 10, y: 20, width: 300, height: 200 });
+/// assert_eq!(op.to_string(), "crop=10,20,300,200");
+/// assert!("crop=10,20".parse::<Op>().is_err());
+/// # Ok::<(), imgdemo::pipeline::ParseOpError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Op {
+    /// `invert` (colour only, alpha kept) or `invert=all` (alpha too).
+    Invert(Alpha),
+    /// `crop=X,Y,W,H`: the `W x H` rectangle whose top-left pixel is `(X, Y)`.
+    Crop {
+        /// Left column.
+        x: usize,
+        /// Top row.
+        y: usize,
+        /// Columns kept.
+        width: usize,
+        /// Rows kept.
+        height: usize,
+    },
+    /// `channel=R|G|B|A|L`: keep one channel, as a single-channel (gray) image.
+    Channel(Channel),
+    /// `flip=h` or `flip=v`.
+    Flip(Flip),
+    /// `transpose`: rows become columns.
+    Transpose,
+    /// `gray`: luma of RGB (Rec. 709, as the `image` crate); alpha is kept.
+    Gray,
+    /// `brightness=D`: add `D` of the full range (`-1..=1`) to colour samples.
+    Brightness(f64),
+    /// `contrast=F`: scale the distance from mid-gray by `F`.
+    Contrast(f64),
+    /// `gamma=G`: `v^G` on the unit range.
+    Gamma(f64),
+    /// `threshold=T`: colour samples at or above `T` of the range become maximum, others 0.
+    Threshold(f64),
+}
+
+/// The operations' command-line forms, for help texts and error messages.
+pub const OP_SYNTAX: &str = "invert, invert=all, crop=X,Y,W,H, channel=R|G|B|A|L, flip=h|v, \
+transpose, gray, brightness=D (-1..1), contrast=F (>0), gamma=G (>0), threshold=T (0..1)";
+
+/// A malformed operation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{given}`: {reason} (operations: {OP_SYNTAX})")]
+pub struct ParseOpError {
+    given: String,
+    reason: String,
+}
+
+impl FromStr for Op {
+    type Err = ParseOpError;
+
+    fn from_str(s: &str) -> Result<Op, ParseOpError> {
+        let fail = |reason: &str| ParseOpError {
+            given: s.to_string(),
+            reason: reason.to_string(),
+        };
+        let (name, arg) = match s.split_once('=') {
+            Some((name, arg)) => (name.trim(), Some(arg.trim())),
+            None => (s.trim(), None),
+        };
+        let number = |what: &str, range: std::ops::RangeInclusive<f64>| {
+            let arg = arg.ok_or_else(|| fail(&format!("{name} needs a value: {name}=N")))?;
+            arg.parse::<f64>()
+                .ok()
+                .filter(|v| range.contains(v))
+                .ok_or_else(|| {
+                    fail(&format!(
+                        "{what} must be a number in {}..={}",
+                        range.start(),
+                        range.end()
+                    ))
+                })
+        };
+        let op = match (name.to_ascii_lowercase().as_str(), arg) {
+            ("invert", None) => Op::Invert(Alpha::Keep),
+            ("invert", Some("all")) => Op::Invert(Alpha::Invert),
+            ("invert", Some(_)) => return Err(fail("invert takes no value, or `all`")),
+            ("crop", Some(arg)) => {
+                let parts: Vec<_> = arg.split(',').map(|p| p.trim().parse::<usize>()).collect();
+                match parts[..] {
+                    [Ok(x), Ok(y), Ok(width), Ok(height)] if width > 0 && height > 0 => Op::Crop {
+                        x,
+                        y,
+                        width,
+                        height,
+                    },
+                    [Ok(_), Ok(_), Ok(_), Ok(_)] => {
+                        return Err(fail("crop width and height must be at least 1"));
+                    }
+                    _ => return Err(fail("crop takes four whole numbers: crop=X,Y,W,H")),
+                }
+            }
+            ("channel", Some(arg)) => Op::Channel(match arg.to_ascii_uppercase().as_str() {
+                "R" => Channel::R,
+                "G" => Channel::G,
+                "B" => Channel::B,
+                "A" => Channel::A,
+                "L" => Channel::L,
+                _ => return Err(fail("channel is one of R, G, B, A, L")),
+            }),
+            ("flip", Some(arg)) => Op::Flip(match arg.to_ascii_lowercase().as_str() {
+                "h" | "horizontal" => Flip::Horizontal,
+                "v" | "vertical" => Flip::Vertical,
+                _ => return Err(fail("flip is h (left-right) or v (top-bottom)")),
+            }),
+            ("transpose", None) => Op::Transpose,
+            ("gray" | "grey", None) => Op::Gray,
+            ("brightness", _) => Op::Brightness(number("brightness", -1.0..=1.0)?),
+            ("contrast", _) => Op::Contrast(number("contrast", 0.0..=100.0)?),
+            ("gamma", _) => Op::Gamma(number("gamma", 0.01..=100.0)?),
+            ("threshold", _) => Op::Threshold(number("threshold", 0.0..=1.0)?),
+            ("crop" | "channel" | "flip", None) => {
+                return Err(fail(&format!("{name} needs a value")));
+            }
+            ("transpose" | "gray" | "grey", Some(_)) => {
+                return Err(fail(&format!("{name} takes no value")));
+            }
+            _ => return Err(fail("unknown operation")),
+        };
+        Ok(op)
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::Invert(Alpha::Keep) => write!(f, "invert"),
+            Op::Invert(Alpha::Invert) => write!(f, "invert=all"),
+            Op::Crop {
+                x,
+                y,
+                width,
+                height,
+            } => write!(f, "crop={x},{y},{width},{height}"),
+            Op::Channel(c) => write!(f, "channel={c:?}"),
+            Op::Flip(Flip::Horizontal) => write!(f, "flip=h"),
+            Op::Flip(Flip::Vertical) => write!(f, "flip=v"),
+            Op::Transpose => write!(f, "transpose"),
+            Op::Gray => write!(f, "gray"),
+            Op::Brightness(v) => write!(f, "brightness={v}"),
+            Op::Contrast(v) => write!(f, "contrast={v}"),
+            Op::Gamma(v) => write!(f, "gamma={v}"),
+            Op::Threshold(v) => write!(f, "threshold={v}"),
+        }
+    }
+}
+
+/// An operation that does not apply to this image.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("operation {position} `{op}`: {reason}")]
+pub struct OpError {
+    /// 1-based position in the pipeline.
+    pub position: usize,
+    /// The operation.
+    pub op: Op,
+    /// Why it does not apply.
+    pub reason: String,
+}
+
+/// What one step did: for the summary in batch mode and the panel in the desktop app.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepReport {
+    /// The operation.
+    pub op: Op,
+    /// Wall time of the step.
+    pub elapsed: Duration,
+    /// Bytes of pixel data the step copied or allocated (0 for view changes and in-place
+    /// kernels).
+    pub bytes_copied: usize,
+    /// `[height, width, channels]` after the step.
+    pub shape: [usize; 3],
+}
+
+/// Sample types the pipeline runs on: 8 and 16-bit integers.
+pub trait PipelineSample: Invert + Luma + LutSample + PngSample {}
+impl<T: Invert + Luma + LutSample + PngSample> PipelineSample for T {}
+
+/// Applies `ops` to `image` in order, then hands the resulting view to `finish` (to encode it,
+/// display it, copy it out). Step reports are appended to `report`.
+///
+/// `image` is the working buffer: in-place steps change the pixels it covers.
+///
+/// ```
+/// use imgdemo::pipeline::{apply, Op};
+/// use viewlib::ViewMut;
+/// let mut rgb: Vec<u8> = (0..2 * 3 * 3).collect(); // 2 rows, 3 columns
+/// let ops: Vec<Op> = ["crop=1,0,2,2", "flip=h", "channel=R", "invert"]
+///     .iter().map(|s| s.parse().unwrap()).collect();
+/// let mut report = Vec::new();
+/// let red = apply(ViewMut::from_slice(&mut rgb, [2, 3, 3])?, &ops, &mut report, |v| v.view().to_vec())?;
+/// assert_eq!(red, [255 - 6, 255 - 3, 255 - 15, 255 - 12]);
+/// assert_eq!(report.iter().map(|s| s.bytes_copied).sum::<usize>(), 0); // all views, in place
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn apply<T: PipelineSample, R>(
+    image: ViewMut<'_, T, 3>,
+    ops: &[Op],
+    report: &mut Vec<StepReport>,
+    finish: impl FnOnce(ViewMut<'_, T, 3>) -> R,
+) -> Result<R, OpError> {
+    run(image, ops, 0, report, finish)
+}
+
+fn run<T: PipelineSample, R, F: FnOnce(ViewMut<'_, T, 3>) -> R>(
+    mut image: ViewMut<'_, T, 3>,
+    ops: &[Op],
+    done: usize,
+    report: &mut Vec<StepReport>,
+    finish: F,
+) -> Result<R, OpError> {
+    for (i, &op) in ops.iter().enumerate() {
+        let position = done + i + 1;
+        let fail = |reason: String| OpError {
+            position,
+            op,
+            reason,
+        };
+        let view_error = |e: ViewError| fail(e.to_string());
+        let start = Instant::now();
+        let channels = image.channels();
+        // Tone operations leave alpha alone.
+        let colour = if channels == 2 || channels == 4 {
+            channels - 1
+        } else {
+            channels
+        };
+        match op {
+            Op::Invert(alpha) => image.reborrow().invert_in_place(alpha),
+            Op::Crop {
+                x,
+                y,
+                width,
+                height,
+            } => image = image.crop(x, y, width, height).map_err(view_error)?,
+            Op::Channel(channel) => {
+                let index = channel.index_in(channels).ok_or_else(|| {
+                    fail(format!(
+                        "the image has no {channel:?} channel (it is {})",
+                        describe(channels)
+                    ))
+                })?;
+                image = image.channel_range(index..index + 1).map_err(view_error)?;
+            }
+            Op::Flip(Flip::Horizontal) => image = image.flip_horizontal(),
+            Op::Flip(Flip::Vertical) => image = image.flip_vertical(),
+            Op::Transpose => image = image.transpose(),
+            Op::Gray => {
+                let gray = to_gray(image.view()).map_err(view_error)?;
+                report.push(StepReport {
+                    op,
+                    elapsed: start.elapsed(),
+                    bytes_copied: size_of_val(gray.as_slice()),
+                    shape: gray.shape(),
+                });
+                let mut gray = gray;
+                return run(gray.view_mut(), &ops[i + 1..], position, report, finish);
+            }
+            Op::Brightness(d) => map_colour(&mut image, colour, &Lut::brightness(d)),
+            Op::Contrast(f) => map_colour(&mut image, colour, &Lut::contrast(f)),
+            Op::Gamma(g) => map_colour(&mut image, colour, &Lut::gamma(g)),
+            Op::Threshold(t) => {
+                let level = T::from_f64((t * T::MAX).round());
+                map_colour(&mut image, colour, &Lut::threshold(level));
+            }
+        }
+        report.push(StepReport {
+            op,
+            elapsed: start.elapsed(),
+            bytes_copied: 0,
+            shape: image.shape(),
+        });
+    }
+    Ok(finish(image))
+}
+
+fn describe(channels: usize) -> String {
+    match channels {
+        1 => "gray".into(),
+        2 => "gray+alpha".into(),
+        3 => "RGB".into(),
+        4 => "RGBA".into(),
+        n => format!("{n}-channel"),
+    }
+}
+
+fn map_colour<T: PipelineSample>(image: &mut ViewMut<'_, T, 3>, colour: usize, lut: &Lut<T>) {
+    let all = image.channels();
+    let target = image.reborrow();
+    if colour == all {
+        target.map_in_place(lut);
+    } else {
+        target
+            .channel_range(..colour)
+            .expect("colour channels exist")
+            .map_in_place(lut);
+    }
+}
+
+/// Luma of RGB(A), alpha kept: gray, gray+alpha stay as they are; RGB becomes gray and RGBA
+/// gray+alpha, like `image`'s `DynamicImage::grayscale`.
+fn to_gray<T: PipelineSample>(image: viewlib::View<'_, T, 3>) -> viewlib::Result<ImageBuf<T>> {
+    let [h, w, c] = image.shape();
+    if c < 3 {
+        return Ok(image.to_image_buf());
+    }
+    let alpha = c == 4;
+    let mut out = ImageBuf::new(h, w, if alpha { 2 } else { 1 })?;
+    image.luma_into(out.view_mut().channel(0)?)?;
+    if alpha {
+        out.view_mut().channel(1)?.assign(&image.channel(3)?)?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ops(list: &[&str]) -> Vec<Op> {
+        list.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn every_op_round_trips_through_its_text_form() {
+        for text in [
+            "invert",
+            "invert=all",
+            "crop=0,5,7,9",
+            "channel=R",
+            "channel=L",
+            "flip=h",
+            "flip=v",
+            "transpose",
+            "gray",
+            "brightness=-0.25",
+            "contrast=1.5",
+            "gamma=2.2",
+            "threshold=0.5",
+        ] {
+            let op: Op = text.parse().unwrap();
+            assert_eq!(op.to_string(), text);
+        }
+        assert_eq!("CHANNEL=b".parse::<Op>(), Ok(Op::Channel(Channel::B)));
+        assert_eq!("grey".parse::<Op>(), Ok(Op::Gray));
+    }
+
+    #[test]
+    fn malformed_ops_say_what_is_wrong() {
+        let reason = |s: &str| s.parse::<Op>().unwrap_err().reason;
+        assert_eq!(
+            reason("crop=1,2,3"),
+            "crop takes four whole numbers: crop=X,Y,W,H"
+        );
+        assert_eq!(
+            reason("crop=1,2,0,3"),
+            "crop width and height must be at least 1"
+        );
+        assert_eq!(
+            reason("crop=-1,2,3,4"),
+            "crop takes four whole numbers: crop=X,Y,W,H"
+        );
+        assert_eq!(reason("channel=X"), "channel is one of R, G, B, A, L");
+        assert_eq!(reason("flip=d"), "flip is h (left-right) or v (top-bottom)");
+        assert_eq!(reason("blur"), "unknown operation");
+        assert_eq!(reason("gamma"), "gamma needs a value: gamma=N");
+        assert_eq!(reason("gamma=0"), "gamma must be a number in 0.01..=100");
+        assert_eq!(reason("gray=1"), "gray takes no value");
+        assert_eq!(reason("crop"), "crop needs a value");
+        let err = "blur".parse::<Op>().unwrap_err().to_string();
+        assert!(
+            err.starts_with("`blur`: unknown operation (operations: invert, "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn ops_that_do_not_fit_the_image_name_the_step_and_the_image() {
+        let mut px = vec![0u8; 4 * 5 * 3];
+        let image = ViewMut::from_slice(&mut px, [4, 5, 3]).unwrap();
+        let err = apply(
+            image,
+            &ops(&["invert", "crop=3,0,3,2"]),
+            &mut Vec::new(),
+            |_| (),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "operation 2 `crop=3,0,3,2`: crop 3x2 at (3, 0) does not fit in a 5x4 image"
+        );
+        let image = ViewMut::from_slice(&mut px, [4, 5, 3]).unwrap();
+        let err = apply(image, &ops(&["channel=A"]), &mut Vec::new(), |_| ()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "operation 1 `channel=A`: the image has no A channel (it is RGB)"
+        );
+        let image = ViewMut::from_slice(&mut px, [4, 5, 3]).unwrap();
+        let err = apply(image, &ops(&["gray", "channel=G"]), &mut Vec::new(), |_| ()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "operation 2 `channel=G`: the image has no G channel (it is gray)"
+        );
+    }
+
+    #[test]
+    fn gray_keeps_alpha_like_image_and_reports_its_copy() {
+        let rgba: Vec<u16> = (0..3 * 2 * 4).map(|i| (i * 2741) as u16).collect();
+        let expected = image::DynamicImage::ImageRgba16(
+            image::ImageBuffer::from_raw(2, 3, rgba.clone()).unwrap(),
+        )
+        .grayscale()
+        .into_luma_alpha16()
+        .into_raw();
+        let mut px = rgba;
+        let mut report = Vec::new();
+        let image = ViewMut::from_slice(&mut px, [3, 2, 4]).unwrap();
+        let gray = apply(image, &ops(&["gray"]), &mut report, |v| v.view().to_vec()).unwrap();
+        assert_eq!(gray, expected);
+        assert_eq!(
+            (report[0].bytes_copied, report[0].shape),
+            (3 * 2 * 2 * 2, [3, 2, 2])
+        );
+    }
+
+    #[test]
+    fn tone_ops_leave_alpha_alone() {
+        let mut px = vec![10u8, 200, 30, 77, 250, 5, 128, 77];
+        let image = ViewMut::from_slice(&mut px, [1, 2, 4]).unwrap();
+        let out = apply(
+            image,
+            &ops(&["threshold=0.5", "brightness=0.1"]),
+            &mut Vec::new(),
+            |v| v.view().to_vec(),
+        )
+        .unwrap();
+        assert_eq!(out, [26, 255, 26, 77, 255, 26, 255, 77]);
+    }
+}

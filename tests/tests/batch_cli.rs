@@ -1,0 +1,491 @@
+//! The real `imgdemo batch` binary over folders mixing good, corrupt and non-image files:
+//! outputs against a plain per-pixel reference of each operation chain, failures reported,
+//! nothing half-written, inputs untouched, exit codes, bounded memory.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use viewlib_e2e::corpus_dir;
+
+/// The binary `cargo test --workspace` built beside this test.
+fn imgdemo() -> Command {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join(format!("imgdemo{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} not built: run the tests with `cargo test --workspace`",
+        bin.display()
+    );
+    Command::new(bin)
+}
+
+fn batch(args: &[&str], inputs: &[&Path], out: &Path) -> Output {
+    let output = imgdemo()
+        .arg("batch")
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .args(inputs)
+        .output()
+        .unwrap();
+    let _ = std::fs::write(out.with_extension("stderr.txt"), &output.stderr);
+    output
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const GOOD: [&str; 6] = [
+    "photos/astronaut.png",                   // RGB8
+    "photos/camera.png",                      // L8
+    "photos/hdr_room.png",                    // RGB16
+    "photos/tmshre_riaphotographs_alpha.png", // RGBA8
+    "photos/rocket.jpg",                      // JPEG
+    "pngsuite/basn4a16.png",                  // gray+alpha 16-bit
+];
+const CORRUPT: [&str; 4] = [
+    "pngsuite/xcrn0g04.png",
+    "pngsuite/xhdn0g08.png",
+    "pngsuite/xdtn0g01.png",
+    "formats/badrle.bmp",
+];
+
+/// A folder with good images (one in a subfolder), corrupt ones, a truncated PNG and
+/// non-image files.
+fn mixed_folder(dir: &Path) -> PathBuf {
+    let input = dir.join("in");
+    std::fs::create_dir_all(input.join("more")).unwrap();
+    for (i, name) in GOOD.iter().chain(&CORRUPT).enumerate() {
+        let from = corpus_dir().join(name);
+        let file = from.file_name().unwrap();
+        let to = if i == 1 {
+            input.join("more").join(file)
+        } else {
+            input.join(file)
+        };
+        std::fs::copy(from, to).unwrap();
+    }
+    let whole = std::fs::read(corpus_dir().join("photos/astronaut.png")).unwrap();
+    std::fs::write(input.join("truncated.png"), &whole[..whole.len() / 3]).unwrap();
+    std::fs::write(input.join("notes.txt"), "not an image").unwrap();
+    std::fs::write(input.join("more/data.bin"), [0u8, 1, 2, 3]).unwrap();
+    input
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.insert(path.clone(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+/// A decoded image as plain numbers, `px[(y * w + x) * c + ch]`, with its maximum value.
+#[derive(Clone, PartialEq)]
+struct Plain {
+    w: usize,
+    h: usize,
+    c: usize,
+    max: u32,
+    px: Vec<u32>,
+}
+
+impl Plain {
+    fn load(path: &Path) -> Plain {
+        let image = image::open(path).unwrap();
+        let (w, h) = (image.width() as usize, image.height() as usize);
+        let c = image.color().channel_count() as usize;
+        let (max, px) = match image.color().bytes_per_pixel() / c as u8 {
+            1 => (255, image.into_bytes().into_iter().map(u32::from).collect()),
+            2 => {
+                let px = match c {
+                    1 => image.into_luma16().into_raw(),
+                    2 => image.into_luma_alpha16().into_raw(),
+                    3 => image.into_rgb16().into_raw(),
+                    _ => image.into_rgba16().into_raw(),
+                };
+                (65535, px.into_iter().map(u32::from).collect())
+            }
+            _ => panic!("{}: float", path.display()),
+        };
+        Plain { w, h, c, max, px }
+    }
+
+    /// Panics with the first differing sample, not a dump of both images.
+    fn assert_eq(&self, expected: &Plain, context: &str) {
+        let dims = |p: &Plain| (p.w, p.h, p.c, p.max);
+        assert_eq!(
+            dims(self),
+            dims(expected),
+            "{context}: width, height, channels, max"
+        );
+        if let Some(i) = (0..self.px.len()).find(|&i| self.px[i] != expected.px[i]) {
+            let (pixel, ch) = (i / self.c, i % self.c);
+            panic!(
+                "{context}: pixel ({}, {}) channel {ch} is {}, expected {}",
+                pixel % self.w,
+                pixel / self.w,
+                self.px[i],
+                expected.px[i]
+            );
+        }
+    }
+
+    fn at(&self, x: usize, y: usize, ch: usize) -> u32 {
+        self.px[(y * self.w + x) * self.c + ch]
+    }
+
+    fn from_fn(
+        w: usize,
+        h: usize,
+        c: usize,
+        max: u32,
+        f: impl Fn(usize, usize, usize) -> u32,
+    ) -> Plain {
+        let mut px = Vec::with_capacity(w * h * c);
+        for y in 0..h {
+            for x in 0..w {
+                for ch in 0..c {
+                    px.push(f(x, y, ch));
+                }
+            }
+        }
+        Plain { w, h, c, max, px }
+    }
+
+    /// One operation, pixel by pixel; `None` where it does not apply.
+    fn apply(&self, op: &str) -> Option<Plain> {
+        let (w, h, c, max) = (self.w, self.h, self.c, self.max);
+        let has_alpha = c == 2 || c == 4;
+        Some(match op.split_once('=').unwrap_or((op, "")) {
+            ("invert", "") => Plain::from_fn(w, h, c, max, |x, y, ch| {
+                let v = self.at(x, y, ch);
+                if has_alpha && ch == c - 1 { v } else { max - v }
+            }),
+            ("crop", args) => {
+                let n: Vec<usize> = args.split(',').map(|s| s.parse().unwrap()).collect();
+                if n[0] + n[2] > w || n[1] + n[3] > h {
+                    return None;
+                }
+                Plain::from_fn(n[2], n[3], c, max, |x, y, ch| {
+                    self.at(x + n[0], y + n[1], ch)
+                })
+            }
+            ("flip", "h") => Plain::from_fn(w, h, c, max, |x, y, ch| self.at(w - 1 - x, y, ch)),
+            ("flip", "v") => Plain::from_fn(w, h, c, max, |x, y, ch| self.at(x, h - 1 - y, ch)),
+            ("transpose", "") => Plain::from_fn(h, w, c, max, |x, y, ch| self.at(y, x, ch)),
+            ("channel", name) => {
+                let index = match (name, c) {
+                    ("L", 1 | 2) | ("R", 3 | 4) => 0,
+                    ("G", 3 | 4) | ("A", 2) => 1,
+                    ("B", 3 | 4) => 2,
+                    ("A", 4) => 3,
+                    _ => return None,
+                };
+                Plain::from_fn(w, h, 1, max, |x, y, _| self.at(x, y, index))
+            }
+            ("gray", "") if c >= 3 => Plain::from_fn(w, h, c - 2, max, |x, y, ch| {
+                if ch == 1 {
+                    return self.at(x, y, 3);
+                }
+                let [r, g, b] = [0, 1, 2].map(|i| self.at(x, y, i));
+                (2126 * r + 7152 * g + 722 * b) / 10000
+            }),
+            ("gray", "") => self.clone(),
+            other => panic!("no reference for {other:?}"),
+        })
+    }
+}
+
+#[test]
+fn a_mixed_folder_gives_reference_outputs_reports_failures_and_leaves_no_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = mixed_folder(dir.path());
+    let before = snapshot(&input);
+    let chains: [&[&str]; 5] = [
+        &["invert"],
+        &["crop=10,20,200,150", "invert", "flip=h"],
+        &["channel=G", "flip=v"],
+        &["transpose", "gray", "invert"],
+        &["gray", "crop=3,5,300,90", "transpose"],
+    ];
+    for (n, chain) in chains.iter().enumerate() {
+        let out = dir.path().join(format!("out{n}"));
+        let mut args: Vec<&str> = chain.iter().flat_map(|op| ["--op", op]).collect();
+        args.extend(["--jobs", "2"]);
+        let run = batch(&args, &[&input], &out);
+        let (stdout, stderr) = (text(&run.stdout), text(&run.stderr));
+        assert_eq!(run.status.code(), Some(1), "{chain:?}\n{stdout}\n{stderr}");
+
+        let mut expected_outputs = Vec::new();
+        for name in GOOD {
+            let file = Path::new(name).file_name().unwrap();
+            let source = if name == GOOD[1] {
+                input.join("more").join(file)
+            } else {
+                input.join(file)
+            };
+            let mut reference = Some(Plain::load(&source));
+            for op in chain.iter() {
+                reference = reference.and_then(|r| r.apply(op));
+            }
+            let stem = Path::new(file).file_stem().unwrap().to_string_lossy();
+            let output = out.join(format!("{stem}.png"));
+            match reference {
+                Some(reference) => {
+                    Plain::load(&output).assert_eq(&reference, &format!("{chain:?} on {name}"));
+                    expected_outputs.push(output);
+                }
+                None => {
+                    assert!(!output.exists(), "{chain:?} on {name} should fail");
+                    assert!(
+                        stderr.contains(&format!("error: {}: operation ", source.display())),
+                        "{chain:?} on {name}: {stderr}"
+                    );
+                }
+            }
+        }
+        // Exactly the expected outputs: no output for corrupt files, no temporary files.
+        let written: Vec<PathBuf> = snapshot(&out).into_keys().collect();
+        expected_outputs.sort();
+        assert_eq!(written, expected_outputs, "{chain:?}");
+        for name in CORRUPT
+            .iter()
+            .map(|n| Path::new(n).file_name().unwrap())
+            .chain([std::ffi::OsStr::new("truncated.png")])
+        {
+            assert!(
+                stderr.contains(&format!(
+                    "error: {}: cannot decode",
+                    input.join(name).display()
+                )),
+                "{name:?} not reported: {stderr}"
+            );
+        }
+        assert!(stderr.contains(&format!(
+            "note: skipped {}: not an image",
+            input.join("notes.txt").display()
+        )));
+        assert!(stderr.contains(&format!(
+            "note: skipped {}: not an image",
+            input.join("more/data.bin").display()
+        )));
+        assert!(
+            !stderr.contains('\r'),
+            "no progress bar when stderr is not a terminal"
+        );
+        let failed = GOOD.len() - expected_outputs.len() + CORRUPT.len() + 1;
+        assert!(
+            stdout.starts_with(&format!(
+                "{} written, {failed} failed, 2 skipped in ",
+                expected_outputs.len()
+            )),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("MP/s") && stdout.contains("worker time: decode"),
+            "{stdout}"
+        );
+    }
+    assert!(snapshot(&input) == before, "inputs were modified");
+}
+
+#[test]
+fn existing_outputs_are_kept_unless_overwrite_and_names_never_collide() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    let photo = corpus_dir().join("photos/camera.png");
+    std::fs::copy(&photo, a.join("x.png")).unwrap();
+    std::fs::copy(corpus_dir().join("photos/rocket.jpg"), b.join("x.jpg")).unwrap();
+    std::fs::copy(&photo, b.join("X-2.png")).unwrap();
+    let out = dir.path().join("out");
+    let first = batch(&["--op", "invert"], &[&a, &b], &out);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let names: Vec<String> = snapshot(&out)
+        .into_keys()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    // In input order: a/x.png, b/X-2.png, b/x.jpg.
+    assert_eq!(names, ["X-2.png", "x-3.png", "x.png"]);
+    assert_eq!(Plain::load(&out.join("x-3.png")).w, 640); // the JPEG
+
+    let written = snapshot(&out);
+    let again = batch(&["--op", "flip=h"], &[&a, &b], &out);
+    assert_eq!(again.status.code(), Some(1));
+    let stderr = text(&again.stderr);
+    for name in ["x.png", "X-2.png", "x-3.png"] {
+        let expected = format!("error: {}: already exists", out.join(name).display());
+        assert!(stderr.contains(&expected), "{stderr}");
+    }
+    assert!(snapshot(&out) == written, "existing outputs were replaced");
+
+    let forced = batch(&["--op", "flip=h", "--overwrite"], &[&a, &b], &out);
+    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+    let flipped = Plain::load(&out.join("x.png"));
+    flipped.assert_eq(
+        &Plain::load(&a.join("x.png")).apply("flip=h").unwrap(),
+        "flip=h",
+    );
+}
+
+#[test]
+fn the_output_folder_inside_the_input_is_not_reprocessed_and_inputs_are_never_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        corpus_dir().join("photos/camera.png"),
+        dir.path().join("camera.png"),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    for _ in 0..2 {
+        let run = batch(&["--overwrite"], &[dir.path()], &out);
+        assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+        assert!(
+            text(&run.stdout).starts_with("1 written, 0 failed"),
+            "{}",
+            text(&run.stdout)
+        );
+    }
+    // Writing into the input's own folder: the output would be the input itself.
+    let input = dir.path().join("camera.png");
+    let before = std::fs::read(&input).unwrap();
+    let run = batch(&["--op", "invert", "--overwrite"], &[&input], dir.path());
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        text(&run.stderr).contains("is the input itself; inputs are never modified"),
+        "{}",
+        text(&run.stderr)
+    );
+    assert_eq!(std::fs::read(&input).unwrap(), before);
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_documents_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = corpus_dir().join("photos/camera.png");
+    for args in [
+        vec!["batch", "--op", "crop=1,2,3", "--out", "o"],
+        vec!["batch", "--op", "blur", "--out", "o"],
+        vec!["batch", "--jobs", "0", "--out", "o"],
+        vec!["batch", "--overwrite"],
+        vec!["batch", "--frobnicate", "--out", "o"],
+    ] {
+        let run = imgdemo()
+            .current_dir(dir.path())
+            .args(&args)
+            .arg(&photo)
+            .output()
+            .unwrap();
+        assert_eq!(
+            run.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&run.stderr)
+        );
+        assert!(!text(&run.stderr).is_empty());
+    }
+    assert!(
+        !dir.path().join("o").exists(),
+        "nothing is written on a usage error"
+    );
+    let help = imgdemo().args(["batch", "--help"]).output().unwrap();
+    assert_eq!(help.status.code(), Some(0));
+    let help = text(&help.stdout);
+    for needle in [
+        "--op",
+        "--out",
+        "--jobs",
+        "--overwrite",
+        "crop=X,Y,W,H",
+        "channel=R|G|B|A",
+        "flip=h|v",
+        "transpose",
+        "gray",
+        "EXIT STATUS",
+        "temporary file",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle}");
+    }
+}
+
+#[test]
+fn float_images_become_16_bit_pngs() {
+    let dir = tempfile::tempdir().unwrap();
+    let hdr = corpus_dir().join("formats/image1.hdr");
+    let out = dir.path().join("out");
+    let run = batch(&["--op", "flip=v"], &[&hdr], &out);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let decoded = image::open(out.join("image1.png")).unwrap();
+    assert_eq!(decoded.color(), image::ColorType::Rgb16);
+    let source = image::open(&hdr).unwrap().into_rgb16();
+    let flipped = image::imageops::flip_vertical(&source);
+    assert_eq!(decoded.into_rgb16(), flipped);
+}
+
+/// Peak memory from the summary's last line.
+fn peak_mib(stdout: &str) -> f64 {
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("peak memory "))
+        .expect("peak memory line");
+    line["peak memory ".len()..]
+        .trim_end_matches(" MiB")
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn memory_is_bounded_by_jobs_not_by_the_number_of_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (few, many) = (dir.path().join("few"), dir.path().join("many"));
+    std::fs::create_dir_all(&few).unwrap();
+    std::fs::create_dir_all(&many).unwrap();
+    // A 2560x1440 RGBA image: 14 MiB decoded.
+    let card = image::open("../assets/testcard.png").unwrap().resize_exact(
+        2560,
+        1440,
+        image::imageops::FilterType::Nearest,
+    );
+    card.save(few.join("card0.png")).unwrap();
+    for i in 0..2 {
+        std::fs::copy(
+            few.join("card0.png"),
+            few.join(format!("card{}.png", i + 1)),
+        )
+        .unwrap();
+    }
+    for i in 0..24 {
+        std::fs::copy(few.join("card0.png"), many.join(format!("card{i}.png"))).unwrap();
+    }
+    let run = |input: &Path, out: &str| {
+        let run = batch(
+            &["--op", "invert", "--jobs", "2"],
+            &[input],
+            &dir.path().join(out),
+        );
+        assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+        peak_mib(&text(&run.stdout))
+    };
+    let (peak_few, peak_many) = (run(&few, "out_few"), run(&many, "out_many"));
+    // 8x the files, the same two workers: the peak may wobble, not grow with the count.
+    assert!(
+        peak_many < peak_few * 1.25 + 8.0,
+        "3 files: {peak_few:.1} MiB, 24 files: {peak_many:.1} MiB"
+    );
+}
