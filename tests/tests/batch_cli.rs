@@ -489,3 +489,48 @@ fn memory_is_bounded_by_jobs_not_by_the_number_of_files() {
         "3 files: {peak_few:.1} MiB, 24 files: {peak_many:.1} MiB"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_cleanly_with_only_whole_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let card = image::open("../assets/testcard.png")
+        .unwrap()
+        .resize_exact(2560, 1440, image::imageops::FilterType::Nearest);
+    card.save(input.join("card00.png")).unwrap();
+    for i in 1..40 {
+        std::fs::copy(input.join("card00.png"), input.join(format!("card{i:02}.png"))).unwrap();
+    }
+    let out = dir.path().join("out");
+    let mut child = imgdemo()
+        .args(["batch", "--op", "invert", "--jobs", "1", "--out"])
+        .arg(&out)
+        .arg(&input)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once the first output is in place.
+    let start = std::time::Instant::now();
+    while !out.join("card00.png").exists() {
+        assert!(start.elapsed().as_secs() < 60, "no output after 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(stderr.contains("stopped by Ctrl-C"), "{stderr}");
+    assert!(stdout.contains("not started)"), "{stdout}");
+    let written = snapshot(&out);
+    assert!(!written.is_empty() && written.len() < 40, "{} outputs", written.len());
+    let expected = Plain::load(&input.join("card00.png")).apply("invert").unwrap();
+    for path in written.keys() {
+        let name = path.file_name().unwrap().to_string_lossy();
+        assert!(name.starts_with("card") && name.ends_with(".png"), "left behind: {name}");
+        Plain::load(path).assert_eq(&expected, &name);
+    }
+}

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use viewlib::io::{self, Limits, PngCompression, SaveOptions};
+use viewlib::io::{self, Limits, PendingFile, PngCompression, SaveOptions};
 use viewlib::{DynImageBuf, ImageBuf};
 
 /// How a batch runs.
@@ -52,8 +52,10 @@ pub struct FileStats {
     pub decode: Duration,
     /// The operations.
     pub ops: Duration,
-    /// Encoding and writing the output.
+    /// Encoding and writing the output to a temporary file.
     pub encode: Duration,
+    /// Waiting for the disk to confirm the data (fsync), and the rename.
+    pub sync: Duration,
 }
 
 /// The outcome of one job.
@@ -81,6 +83,16 @@ pub struct FileReport<'p> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn process_file(job: &Job, options: &Options) -> Result<FileStats, String> {
+    let (pending, mut stats) = prepare_file(job, options)?;
+    let start = Instant::now();
+    pending.commit().map_err(|e| e.to_string())?;
+    stats.sync = start.elapsed();
+    Ok(stats)
+}
+
+/// The CPU part of [`process_file`]: decode, operations, encode into a temporary file beside
+/// the output. Committing it (sync and rename) is left to the caller.
+pub fn prepare_file(job: &Job, options: &Options) -> Result<(PendingFile, FileStats), String> {
     let output_exists = job.output.symlink_metadata().is_ok();
     if output_exists && same_file(&job.input, &job.output) {
         return Err(format!(
@@ -105,7 +117,7 @@ pub fn process_file(job: &Job, options: &Options) -> Result<FileStats, String> {
         decode,
         ..FileStats::default()
     };
-    match image {
+    let pending = match image {
         DynImageBuf::U8(buf) => run_ops(buf, job, options, &mut stats)?,
         DynImageBuf::U16(buf) => run_ops(buf, job, options, &mut stats)?,
         // PNG has no float samples: HDR inputs become 16-bit (clamped to 0..1) first.
@@ -117,8 +129,8 @@ pub fn process_file(job: &Job, options: &Options) -> Result<FileStats, String> {
                 other.format()
             ));
         }
-    }
-    Ok(stats)
+    };
+    Ok((pending, stats))
 }
 
 fn run_ops<T: PipelineSample>(
@@ -126,7 +138,7 @@ fn run_ops<T: PipelineSample>(
     job: &Job,
     options: &Options,
     stats: &mut FileStats,
-) -> Result<(), String> {
+) -> Result<PendingFile, String> {
     let save = SaveOptions {
         compression: options.compression,
         overwrite: options.overwrite,
@@ -135,7 +147,7 @@ fn run_ops<T: PipelineSample>(
     let mut encode = Duration::ZERO;
     let saved = pipeline::apply(image.view_mut(), &options.ops, &mut steps, |view| {
         let start = Instant::now();
-        let saved = io::save_png(&job.output, view.into_view(), &save);
+        let saved = io::save_png_pending(&job.output, view.into_view(), &save);
         encode = start.elapsed();
         saved
     });
@@ -173,7 +185,9 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// progress finish (or fail) cleanly.
 ///
 /// Each worker holds one image at a time, so memory is bounded by `jobs`, not by the number of
-/// files. A panic while processing a file is contained and reported as that file's failure.
+/// files. Finished files are synced and renamed into place by one more thread, which mostly
+/// waits for the disk. A panic while processing a file is contained and reported as that
+/// file's failure.
 pub fn run(
     plan: &Plan,
     options: &Options,
@@ -190,17 +204,20 @@ pub fn run(
         summary.failed.push(format!("{}: {reason}", path.display()));
     }
     let next = AtomicUsize::new(0);
-    let (sender, receiver) = mpsc::channel();
+    let (report_sender, reports) = mpsc::channel();
+    // Workers encode; one committer thread waits for the disk (fsync, rename), so a core
+    // never idles on I/O. The bound keeps a slow disk from piling up temporary files.
+    let (pending_sender, pending) = mpsc::sync_channel::<(&Job, Result<_, String>)>(summary.jobs);
     std::thread::scope(|scope| {
         for _ in 0..summary.jobs.min(plan.jobs.len()) {
-            let sender = sender.clone();
+            let pending_sender = pending_sender.clone();
             let next = &next;
             scope.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let Some(job) = plan.jobs.get(next.fetch_add(1, Ordering::Relaxed)) else {
                         break;
                     };
-                    let outcome = catch_unwind(AssertUnwindSafe(|| process_file(job, options)))
+                    let prepared = catch_unwind(AssertUnwindSafe(|| prepare_file(job, options)))
                         .unwrap_or_else(|panic| {
                             Err(format!(
                                 "{}: internal error (please report): {}",
@@ -208,14 +225,27 @@ pub fn run(
                                 summary::panic_message(&*panic)
                             ))
                         });
-                    if sender.send(FileReport { job, outcome }).is_err() {
+                    if pending_sender.send((job, prepared)).is_err() {
                         break;
                     }
                 }
             });
         }
-        drop(sender);
-        for report in receiver {
+        drop(pending_sender);
+        scope.spawn(move || {
+            for (job, prepared) in pending {
+                let outcome = prepared.and_then(|(file, mut stats): (PendingFile, FileStats)| {
+                    let start = Instant::now();
+                    file.commit().map_err(|e| e.to_string())?;
+                    stats.sync = start.elapsed();
+                    Ok(stats)
+                });
+                if report_sender.send(FileReport { job, outcome }).is_err() {
+                    break;
+                }
+            }
+        });
+        for report in reports {
             on_done(&report);
             summary.record(report.outcome);
         }

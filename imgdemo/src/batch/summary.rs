@@ -29,6 +29,8 @@ pub struct Summary {
     pub ops: Duration,
     /// Encode time summed over successful jobs.
     pub encode: Duration,
+    /// Time the committer thread spent syncing and renaming outputs (off the workers).
+    pub sync: Duration,
 }
 
 impl Summary {
@@ -40,6 +42,7 @@ impl Summary {
                 self.decode += stats.decode;
                 self.ops += stats.ops;
                 self.encode += stats.encode;
+                self.sync += stats.sync;
             }
             Err(message) => {
                 self.failed.push(message);
@@ -66,7 +69,7 @@ impl fmt::Display for Summary {
     /// let text = summary.to_string();
     /// assert!(text.starts_with("3 written, 0 failed, 0 skipped in 0.50 s\n"), "{text}");
     /// assert!(text.contains("6.0 megapixels: 12.0 MP/s, 6.0 images/s on 2 jobs"), "{text}");
-    /// assert!(text.contains("decode 75%, ops 0%, encode 25%"), "{text}");
+    /// assert!(text.contains("decode 75%, ops 0%, encode 25%; syncing to disk 0.00 s"), "{text}");
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let secs = self.elapsed.as_secs_f64();
@@ -98,6 +101,11 @@ impl fmt::Display for Summary {
                 share(self.decode),
                 share(self.ops),
                 share(self.encode)
+            )?;
+            write!(
+                f,
+                "; syncing to disk {:.2} s (I/O thread)",
+                self.sync.as_secs_f64()
             )?;
         }
         if let Some(peak) = peak_memory_bytes() {

@@ -3,18 +3,73 @@
 use super::{FileErrorKind, ImageFileError};
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Runs `write` into a temporary file beside `path`, syncs it, and renames it over `path`
-/// (or, without `overwrite`, links it there only if nothing exists yet). On any failure the
-/// temporary file is removed and `path` is untouched.
-pub(crate) fn write_atomically(
+/// A file written completely beside its target, not yet in place: [`commit`](Self::commit)
+/// makes it durable and moves it to the target; dropping it deletes it.
+///
+/// The two steps let a batch hand the slow part (waiting for the disk to confirm the data)
+/// to another thread while the CPU encodes the next image.
+///
+/// ```
+/// use viewlib::io::{save_png_pending, SaveOptions};
+/// let dir = tempfile::tempdir()?;
+/// let px = [0u8, 128, 255, 64];
+/// let view = viewlib::View::from_slice(&px, [2, 2, 1])?;
+/// let target = dir.path().join("small.png");
+/// let pending = save_png_pending(&target, view, &SaveOptions::default())?;
+/// assert!(!target.exists()); // written, not yet in place
+/// pending.commit()?;
+/// assert!(target.exists());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct PendingFile {
+    temp: tempfile::NamedTempFile,
+    target: PathBuf,
+    overwrite: bool,
+}
+
+impl PendingFile {
+    /// Where [`commit`](Self::commit) puts the file.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Syncs the data to disk, then renames the file over its target (or, without
+    /// `overwrite`, links it there only if nothing exists yet). On failure the temporary file
+    /// is removed and the target is untouched.
+    pub fn commit(self) -> Result<(), ImageFileError> {
+        let PendingFile {
+            temp,
+            target,
+            overwrite,
+        } = self;
+        let fail = |kind| ImageFileError::new(&target, kind);
+        temp.as_file()
+            .sync_all()
+            .map_err(|e| fail(FileErrorKind::Write(e)))?;
+        let persisted = if overwrite {
+            temp.persist(&target).map(drop)
+        } else {
+            temp.persist_noclobber(&target).map(drop)
+        };
+        persisted.map_err(|e| match e.error.kind() {
+            std::io::ErrorKind::AlreadyExists => fail(FileErrorKind::Exists),
+            _ => fail(FileErrorKind::Write(e.error)),
+        })
+    }
+}
+
+/// Runs `write` into a new temporary file beside `path`. Fails early, before any work, if
+/// `path` exists and `overwrite` is false.
+pub(crate) fn write_pending(
     path: &Path,
     overwrite: bool,
-    write: impl FnOnce(&mut BufWriter<File>) -> Result<(), FileErrorKind>,
-) -> Result<(), ImageFileError> {
+    write: impl FnOnce(&mut BufWriter<&File>) -> Result<(), FileErrorKind>,
+) -> Result<PendingFile, ImageFileError> {
     let fail = |kind| ImageFileError::new(path, kind);
-    // Checked first so no encoding work is wasted; the no-clobber rename below is what
+    // Checked first so no encoding work is wasted; the no-clobber rename in `commit` is what
     // guarantees it if another process creates the file meanwhile.
     if !overwrite && path.symlink_metadata().is_ok() {
         return Err(fail(FileErrorKind::Exists));
@@ -40,23 +95,24 @@ pub(crate) fn write_atomically(
     let temp = builder
         .tempfile_in(dir)
         .map_err(|e| fail(FileErrorKind::Write(e)))?;
-    let (file, temp_path) = temp.into_parts();
-    let mut writer = BufWriter::new(file);
+    let mut writer = BufWriter::new(temp.as_file());
     write(&mut writer).map_err(fail)?;
-    writer
-        .flush()
-        .and_then(|()| writer.get_ref().sync_all())
-        .map_err(|e| fail(FileErrorKind::Write(e)))?;
+    writer.flush().map_err(|e| fail(FileErrorKind::Write(e)))?;
     drop(writer);
-    let persisted = if overwrite {
-        temp_path.persist(path).map_err(|e| e.error)
-    } else {
-        temp_path.persist_noclobber(path).map_err(|e| e.error)
-    };
-    persisted.map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => fail(FileErrorKind::Exists),
-        _ => fail(FileErrorKind::Write(e)),
+    Ok(PendingFile {
+        temp,
+        target: path.to_path_buf(),
+        overwrite,
     })
+}
+
+/// [`write_pending`], then [`PendingFile::commit`]: the file appears whole or not at all.
+pub(crate) fn write_atomically(
+    path: &Path,
+    overwrite: bool,
+    write: impl FnOnce(&mut BufWriter<&File>) -> Result<(), FileErrorKind>,
+) -> Result<(), ImageFileError> {
+    write_pending(path, overwrite, write)?.commit()
 }
 
 #[cfg(test)]
@@ -65,7 +121,7 @@ mod tests {
 
     fn writes(
         bytes: &'static [u8],
-    ) -> impl FnOnce(&mut BufWriter<File>) -> Result<(), FileErrorKind> {
+    ) -> impl FnOnce(&mut BufWriter<&File>) -> Result<(), FileErrorKind> {
         move |w| w.write_all(bytes).map_err(FileErrorKind::Write)
     }
 

@@ -23,8 +23,12 @@ mod load;
 mod png_samples;
 mod save;
 
+pub use atomic::PendingFile;
 pub use error::{FileErrorKind, ImageFileError};
 pub use limits::Limits;
 pub use load::{load, load_with};
 pub use png_samples::{PngSamples, PngSamplesView, load_png_samples};
-pub use save::{ImageSample, PngCompression, PngSample, SaveOptions, save, save_png, write_png};
+pub use save::{
+    ImageSample, PngCompression, PngSample, SaveOptions, save, save_png, save_png_pending,
+    write_png,
+};
