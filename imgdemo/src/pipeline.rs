@@ -370,13 +370,12 @@ fn to_gray<T: PipelineSample>(image: viewlib::View<'_, T, 3>) -> viewlib::Result
     if c < 3 {
         return Ok(image.to_image_buf());
     }
-    let alpha = c == 4;
-    let mut out = ImageBuf::new(h, w, if alpha { 2 } else { 1 })?;
-    image.luma_into(out.view_mut().channel(0)?)?;
-    if alpha {
-        out.view_mut().channel(1)?.assign(&image.channel(3)?)?;
+    if c == 4 {
+        let mut out = ImageBuf::new(h, w, 2)?;
+        image.luma_alpha_into(out.view_mut())?;
+        return Ok(out);
     }
-    Ok(out)
+    image.to_luma()
 }
 
 #[cfg(test)]

@@ -496,12 +496,18 @@ fn ctrl_c_stops_cleanly_with_only_whole_outputs() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
     std::fs::create_dir_all(&input).unwrap();
-    let card = image::open("../assets/testcard.png")
-        .unwrap()
-        .resize_exact(2560, 1440, image::imageops::FilterType::Nearest);
+    let card = image::open("../assets/testcard.png").unwrap().resize_exact(
+        2560,
+        1440,
+        image::imageops::FilterType::Nearest,
+    );
     card.save(input.join("card00.png")).unwrap();
     for i in 1..40 {
-        std::fs::copy(input.join("card00.png"), input.join(format!("card{i:02}.png"))).unwrap();
+        std::fs::copy(
+            input.join("card00.png"),
+            input.join(format!("card{i:02}.png")),
+        )
+        .unwrap();
     }
     let out = dir.path().join("out");
     let mut child = imgdemo()
@@ -518,7 +524,10 @@ fn ctrl_c_stops_cleanly_with_only_whole_outputs() {
         assert!(start.elapsed().as_secs() < 60, "no output after 60 s");
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(kill.success());
     let output = child.wait_with_output().unwrap();
     let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
@@ -526,11 +535,20 @@ fn ctrl_c_stops_cleanly_with_only_whole_outputs() {
     assert!(stderr.contains("stopped by Ctrl-C"), "{stderr}");
     assert!(stdout.contains("not started)"), "{stdout}");
     let written = snapshot(&out);
-    assert!(!written.is_empty() && written.len() < 40, "{} outputs", written.len());
-    let expected = Plain::load(&input.join("card00.png")).apply("invert").unwrap();
+    assert!(
+        !written.is_empty() && written.len() < 40,
+        "{} outputs",
+        written.len()
+    );
+    let expected = Plain::load(&input.join("card00.png"))
+        .apply("invert")
+        .unwrap();
     for path in written.keys() {
         let name = path.file_name().unwrap().to_string_lossy();
-        assert!(name.starts_with("card") && name.ends_with(".png"), "left behind: {name}");
+        assert!(
+            name.starts_with("card") && name.ends_with(".png"),
+            "left behind: {name}"
+        );
         Plain::load(path).assert_eq(&expected, &name);
     }
 }

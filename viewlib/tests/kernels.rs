@@ -461,6 +461,47 @@ fn lookup_tables() {
 }
 
 #[test]
+fn luma_alpha_matches_reference_and_image_crate() {
+    for [h, w] in SIZES {
+        for shape in SHAPES {
+            let mut px: Vec<u16> = samples(h * w * 4, |i| (i * 7919 % 65536) as u16);
+            let image = derive(ViewMut::from_slice(&mut px, [h, w, 4]).unwrap(), shape).into_view();
+            if image.channels() != 4 {
+                continue; // layouts that select channels
+            }
+            let luma = reference::luma(&image);
+            let alpha = image.channel(3).unwrap().to_vec();
+            let expected: Vec<u16> = luma
+                .iter()
+                .zip(&alpha)
+                .flat_map(|(&l, &a)| [l, a])
+                .collect();
+            for threads in [1, 2, 7] {
+                with_threads(threads, || {
+                    let [dh, dw, _] = image.shape();
+                    let mut out = viewlib::ImageBuf::new(dh, dw, 2).unwrap();
+                    image.luma_alpha_into(out.view_mut()).unwrap();
+                    assert_eq!(out.as_slice(), expected, "{h}x{w} {shape:?}");
+                });
+            }
+        }
+    }
+    let rgba = image::RgbaImage::from_fn(61, 17, |x, y| {
+        image::Rgba([x as u8 * 4, y as u8 * 15, (x * y) as u8, (x + y) as u8])
+    });
+    let theirs = image::DynamicImage::ImageRgba8(rgba.clone())
+        .grayscale()
+        .into_luma_alpha8();
+    let mut ours = viewlib::ImageBuf::new(17, 61, 2).unwrap();
+    viewlib::View::from_image(&rgba)
+        .luma_alpha_into(ours.view_mut())
+        .unwrap();
+    assert_eq!(ours.as_slice(), theirs.as_raw().as_slice());
+    let rgb = viewlib::View::from_slice(&[0u8; 6], [1, 2, 3]).unwrap();
+    assert!(rgb.luma_alpha_into(ours.view_mut()).is_err());
+}
+
+#[test]
 fn luma_matches_reference_and_image_crate() {
     for [h, w] in SIZES {
         for c in CHANNELS {

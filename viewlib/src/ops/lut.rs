@@ -242,6 +242,65 @@ impl<T: Luma> View<'_, T, 3> {
     }
 }
 
+impl<T: Luma> View<'_, T, 3> {
+    /// Grayscale keeping alpha into `dst` (`[height, width, 2]`): luma and alpha of RGBA
+    /// pixels, or a copy of a gray+alpha image. Like the `image` crate's
+    /// `DynamicImage::grayscale` on images with alpha.
+    ///
+    /// ```
+    /// use viewlib::{ImageBuf, View};
+    /// let rgba = [255u8, 0, 0, 128, 0, 255, 0, 255];
+    /// let mut gray = ImageBuf::<u8>::new(1, 2, 2)?;
+    /// View::from_slice(&rgba, [1, 2, 4])?.luma_alpha_into(gray.view_mut())?;
+    /// assert_eq!(gray.as_slice(), [54, 128, 182, 255]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn luma_alpha_into(self, dst: ViewMut<'_, T, 3>) -> Result<()> {
+        let [h, w, channels] = self.shape();
+        if channels != 2 && channels != 4 {
+            return Err(ViewError::ShapeMismatch {
+                axis: 2,
+                expected: 4,
+                found: channels,
+            });
+        }
+        let expected = [h, w, 2];
+        if let Some(axis) = (0..3).find(|&a| dst.shape()[a] != expected[a]) {
+            return Err(ViewError::ShapeMismatch {
+                axis,
+                expected: expected[axis],
+                found: dst.shape()[axis],
+            });
+        }
+        if channels == 2 {
+            return crate::ops::copy(dst, self);
+        }
+        in_pieces((dst, self), 0, |(d, s)| {
+            for (d, s) in d.rows().zip(s.rows()) {
+                match (d.is_c_contiguous(), s.as_slice()) {
+                    (true, Some(s)) => {
+                        let d = d.into_slice_mut().expect("contiguous");
+                        let pairs = d.as_chunks_mut::<2>().0.iter_mut();
+                        for (d, px) in pairs.zip(s.as_chunks::<4>().0) {
+                            *d = [T::luma([px[0], px[1], px[2]]), px[3]];
+                        }
+                    }
+                    _ => {
+                        let mut d = d;
+                        for x in 0..s.shape()[0] {
+                            let px = |c| *s.get_ref([x, c]).expect("in range");
+                            let luma = T::luma([px(0), px(1), px(2)]);
+                            *d.get_mut([x, 0]).expect("in range") = luma;
+                            *d.get_mut([x, 1]).expect("in range") = px(3);
+                        }
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+}
+
 fn luma_row<T: Luma>(dst: ViewMut<'_, T, 1>, src: View<'_, T, 2>) {
     let channels = src.shape()[1];
     match (dst.is_c_contiguous(), src.as_slice()) {
@@ -260,6 +319,13 @@ fn luma_row<T: Luma>(dst: ViewMut<'_, T, 1>, src: View<'_, T, 2>) {
                         *d = T::luma([px[0], px[1], px[2]]);
                     }
                 }
+            }
+        }
+        (false, Some(s)) => {
+            // A channel of a wider output (gray+alpha): strided writes, contiguous reads.
+            let mut dst = dst;
+            for (d, px) in dst.iter_mut().zip(s.chunks_exact(channels)) {
+                *d = T::luma([px[0], px[1], px[2]]);
             }
         }
         _ => {
