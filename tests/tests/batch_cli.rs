@@ -510,7 +510,7 @@ fn ctrl_c_stops_cleanly_with_only_whole_outputs() {
         .unwrap();
     }
     let out = dir.path().join("out");
-    let mut child = imgdemo()
+    let child = imgdemo()
         .args(["batch", "--op", "invert", "--jobs", "1", "--out"])
         .arg(&out)
         .arg(&input)
