@@ -438,6 +438,20 @@ fn float_images_become_16_bit_pngs() {
     assert_eq!(decoded.into_rgb16(), flipped);
 }
 
+/// `count` copies of the test card at 2560x1440 RGBA (14 MiB decoded each), `card00.png`, ...
+fn big_cards(dir: &Path, count: usize) {
+    std::fs::create_dir_all(dir).unwrap();
+    let card = image::open("../assets/testcard.png").unwrap().resize_exact(
+        2560,
+        1440,
+        image::imageops::FilterType::Nearest,
+    );
+    card.save(dir.join("card00.png")).unwrap();
+    for i in 1..count {
+        std::fs::copy(dir.join("card00.png"), dir.join(format!("card{i:02}.png"))).unwrap();
+    }
+}
+
 /// Peak memory from the summary's last line.
 fn peak_mib(stdout: &str) -> f64 {
     let line = stdout
@@ -454,25 +468,8 @@ fn peak_mib(stdout: &str) -> f64 {
 fn memory_is_bounded_by_jobs_not_by_the_number_of_files() {
     let dir = tempfile::tempdir().unwrap();
     let (few, many) = (dir.path().join("few"), dir.path().join("many"));
-    std::fs::create_dir_all(&few).unwrap();
-    std::fs::create_dir_all(&many).unwrap();
-    // A 2560x1440 RGBA image: 14 MiB decoded.
-    let card = image::open("../assets/testcard.png").unwrap().resize_exact(
-        2560,
-        1440,
-        image::imageops::FilterType::Nearest,
-    );
-    card.save(few.join("card0.png")).unwrap();
-    for i in 0..2 {
-        std::fs::copy(
-            few.join("card0.png"),
-            few.join(format!("card{}.png", i + 1)),
-        )
-        .unwrap();
-    }
-    for i in 0..24 {
-        std::fs::copy(few.join("card0.png"), many.join(format!("card{i}.png"))).unwrap();
-    }
+    big_cards(&few, 3);
+    big_cards(&many, 24);
     let run = |input: &Path, out: &str| {
         let run = batch(
             &["--op", "invert", "--jobs", "2"],
@@ -495,20 +492,7 @@ fn memory_is_bounded_by_jobs_not_by_the_number_of_files() {
 fn ctrl_c_stops_cleanly_with_only_whole_outputs() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
-    std::fs::create_dir_all(&input).unwrap();
-    let card = image::open("../assets/testcard.png").unwrap().resize_exact(
-        2560,
-        1440,
-        image::imageops::FilterType::Nearest,
-    );
-    card.save(input.join("card00.png")).unwrap();
-    for i in 1..40 {
-        std::fs::copy(
-            input.join("card00.png"),
-            input.join(format!("card{i:02}.png")),
-        )
-        .unwrap();
-    }
+    big_cards(&input, 40);
     let out = dir.path().join("out");
     let child = imgdemo()
         .args(["batch", "--op", "invert", "--jobs", "1", "--out"])

@@ -120,6 +120,26 @@ impl<T: Sample> View<'_, T, 3> {
     }
 }
 
+impl View<'_, f32, 3> {
+    /// Float samples as 16-bit integers: clamped to `0.0..=1.0`, scaled to `0..=65535` and
+    /// rounded, the `image` crate's rule (PNG has no float samples).
+    ///
+    /// ```
+    /// let px = [0.0f32, 0.5, 1.0, -1.0, 2.0, 0.25];
+    /// let u16s = viewlib::View::from_slice(&px, [1, 2, 3])?.to_u16_image();
+    /// assert_eq!(u16s.as_slice(), [0, 32768, 65535, 0, 65535, 16384]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn to_u16_image(&self) -> ImageBuf<u16> {
+        let [h, w, c] = self.shape();
+        let samples = self
+            .values()
+            .map(|v| (v.clamp(0.0, 1.0) * 65535.0).round() as u16)
+            .collect();
+        ImageBuf::from_vec(h, w, c, samples).expect("one sample per element")
+    }
+}
+
 impl<T: Sample> core::fmt::Debug for ImageBuf<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ImageBuf")

@@ -121,7 +121,7 @@ pub fn prepare_file(job: &Job, options: &Options) -> Result<(PendingFile, FileSt
         DynImageBuf::U8(buf) => run_ops(buf, job, options, &mut stats)?,
         DynImageBuf::U16(buf) => run_ops(buf, job, options, &mut stats)?,
         // PNG has no float samples: HDR inputs become 16-bit (clamped to 0..1) first.
-        DynImageBuf::F32(buf) => run_ops(to_u16(&buf), job, options, &mut stats)?,
+        DynImageBuf::F32(buf) => run_ops(buf.view().to_u16_image(), job, options, &mut stats)?,
         other => {
             return Err(format!(
                 "{}: unsupported sample type {}",
@@ -156,17 +156,6 @@ fn run_ops<T: PipelineSample>(
     saved
         .map_err(|e| format!("{}: {e}", job.input.display()))?
         .map_err(|e| e.to_string())
-}
-
-fn to_u16(image: &ImageBuf<f32>) -> ImageBuf<u16> {
-    let [h, w, c] = image.shape();
-    // `image`'s float-to-u16 rule, as `viewlib::io::save` uses.
-    let samples = image
-        .as_slice()
-        .iter()
-        .map(|v| (v.clamp(0.0, 1.0) * 65535.0).round() as u16)
-        .collect();
-    ImageBuf::from_vec(h, w, c, samples).expect("same shape")
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

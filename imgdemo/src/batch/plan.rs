@@ -73,10 +73,13 @@ pub fn plan(inputs: &[PathBuf], out_dir: &Path) -> Plan {
                     .sort_by_file_name()
                     .into_iter()
                     .filter_entry(|e| {
-                        let inside_out = out_dir_real.as_deref().is_some_and(|out| {
-                            e.path().canonicalize().is_ok_and(|p| p.starts_with(out))
-                        });
-                        !inside_out
+                        // Pruning the output folder prunes everything in it: only folders
+                        // need resolving.
+                        let is_out = e.file_type().is_dir()
+                            && out_dir_real
+                                .as_deref()
+                                .is_some_and(|out| e.path().canonicalize().is_ok_and(|p| p == out));
+                        !is_out
                     });
                 for entry in walk {
                     match entry {

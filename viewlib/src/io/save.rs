@@ -139,13 +139,8 @@ impl ImageSample for f32 {
         writer: W,
         compression: PngCompression,
     ) -> Result<(), FileErrorKind> {
-        let [h, w, c] = view.shape();
-        // `image`'s float-to-u16 rule, so a round trip through `image` agrees.
-        let samples: Vec<u16> = view
-            .values()
-            .map(|v| (v.clamp(0.0, 1.0) * 65535.0).round() as u16)
-            .collect();
-        let view = View::from_slice(&samples, [h, w, c]).expect("one sample per element");
+        let samples = view.to_u16_image();
+        let view = samples.view();
         write_png(writer, view, compression)
     }
     fn color_type(channels: usize) -> Option<ExtendedColorType> {
