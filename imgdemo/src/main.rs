@@ -1,4 +1,4 @@
-//! The `imgdemo` command: `imgdemo batch` processes files headlessly.
+//! The `imgdemo` command: the desktop app, or `imgdemo batch` to process files headlessly.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use imgdemo::batch::{self, Options};
@@ -16,10 +16,43 @@ use viewlib::io::{Limits, PngCompression};
     version,
     about = "viewlib's demo: zero-copy image views at work"
 )]
+#[command(args_conflicts_with_subcommands = true, after_long_help = APP_DETAILS)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    #[command(flatten)]
+    app: AppArgs,
 }
+
+/// Opens the desktop app.
+#[derive(Args)]
+struct AppArgs {
+    /// Image to open [default: the bundled test card]
+    #[arg(value_name = "IMAGE")]
+    image: Option<PathBuf>,
+    /// An operation to start with; repeat for a pipeline (list: --help)
+    #[arg(long = "op", value_name = "OP")]
+    ops: Vec<Op>,
+    /// Render the window, save a screenshot of it to this PNG file, and exit
+    #[arg(long, value_name = "OUT.png")]
+    screenshot: Option<PathBuf>,
+    /// Switch the first --op off and on N times in the real window, print the time from each
+    /// change to the frame showing it, and exit
+    #[arg(long, value_name = "N")]
+    measure_latency: Option<usize>,
+}
+
+const APP_DETAILS: &str = "\
+Without a subcommand, imgdemo opens the desktop app: add, reorder and switch off operations and
+see before and after, the view's shape, strides and offset, the bytes it reads, and the pixel
+under the cursor. Open images from the command line, File > Open, or by dropping them on the
+window.
+
+EXAMPLES:
+  imgdemo                                      the bundled test card
+  imgdemo photo.jpg --op crop=100,100,800,600 --op channel=G
+  imgdemo --screenshot window.png --op invert  render, save the window, exit (works under Xvfb)
+  imgdemo batch --op invert --out out/ photos/ headless processing (imgdemo batch --help)";
 
 #[derive(Subcommand)]
 enum Command {
@@ -109,8 +142,31 @@ enum Compression {
 static STOP: AtomicBool = AtomicBool::new(false);
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
-        Command::Batch(args) => batch_main(args),
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Batch(args)) => batch_main(args),
+        None => app_main(cli.app),
+    }
+}
+
+fn app_main(args: AppArgs) -> ExitCode {
+    let launch = imgdemo::gui::Launch {
+        image: args.image,
+        ops: args.ops,
+        screenshot: args.screenshot,
+        measure_latency: args.measure_latency,
+    };
+    match imgdemo::gui::run(launch) {
+        Ok(message) => {
+            if !message.is_empty() {
+                println!("{message}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -236,6 +236,11 @@ pub struct StepReport {
     pub bytes_copied: usize,
     /// `[height, width, channels]` after the step.
     pub shape: [usize; 3],
+    /// Element strides of the view after the step.
+    pub strides: [isize; 3],
+    /// Element offset of the view's first sample in its buffer: the working buffer, or the
+    /// new buffer of the last step that copied (`bytes_copied > 0`).
+    pub offset: usize,
 }
 
 /// Sample types the pipeline runs on: 8 and 16-bit integers.
@@ -312,14 +317,7 @@ fn run<T: PipelineSample, R, F: FnOnce(ViewMut<'_, T, 3>) -> R>(
             Op::Flip(Flip::Vertical) => image = image.flip_vertical(),
             Op::Transpose => image = image.transpose(),
             Op::Gray => {
-                let gray = to_gray(image.view()).map_err(view_error)?;
-                report.push(StepReport {
-                    op,
-                    elapsed: start.elapsed(),
-                    bytes_copied: size_of_val(gray.as_slice()),
-                    shape: gray.shape(),
-                });
-                let mut gray = gray;
+                let mut gray = gray_step(image.view(), position, start, report)?;
                 return run(gray.view_mut(), &ops[i + 1..], position, report, finish);
             }
             Op::Brightness(d) => map_colour(&mut image, colour, &Lut::brightness(d)),
@@ -335,9 +333,118 @@ fn run<T: PipelineSample, R, F: FnOnce(ViewMut<'_, T, 3>) -> R>(
             elapsed: start.elapsed(),
             bytes_copied: 0,
             shape: image.shape(),
+            strides: image.strides(),
+            offset: image.offset_bytes() / size_of::<T>(),
         });
     }
     Ok(finish(image))
+}
+
+/// The result of [`apply_owned`]: the buffer the result view reads and the view's layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied<T: viewlib::Sample> {
+    /// The working buffer, or the buffer the last `gray` made.
+    pub buffer: ImageBuf<T>,
+    /// `[height, width, channels]` of the result view.
+    pub shape: [usize; 3],
+    /// Element strides of the result view.
+    pub strides: [isize; 3],
+    /// Element offset of the result view in `buffer`.
+    pub offset: usize,
+}
+
+impl<T: viewlib::Sample> Applied<T> {
+    /// The result view.
+    pub fn view(&self) -> viewlib::View<'_, T, 3> {
+        viewlib::View::from_slice_with_strides(
+            self.buffer.as_slice(),
+            self.shape,
+            self.strides,
+            self.offset,
+        )
+        .expect("the layout was taken from a view of this buffer")
+    }
+}
+
+/// Like [`apply`], but owns the pixels and returns the result as a buffer plus the layout of
+/// the result view in it, so the caller can keep the result (the desktop app displays,
+/// inspects and saves it) without copying it out of the view.
+///
+/// ```
+/// use imgdemo::pipeline::{apply_owned, Op};
+/// use viewlib::ImageBuf;
+/// let image = ImageBuf::from_vec(2, 3, 3, (0..18).collect())?;
+/// let ops: Vec<Op> = ["flip=h", "gray", "transpose"].iter().map(|s| s.parse().unwrap()).collect();
+/// let mut report = Vec::new();
+/// let applied = apply_owned(image, &ops, &mut report)?;
+/// assert_eq!((applied.shape, applied.strides), ([3, 2, 1], [1, 3, 1]));
+/// assert_eq!(applied.buffer.shape(), [2, 3, 1]); // the buffer gray made
+/// assert_eq!(report[1].bytes_copied, 6);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn apply_owned<T: PipelineSample>(
+    image: ImageBuf<T>,
+    ops: &[Op],
+    report: &mut Vec<StepReport>,
+) -> Result<Applied<T>, OpError> {
+    let mut applied = Applied {
+        shape: image.shape(),
+        strides: image.view().strides(),
+        offset: 0,
+        buffer: image,
+    };
+    let mut done = 0;
+    for segment in ops.split_inclusive(|op| matches!(op, Op::Gray)) {
+        let (views, gray) = match segment.split_last() {
+            Some((Op::Gray, rest)) => (rest, true),
+            _ => (segment, false),
+        };
+        let view = ViewMut::from_slice_with_strides(
+            applied.buffer.as_mut_slice(),
+            applied.shape,
+            applied.strides,
+            applied.offset,
+        )
+        .expect("the layout was taken from a view of this buffer");
+        (applied.shape, applied.strides, applied.offset) = run(view, views, done, report, |v| {
+            (v.shape(), v.strides(), v.offset_bytes() / size_of::<T>())
+        })?;
+        done += views.len();
+        if gray {
+            done += 1;
+            let buffer = gray_step(applied.view(), done, Instant::now(), report)?;
+            applied = Applied {
+                shape: buffer.shape(),
+                strides: buffer.view().strides(),
+                offset: 0,
+                buffer,
+            };
+        }
+    }
+    Ok(applied)
+}
+
+/// The `gray` step at `position`: a new buffer, reported.
+fn gray_step<T: PipelineSample>(
+    image: viewlib::View<'_, T, 3>,
+    position: usize,
+    start: Instant,
+    report: &mut Vec<StepReport>,
+) -> Result<ImageBuf<T>, OpError> {
+    let gray = to_gray(image).map_err(|e| OpError {
+        position,
+        op: Op::Gray,
+        reason: e.to_string(),
+    })?;
+    report.push(StepReport {
+        op: Op::Gray,
+        elapsed: start.elapsed(),
+        bytes_copied: size_of_val(gray.as_slice()),
+        shape: gray.shape(),
+        strides: gray.view().strides(),
+        offset: 0,
+    });
+    Ok(gray)
 }
 
 fn describe(channels: usize) -> String {

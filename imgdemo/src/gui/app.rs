@@ -1,0 +1,650 @@
+//! The window: menus, panels, and the bookkeeping between them and the worker.
+
+use super::canvas::{Camera, Compare, Hover};
+use super::document::{Processed, Source};
+use super::preview::DisplayMode;
+use super::screenshot::Screenshot;
+use super::steps::Steps;
+use super::worker::{Reply, Request, Worker};
+use crate::pipeline::{Channel, Op, OpError};
+use egui::{Color32, RichText, TextureHandle, TextureOptions};
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What the command line asks of the window.
+#[derive(Debug, Clone, Default)]
+pub struct Launch {
+    /// The image to open; the bundled test card when `None`.
+    pub image: Option<PathBuf>,
+    /// Operations to start with.
+    pub ops: Vec<Op>,
+    /// Save a screenshot of the window here once the result is shown, then close.
+    pub screenshot: Option<PathBuf>,
+    /// Measure this many control changes (switching the first step off and on) and print the
+    /// time from each change to the frame that shows it, then close.
+    pub measure_latency: Option<usize>,
+}
+
+/// How channels of the result are painted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChannelDisplay {
+    /// As they are: gray, RGB, RGBA.
+    #[default]
+    Natural,
+    /// A single extracted channel in its own colour.
+    Tinted,
+    /// Every channel as a gray picture, side by side.
+    SideBySide,
+}
+
+/// A message in the status bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    /// The text.
+    pub text: String,
+    /// Whether it reports a failure.
+    pub is_error: bool,
+}
+
+/// Times from a control change to the first frame drawn after the result was shown.
+#[derive(Debug, Clone, Default)]
+pub struct Latency {
+    /// The newest measurements, newest last.
+    pub recent: VecDeque<Duration>,
+    /// Measurements taken since the app started.
+    pub total: usize,
+    /// A result shown in the last frame, with the time its change was made.
+    awaiting_frame: Option<Instant>,
+}
+
+impl Latency {
+    /// The median of the recent measurements.
+    pub fn median(&self) -> Option<Duration> {
+        let mut sorted: Vec<_> = self.recent.iter().copied().collect();
+        sorted.sort();
+        sorted.get(sorted.len() / 2).copied()
+    }
+}
+
+/// The desktop app's state.
+pub struct DemoApp {
+    worker: Worker,
+    pub(super) source: Option<Arc<Source>>,
+    pub(super) steps: Steps,
+    pub(super) selected: Option<usize>,
+    pub(super) result: Option<Arc<Processed>>,
+    pub(super) failure: Option<OpError>,
+    generation: u64,
+    dirty: bool,
+    opening: Option<String>,
+    pub(super) channel_display: ChannelDisplay,
+    pub(super) compare: Compare,
+    pub(super) camera: Camera,
+    pub(super) split: f32,
+    pub(super) crop_tool: bool,
+    pub(super) crop_drag: Option<[egui::Pos2; 2]>,
+    pub(super) hover: Option<Hover>,
+    pub(super) before_texture: Option<TextureHandle>,
+    pub(super) after_texture: Option<TextureHandle>,
+    pub(super) checker: Option<TextureHandle>,
+    notice: Option<Notice>,
+    pub(super) latency: Latency,
+    open_path: Option<String>,
+    save_path: Option<(String, bool)>,
+    show_about: bool,
+    max_side: usize,
+    pub(super) screenshot: Option<Screenshot>,
+}
+
+/// Pixels at or past this zoom are drawn as squares, not smoothed.
+pub(super) const TEXTURE_OPTIONS: TextureOptions = TextureOptions {
+    magnification: egui::TextureFilter::Nearest,
+    minification: egui::TextureFilter::Linear,
+    ..TextureOptions::LINEAR
+};
+
+impl DemoApp {
+    /// The app, opening `launch.image` (or the bundled test card) with `launch.ops`.
+    pub fn new(ctx: &egui::Context, launch: Launch) -> DemoApp {
+        let wake = ctx.clone();
+        let worker = Worker::start(move || wake.request_repaint());
+        let max_side = super::PREVIEW_MAX_SIDE.min(ctx.input(|i| i.max_texture_side).max(256));
+        let mut app = DemoApp {
+            worker,
+            source: None,
+            steps: Steps::from_ops(launch.ops.iter().copied()),
+            selected: None,
+            result: None,
+            failure: None,
+            generation: 0,
+            dirty: false,
+            opening: None,
+            channel_display: ChannelDisplay::Natural,
+            compare: Compare::SideBySide,
+            camera: Camera::default(),
+            split: 0.5,
+            crop_tool: false,
+            crop_drag: None,
+            hover: None,
+            before_texture: None,
+            after_texture: None,
+            checker: None,
+            notice: None,
+            latency: Latency::default(),
+            open_path: None,
+            save_path: None,
+            show_about: false,
+            max_side,
+            screenshot: Screenshot::new(&launch),
+        };
+        match launch.image {
+            Some(path) => app.open(path),
+            None => app.use_source(Source::testcard(max_side)),
+        }
+        app
+    }
+
+    /// Opens an image file in the background; the current image stays until it is decoded.
+    pub fn open(&mut self, path: PathBuf) {
+        self.opening = Some(path.display().to_string());
+        self.worker.send(Request::Open(path, self.max_side));
+    }
+
+    fn use_source(&mut self, source: Source) {
+        self.opening = Some(source.name.clone());
+        self.worker.send(Request::Use(Arc::new(source)));
+    }
+
+    /// The opened image.
+    pub fn source(&self) -> Option<&Source> {
+        self.source.as_deref()
+    }
+
+    /// The latest result shown.
+    pub fn result(&self) -> Option<&Processed> {
+        self.result.as_deref()
+    }
+
+    /// Why the pipeline failed, when it did.
+    pub fn failure(&self) -> Option<&OpError> {
+        self.failure.as_ref()
+    }
+
+    /// The pipeline as edited.
+    pub fn steps(&self) -> &Steps {
+        &self.steps
+    }
+
+    /// The status bar's message.
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+
+    /// Whether decoding, processing or saving is under way (or a change waits to be sent).
+    pub fn is_busy(&self) -> bool {
+        self.dirty || self.worker.is_busy()
+    }
+
+    /// Change-to-frame measurements.
+    pub fn latency(&self) -> &Latency {
+        &self.latency
+    }
+
+    /// Whether a result was shown and the frame after it has not started yet.
+    pub(super) fn latency_pending(&self) -> bool {
+        self.latency.awaiting_frame.is_some()
+    }
+
+    pub(super) fn notify(&mut self, text: impl Into<String>, is_error: bool) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            is_error,
+        });
+    }
+
+    /// The display mode the current settings ask for.
+    fn display_mode(&self) -> DisplayMode {
+        match self.channel_display {
+            ChannelDisplay::Natural => DisplayMode::Natural,
+            ChannelDisplay::SideBySide => DisplayMode::ChannelsSideBySide,
+            ChannelDisplay::Tinted => match self.last_channel() {
+                Some(c) => DisplayMode::Tinted(channel_colour(c)),
+                None => DisplayMode::Natural,
+            },
+        }
+    }
+
+    /// The channel the last enabled `channel=` step extracts, if the pipeline ends in one
+    /// channel.
+    pub(super) fn last_channel(&self) -> Option<Channel> {
+        self.steps
+            .enabled_ops()
+            .iter()
+            .rev()
+            .find_map(|op| match op {
+                Op::Channel(c) => Some(*c),
+                _ => None,
+            })
+    }
+
+    /// `[height, width, channels]` of the image step `index` receives.
+    pub(super) fn input_shape(&self, index: usize) -> Option<[usize; 3]> {
+        let source = self.source.as_ref()?.pixels.shape();
+        let before = self.steps.as_slice()[..index.min(self.steps.len())]
+            .iter()
+            .filter(|s| s.enabled)
+            .count();
+        if before == 0 {
+            return Some(source);
+        }
+        let result = self.result.as_ref()?;
+        result.reports.get(before - 1).map(|r| r.shape)
+    }
+
+    /// Marks the pipeline as changed: it runs again before the next frame.
+    pub(super) fn changed(&mut self) {
+        self.dirty = true;
+    }
+
+    fn handle_replies(&mut self, ctx: &egui::Context) {
+        for reply in self.worker.replies() {
+            match reply {
+                Reply::Opened(Ok(source)) => {
+                    let texture =
+                        ctx.load_texture("before", source.preview.image.clone(), TEXTURE_OPTIONS);
+                    self.before_texture = Some(texture);
+                    self.notify(
+                        format!(
+                            "Opened {} ({}x{}, {}) in {:.1} ms",
+                            source.name,
+                            source.pixels.shape()[1],
+                            source.pixels.shape()[0],
+                            source.format,
+                            source.decode.as_secs_f64() * 1e3
+                        ),
+                        false,
+                    );
+                    self.source = Some(source);
+                    self.opening = None;
+                    self.result = None;
+                    self.after_texture = None;
+                    self.camera = Camera::default();
+                    self.crop_drag = None;
+                    self.dirty = true;
+                }
+                Reply::Opened(Err(message)) => {
+                    self.opening = None;
+                    self.notify(format!("Could not open {message}"), true);
+                    if let Some(shot) = &mut self.screenshot {
+                        shot.fail(format!("could not open {message}"));
+                    }
+                }
+                Reply::Processed {
+                    generation,
+                    requested,
+                    result,
+                } if generation == self.generation => match result {
+                    Ok(result) => {
+                        let image = result.preview.image.clone();
+                        match &mut self.after_texture {
+                            Some(texture) => texture.set(image, TEXTURE_OPTIONS),
+                            None => {
+                                self.after_texture =
+                                    Some(ctx.load_texture("after", image, TEXTURE_OPTIONS));
+                            }
+                        }
+                        self.result = Some(result);
+                        self.failure = None;
+                        self.latency.awaiting_frame = Some(requested);
+                        ctx.request_repaint();
+                    }
+                    Err(e) => {
+                        if let Some(shot) = &mut self.screenshot {
+                            shot.fail(e.to_string());
+                        }
+                        self.failure = Some(e);
+                    }
+                },
+                Reply::Processed { .. } => {}
+                Reply::Saved(Ok(path)) => self.notify(format!("Saved {}", path.display()), false),
+                Reply::Saved(Err(message)) => self.notify(format!("Not saved: {message}"), true),
+            }
+        }
+    }
+
+    fn send_if_changed(&mut self) {
+        let Some(source) = &self.source else { return };
+        if !self.dirty {
+            return;
+        }
+        self.dirty = false;
+        self.generation += 1;
+        self.worker.send(Request::Process {
+            generation: self.generation,
+            source: Arc::clone(source),
+            ops: self.steps.enabled_ops(),
+            mode: self.display_mode(),
+            max_side: self.max_side,
+        });
+    }
+
+    fn open_dialog(&mut self) {
+        let picked = rfd::FileDialog::new()
+            .add_filter(
+                "Images",
+                &[
+                    "png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp", "pnm", "pbm", "pgm",
+                    "ppm", "pam", "tga", "ico", "hdr", "exr", "qoi", "ff",
+                ],
+            )
+            .add_filter("All files", &["*"])
+            .pick_file();
+        match picked {
+            Some(path) => self.open(path),
+            // Cancelled, or no native dialog here (no desktop portal): offer a typed path.
+            None => self.open_path = Some(String::new()),
+        }
+    }
+
+    fn save_dialog(&mut self) {
+        let name = self.suggested_name();
+        match rfd::FileDialog::new()
+            .add_filter("PNG", &["png"])
+            .set_file_name(&name)
+            .save_file()
+        {
+            // The native dialog has asked about replacing an existing file.
+            Some(path) => self.save(path, true),
+            None => self.save_path = Some((name, false)),
+        }
+    }
+
+    fn suggested_name(&self) -> String {
+        let stem = self
+            .source
+            .as_ref()
+            .and_then(|s| s.path.as_ref())
+            .and_then(|p| p.file_stem())
+            .map_or_else(|| "testcard".into(), |s| s.to_string_lossy().into_owned());
+        format!("{stem}-result.png")
+    }
+
+    /// Saves the current result as PNG at its own bit depth.
+    pub fn save(&mut self, path: PathBuf, overwrite: bool) {
+        match &self.result {
+            Some(result) => self.worker.send(Request::Save {
+                result: Arc::clone(result),
+                path,
+                overwrite,
+            }),
+            None => self.notify("Nothing to save yet", true),
+        }
+    }
+
+    fn menu_bar(&mut self, ui: &mut egui::Ui) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                if ui.button("Open…").clicked() {
+                    ui.close();
+                    self.open_dialog();
+                }
+                if ui.button("Open path…").clicked() {
+                    ui.close();
+                    self.open_path = Some(String::new());
+                }
+                ui.menu_button("Open bundled", |ui| {
+                    if ui.button("Test card (RGBA, 8 bits)").clicked() {
+                        ui.close();
+                        self.use_source(Source::testcard(self.max_side));
+                    }
+                    if ui.button("Gradient (RGB, 16 bits)").clicked() {
+                        ui.close();
+                        self.use_source(Source::gradient16(self.max_side));
+                    }
+                });
+                ui.separator();
+                let can_save = self.result.is_some();
+                let bits = self.source.as_ref().map_or(8, |s| s.pixels.itemsize() * 8);
+                if ui
+                    .add_enabled(
+                        can_save,
+                        egui::Button::new(format!("Save result as PNG ({bits} bits)…")),
+                    )
+                    .clicked()
+                {
+                    ui.close();
+                    self.save_dialog();
+                }
+                if ui
+                    .add_enabled(can_save, egui::Button::new("Save result to path…"))
+                    .clicked()
+                {
+                    ui.close();
+                    self.save_path = Some((self.suggested_name(), false));
+                }
+                ui.separator();
+                if ui.button("Quit").clicked() {
+                    ui.close();
+                    ui.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            });
+            ui.menu_button("View", |ui| {
+                for (mode, label) in [
+                    (Compare::SideBySide, "Before and after side by side"),
+                    (Compare::Split, "Split slider"),
+                    (Compare::AfterOnly, "After only"),
+                ] {
+                    if ui.selectable_label(self.compare == mode, label).clicked() {
+                        self.compare = mode;
+                        ui.close();
+                    }
+                }
+                ui.separator();
+                if ui.button("Fit to window").clicked() {
+                    self.camera = Camera::default();
+                    ui.close();
+                }
+                if ui.button("Actual pixels (100%)").clicked() {
+                    self.camera.zoom = Some(1.0);
+                    self.camera.pan = egui::Vec2::ZERO;
+                    ui.close();
+                }
+            });
+            ui.menu_button("Help", |ui| {
+                if ui.button("About imgdemo").clicked() {
+                    self.show_about = true;
+                    ui.close();
+                }
+            });
+        });
+    }
+
+    fn status_bar(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            if let Some(name) = &self.opening {
+                ui.spinner();
+                ui.label(format!("Opening {name}…"));
+            } else if self.worker.is_busy() {
+                ui.spinner();
+                ui.label("Processing…");
+            }
+            if let Some(notice) = &self.notice {
+                let colour = if notice.is_error {
+                    ui.visuals().error_fg_color
+                } else {
+                    ui.visuals().text_color()
+                };
+                ui.label(RichText::new(&notice.text).color(colour));
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if let Some(last) = self.latency.recent.back() {
+                    ui.label(format!(
+                        "change to frame: {:.1} ms (median of {}: {:.1} ms)",
+                        ms(*last),
+                        self.latency.recent.len(),
+                        ms(self.latency.median().unwrap_or_default())
+                    ))
+                    .on_hover_text(
+                        "From the control change to the first frame drawn after the new result \
+                         was on screen: copy, operations, preview, texture upload and painting.",
+                    );
+                }
+            });
+        });
+    }
+
+    fn dialogs(&mut self, ctx: &egui::Context) {
+        if let Some(mut text) = self.open_path.take() {
+            let mut open = None;
+            let modal = egui::Modal::new(egui::Id::unique("open-path")).show(ctx, |ui| {
+                ui.heading("Open an image");
+                ui.label("Path of an image file (PNG, JPEG, TIFF, WebP, EXR, …):");
+                let edit = ui.add(
+                    egui::TextEdit::singleline(&mut text)
+                        .hint_text("/path/to/image.png")
+                        .desired_width(420.0),
+                );
+                edit.request_focus();
+                let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                ui.horizontal(|ui| {
+                    if ui.button("Open").clicked() || enter {
+                        open = Some(PathBuf::from(text.trim()));
+                        ui.close();
+                    }
+                    if ui.button("Cancel").clicked() {
+                        ui.close();
+                    }
+                });
+            });
+            if let Some(path) = open {
+                self.open(path);
+            } else if !modal.should_close() {
+                self.open_path = Some(text);
+            }
+        }
+        if let Some((mut text, mut overwrite)) = self.save_path.take() {
+            let mut save = false;
+            let modal = egui::Modal::new(egui::Id::unique("save-path")).show(ctx, |ui| {
+                ui.heading("Save the result as PNG");
+                ui.add(egui::TextEdit::singleline(&mut text).desired_width(420.0));
+                ui.checkbox(&mut overwrite, "Replace the file if it exists");
+                ui.horizontal(|ui| {
+                    if ui.button("Save").clicked() {
+                        save = true;
+                        ui.close();
+                    }
+                    if ui.button("Cancel").clicked() {
+                        ui.close();
+                    }
+                });
+            });
+            if save {
+                self.save(PathBuf::from(text.trim()), overwrite);
+            } else if !modal.should_close() {
+                self.save_path = Some((text, overwrite));
+            }
+        }
+        if self.show_about {
+            let modal = egui::Modal::new(egui::Id::unique("about")).show(ctx, |ui| {
+                ui.heading("imgdemo");
+                ui.label(
+                    "viewlib's demo: zero-copy image views in Rust, after Python's memoryview.\n\
+                     Crops, flips, transposes and channel picks change only the view's shape, \
+                     strides and offset; the memory panel shows which bytes it reads.",
+                );
+                if ui.button("Close").clicked() {
+                    ui.close();
+                }
+            });
+            if modal.should_close() {
+                self.show_about = false;
+            }
+        }
+    }
+
+    fn dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped = ctx.input(|i| i.raw.dropped_files.clone());
+        if let Some(file) = dropped.first() {
+            self.open(file.path().to_path_buf());
+        }
+    }
+
+    fn hovering_files(&self, ctx: &egui::Context) {
+        if ctx.input(|i| i.raw.hovered_files.is_empty()) {
+            return;
+        }
+        let painter = ctx.layer_painter(egui::LayerId::new(
+            egui::Order::Foreground,
+            egui::Id::unique("drop-target"),
+        ));
+        let rect = ctx.content_rect();
+        painter.rect_filled(rect, 0.0, Color32::from_black_alpha(160));
+        painter.text(
+            rect.center(),
+            egui::Align2::CENTER_CENTER,
+            "Drop the image to open it",
+            egui::FontId::proportional(28.0),
+            Color32::WHITE,
+        );
+    }
+
+    fn track_latency(&mut self) {
+        if let Some(requested) = self.latency.awaiting_frame.take() {
+            // The frame that showed the result has been painted: this is the next one.
+            self.latency.total += 1;
+            let recent = &mut self.latency.recent;
+            recent.push_back(requested.elapsed());
+            if recent.len() > 50 {
+                recent.pop_front();
+            }
+        }
+    }
+}
+
+pub(super) fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// The colour a channel is tinted with.
+pub(super) fn channel_colour(channel: Channel) -> Color32 {
+    match channel {
+        Channel::R => Color32::from_rgb(255, 60, 60),
+        Channel::G => Color32::from_rgb(60, 230, 60),
+        Channel::B => Color32::from_rgb(70, 110, 255),
+        Channel::A | Channel::L => Color32::from_gray(235),
+    }
+}
+
+impl eframe::App for DemoApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.track_latency();
+        self.handle_replies(&ctx);
+        self.dropped_files(&ctx);
+
+        let steps_before = self.steps.clone();
+        let display_before = self.channel_display;
+
+        egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        egui::Panel::left("pipeline")
+            .default_size(300.0)
+            .min_size(240.0)
+            .show(ui, |ui| self.pipeline_panel(ui));
+        egui::Panel::right("memory")
+            .default_size(340.0)
+            .min_size(280.0)
+            .show(ui, |ui| self.memory_panel(ui));
+        egui::CentralPanel::default().show(ui, |ui| self.canvas(ui));
+        self.dialogs(&ctx);
+        self.hovering_files(&ctx);
+
+        if self.steps != steps_before || self.channel_display != display_before {
+            self.dirty = true;
+        }
+        self.send_if_changed();
+        self.drive_screenshot(&ctx);
+    }
+}

@@ -1,0 +1,608 @@
+//! The image area: before and after side by side or under a split slider, zoom and pan,
+//! the pixel under the cursor on both images, and cropping by dragging a rectangle.
+
+use super::app::{ChannelDisplay, DemoApp, channel_colour};
+use super::preview::TILE_GAP;
+use super::steps::label;
+use crate::pipeline::Op;
+use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2, pos2, vec2};
+
+/// How before and after are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Compare {
+    /// Two panels.
+    #[default]
+    SideBySide,
+    /// One panel, before left of a draggable line and after right of it.
+    Split,
+    /// The result alone.
+    AfterOnly,
+}
+
+/// Zoom and pan, shared by the panels so they stay in step.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Camera {
+    /// Screen points per image pixel; `None` fits each image in its panel.
+    pub zoom: Option<f32>,
+    /// Offset of the image centre from the panel centre, in points.
+    pub pan: Vec2,
+}
+
+/// The pixel under the cursor, in both images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hover {
+    /// `(row, column)` in the source.
+    pub source: Option<(usize, usize)>,
+    /// `(row, column)` in the result.
+    pub result: Option<(usize, usize)>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Before,
+    After,
+}
+
+/// An image placed in a panel.
+#[derive(Clone, Copy)]
+struct Placed {
+    side: Side,
+    panel: Rect,
+    image: Rect,
+    /// Image pixels `[width, height]` the rectangle shows.
+    pixels: Vec2,
+}
+
+impl Placed {
+    fn scale(&self) -> f32 {
+        self.image.width() / self.pixels.x.max(1.0)
+    }
+
+    fn pixel_at(&self, p: Pos2) -> Option<(usize, usize)> {
+        let q = (p - self.image.min) / self.scale();
+        (self.panel.contains(p)
+            && q.x >= 0.0
+            && q.y >= 0.0
+            && q.x < self.pixels.x
+            && q.y < self.pixels.y)
+            .then_some((q.y as usize, q.x as usize))
+    }
+
+    fn pixel_rect(&self, (row, col): (usize, usize)) -> Rect {
+        let s = self.scale();
+        let min = self.image.min + vec2(col as f32, row as f32) * s;
+        let rect = Rect::from_min_size(min, Vec2::splat(s));
+        // Small on screen: mark it with a fixed-size square instead.
+        if s < 7.0 {
+            Rect::from_center_size(rect.center(), Vec2::splat(9.0))
+        } else {
+            rect
+        }
+    }
+}
+
+fn place(side: Side, panel: Rect, pixels: Vec2, camera: &Camera) -> Placed {
+    let margin = 8.0;
+    let fit = ((panel.width() - margin) / pixels.x.max(1.0))
+        .min((panel.height() - margin) / pixels.y.max(1.0))
+        .max(1e-4);
+    let scale = camera.zoom.unwrap_or(fit);
+    let image = Rect::from_center_size(panel.center() + camera.pan, pixels * scale);
+    Placed {
+        side,
+        panel,
+        image,
+        pixels,
+    }
+}
+
+impl DemoApp {
+    pub(super) fn canvas(&mut self, ui: &mut egui::Ui) {
+        self.canvas_toolbar(ui);
+        let (Some(source), Some(before)) = (self.source.clone(), self.before_texture.clone())
+        else {
+            ui.centered_and_justified(|ui| ui.label("Opening the image…"));
+            return;
+        };
+        let area = ui.available_rect_before_wrap();
+        let response = ui.allocate_rect(area, Sense::click_and_drag());
+        let painter = ui.painter_at(area);
+        painter.rect_filled(area, 0.0, ui.visuals().extreme_bg_color);
+
+        let [sh, sw, _] = source.pixels.shape();
+        let source_pixels = vec2(sw as f32, sh as f32);
+        let result = self.result.clone();
+        let result_pixels = result.as_ref().map(|r| {
+            let [h, w, c] = r.lineage.result().shape;
+            let tiles = if r.mode == super::preview::DisplayMode::ChannelsSideBySide && c > 1 {
+                c
+            } else {
+                1
+            };
+            let gap = (TILE_GAP * r.preview.scale) as f32;
+            vec2(w as f32 * tiles as f32 + gap * (tiles - 1) as f32, h as f32)
+        });
+        let compare = if self.compare == Compare::Split && !self.split_possible() {
+            Compare::SideBySide
+        } else {
+            self.compare
+        };
+        let mut placed = Vec::new();
+        match compare {
+            Compare::SideBySide => {
+                let half = (area.width() - 6.0) / 2.0;
+                let left = Rect::from_min_size(area.min, vec2(half, area.height()));
+                let right = Rect::from_min_size(
+                    pos2(area.max.x - half, area.min.y),
+                    vec2(half, area.height()),
+                );
+                painter.vline(
+                    area.center().x,
+                    area.y_range(),
+                    Stroke::new(1.0, ui.visuals().window_stroke.color),
+                );
+                placed.push(place(Side::Before, left, source_pixels, &self.camera));
+                if let Some(pixels) = result_pixels {
+                    placed.push(place(Side::After, right, pixels, &self.camera));
+                }
+            }
+            Compare::Split => {
+                placed.push(place(Side::Before, area, source_pixels, &self.camera));
+                placed.push(place(Side::After, area, source_pixels, &self.camera));
+            }
+            Compare::AfterOnly => {
+                if let Some(pixels) = result_pixels {
+                    placed.push(place(Side::After, area, pixels, &self.camera));
+                }
+            }
+        }
+
+        self.zoom_and_pan(ui, &response, &placed, area, compare);
+
+        // Paint.
+        let full_uv = Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0));
+        let split_x = area.min.x + area.width() * self.split;
+        for p in &placed {
+            let clip = match (compare, p.side) {
+                (Compare::Split, Side::Before) => {
+                    Rect::from_x_y_ranges(area.min.x..=split_x, area.y_range())
+                }
+                (Compare::Split, Side::After) => {
+                    Rect::from_x_y_ranges(split_x..=area.max.x, area.y_range())
+                }
+                _ => p.panel,
+            };
+            let painter = painter.with_clip_rect(clip.intersect(area));
+            self.paint_checker(ui.ctx(), &painter, p.image);
+            let texture = match p.side {
+                Side::Before => Some(before.id()),
+                Side::After => self.after_texture.as_ref().map(|t| t.id()),
+            };
+            if let Some(texture) = texture {
+                let tint = if p.side == Side::After && self.failure.is_some() {
+                    Color32::from_gray(90)
+                } else {
+                    Color32::WHITE
+                };
+                painter.image(texture, p.image, full_uv, tint);
+            }
+            let caption = match p.side {
+                Side::Before => format!("Before: {sw}×{sh}, {}", source.format),
+                Side::After => match &result {
+                    Some(r) => {
+                        let [h, w, c] = r.lineage.result().shape;
+                        format!(
+                            "After: {w}×{h}, {c} channel{}",
+                            if c == 1 { "" } else { "s" }
+                        )
+                    }
+                    None => "After".into(),
+                },
+            };
+            let anchor = match (compare, p.side) {
+                (Compare::Split, Side::After) => pos2(clip.max.x - 6.0, clip.min.y + 4.0),
+                _ => clip.min + vec2(6.0, 4.0),
+            };
+            let align = match (compare, p.side) {
+                (Compare::Split, Side::After) => Align2::RIGHT_TOP,
+                _ => Align2::LEFT_TOP,
+            };
+            let galley_rect = painter.text(
+                anchor,
+                align,
+                &caption,
+                FontId::proportional(13.0),
+                Color32::WHITE,
+            );
+            painter.rect_filled(galley_rect.expand(3.0), 3.0, Color32::from_black_alpha(150));
+            painter.text(
+                anchor,
+                align,
+                caption,
+                FontId::proportional(13.0),
+                Color32::WHITE,
+            );
+        }
+        if compare == Compare::Split {
+            painter.vline(split_x, area.y_range(), Stroke::new(2.0, Color32::WHITE));
+            painter.circle_filled(pos2(split_x, area.center().y), 6.0, Color32::WHITE);
+        }
+        if let Some(failure) = &self.failure {
+            let at = placed
+                .iter()
+                .find(|p| p.side == Side::After)
+                .map_or(area.center(), |p| p.panel.center());
+            let text = format!(
+                "Step {} ({}) does not apply:\n{}",
+                self.steps
+                    .index_of_position(failure.position)
+                    .map_or(failure.position, |i| i + 1),
+                label(&failure.op),
+                failure.reason
+            );
+            let rect = painter.text(
+                at,
+                Align2::CENTER_CENTER,
+                &text,
+                FontId::proportional(15.0),
+                Color32::WHITE,
+            );
+            painter.rect_filled(rect.expand(8.0), 4.0, Color32::from_rgb(120, 20, 20));
+            painter.text(
+                at,
+                Align2::CENTER_CENTER,
+                text,
+                FontId::proportional(15.0),
+                Color32::WHITE,
+            );
+        }
+
+        self.hover_and_markers(&response, &painter, &placed, compare, split_x);
+        self.crop_drag(&response, &painter, &placed, compare);
+    }
+
+    /// Split needs before and after of the same size.
+    pub(super) fn split_possible(&self) -> bool {
+        match (&self.source, &self.result) {
+            (Some(s), Some(r)) => {
+                let [sh, sw, _] = s.pixels.shape();
+                let [h, w, _] = r.lineage.result().shape;
+                (sh, sw) == (h, w) && self.channel_display != ChannelDisplay::SideBySide
+            }
+            _ => false,
+        }
+    }
+
+    fn canvas_toolbar(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Compare:");
+            ui.selectable_value(&mut self.compare, Compare::SideBySide, "Side by side");
+            let split_ok = self.split_possible();
+            ui.add_enabled_ui(split_ok, |ui| {
+                ui.selectable_value(&mut self.compare, Compare::Split, "Split");
+            })
+            .response
+            .on_disabled_hover_text(
+                "Split needs a result of the source's size: a crop or transpose changes it, \
+                 and side-by-side channels widen it.",
+            );
+            ui.selectable_value(&mut self.compare, Compare::AfterOnly, "After only");
+            ui.separator();
+            if ui
+                .selectable_label(self.camera.zoom.is_none(), "Fit")
+                .clicked()
+            {
+                self.camera = Default::default();
+            }
+            if ui
+                .selectable_label(self.camera.zoom == Some(1.0), "100%")
+                .clicked()
+            {
+                self.camera = super::canvas::Camera {
+                    zoom: Some(1.0),
+                    pan: Vec2::ZERO,
+                };
+            }
+            ui.separator();
+            ui.label("Channels:");
+            let single = self
+                .result
+                .as_ref()
+                .is_some_and(|r| r.lineage.result().shape[2] == 1);
+            let many = self
+                .result
+                .as_ref()
+                .is_some_and(|r| r.lineage.result().shape[2] > 1);
+            ui.selectable_value(&mut self.channel_display, ChannelDisplay::Natural, "As is");
+            ui.add_enabled_ui(single && self.last_channel().is_some(), |ui| {
+                ui.selectable_value(&mut self.channel_display, ChannelDisplay::Tinted, "Tinted");
+            })
+            .response
+            .on_disabled_hover_text("Tinting shows a single channel picked with a Channel step.");
+            ui.add_enabled_ui(
+                many || self.channel_display == ChannelDisplay::SideBySide,
+                |ui| {
+                    ui.selectable_value(
+                        &mut self.channel_display,
+                        ChannelDisplay::SideBySide,
+                        "Side by side",
+                    );
+                },
+            )
+            .response
+            .on_disabled_hover_text("The result has a single channel.");
+            ui.separator();
+            let can_crop = self.compare != Compare::AfterOnly && self.source.is_some();
+            ui.add_enabled_ui(can_crop, |ui| {
+                ui.toggle_value(&mut self.crop_tool, "✂ Drag to crop")
+                    .on_hover_text(
+                        "Drag a rectangle on the Before image to crop the source there.",
+                    );
+            })
+            .response
+            .on_disabled_hover_text("Show the Before image to drag a crop on it.");
+        });
+    }
+
+    fn paint_checker(&mut self, ctx: &egui::Context, painter: &egui::Painter, rect: Rect) {
+        let texture = self.checker.get_or_insert_with(|| {
+            let (a, b) = (Color32::from_gray(100), Color32::from_gray(150));
+            ctx.load_texture(
+                "checker",
+                egui::ColorImage::new([2, 2], vec![a, b, b, a]),
+                egui::TextureOptions::NEAREST_REPEAT,
+            )
+        });
+        let cells = rect.size() / 16.0;
+        painter.image(
+            texture.id(),
+            rect,
+            Rect::from_min_max(Pos2::ZERO, pos2(cells.x, cells.y)),
+            Color32::WHITE,
+        );
+    }
+
+    fn zoom_and_pan(
+        &mut self,
+        ui: &egui::Ui,
+        response: &egui::Response,
+        placed: &[Placed],
+        area: Rect,
+        compare: Compare,
+    ) {
+        let split_x = area.min.x + area.width() * self.split;
+        if compare == Compare::Split && response.drag_started() {
+            let near = response
+                .interact_pointer_pos()
+                .is_some_and(|p| (p.x - split_x).abs() < 10.0);
+            ui.ctx().data_mut(|d| d.insert_temp(response.id, near));
+        }
+        let dragging_split = compare == Compare::Split
+            && ui
+                .ctx()
+                .data(|d| d.get_temp::<bool>(response.id).unwrap_or(false));
+        if response.dragged() && dragging_split {
+            if let Some(p) = response.interact_pointer_pos() {
+                self.split = ((p.x - area.min.x) / area.width()).clamp(0.0, 1.0);
+            }
+        } else if response.dragged_by(egui::PointerButton::Middle)
+            || response.dragged_by(egui::PointerButton::Secondary)
+            || (response.dragged_by(egui::PointerButton::Primary) && !self.crop_tool)
+        {
+            self.camera.pan += response.drag_delta();
+            if self.camera.zoom.is_none() {
+                self.camera.zoom = placed.first().map(Placed::scale);
+            }
+        }
+        if !response.hovered() {
+            return;
+        }
+        let (scroll, pinch) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
+        let factor = (scroll * 0.002).exp() * pinch;
+        if (factor - 1.0).abs() < 1e-4 {
+            return;
+        }
+        let Some(cursor) = response.hover_pos() else {
+            return;
+        };
+        let Some(p) = placed.iter().find(|p| p.panel.contains(cursor)) else {
+            return;
+        };
+        let scale = p.scale();
+        let new_scale = (scale * factor).clamp(0.01, 64.0);
+        let q = (cursor - p.image.min) / scale;
+        let new_min = cursor - q * new_scale;
+        let new_centre = new_min + p.pixels * new_scale / 2.0;
+        self.camera = Camera {
+            zoom: Some(new_scale),
+            pan: new_centre - p.panel.center(),
+        };
+    }
+
+    fn hover_and_markers(
+        &mut self,
+        response: &egui::Response,
+        painter: &egui::Painter,
+        placed: &[Placed],
+        compare: Compare,
+        split_x: f32,
+    ) {
+        self.hover = None;
+        let Some(cursor) = response.hover_pos() else {
+            return;
+        };
+        let side_at = |p: &Placed| match compare {
+            Compare::Split => (cursor.x < split_x) == (p.side == Side::Before),
+            _ => true,
+        };
+        let Some(at) = placed
+            .iter()
+            .find(|p| side_at(p) && p.pixel_at(cursor).is_some())
+        else {
+            return;
+        };
+        let pixel = at.pixel_at(cursor).expect("checked above");
+        let hover = match (&self.result, at.side) {
+            (Some(r), Side::Before) => Hover {
+                source: Some(pixel),
+                result: r.lineage.result_pixel(pixel.0, pixel.1),
+            },
+            (Some(r), Side::After) => {
+                // In side-by-side channels, fold the column into one tile.
+                let [_, w, _] = r.lineage.result().shape;
+                let tile = w + TILE_GAP * r.preview.scale;
+                let col = if at.pixels.x as usize > w {
+                    pixel.1 % tile
+                } else {
+                    pixel.1
+                };
+                let result = (col < w).then_some((pixel.0, col));
+                Hover {
+                    source: result.and_then(|(y, x)| r.lineage.source_pixel(y, x)),
+                    result,
+                }
+            }
+            (None, _) => Hover {
+                source: Some(pixel),
+                result: None,
+            },
+        };
+        for p in placed {
+            let target = match p.side {
+                Side::Before => hover.source,
+                Side::After => hover.result,
+            };
+            let Some(target) = target else { continue };
+            if compare == Compare::Split && !side_at(p) {
+                continue;
+            }
+            let rect = p.pixel_rect(target);
+            painter.rect_stroke(
+                rect,
+                0.0,
+                Stroke::new(3.0, Color32::BLACK),
+                StrokeKind::Outside,
+            );
+            painter.rect_stroke(
+                rect,
+                0.0,
+                Stroke::new(1.5, Color32::YELLOW),
+                StrokeKind::Outside,
+            );
+        }
+        self.hover = Some(hover);
+    }
+
+    fn crop_drag(
+        &mut self,
+        response: &egui::Response,
+        painter: &egui::Painter,
+        placed: &[Placed],
+        compare: Compare,
+    ) {
+        if !self.crop_tool || compare == Compare::AfterOnly {
+            self.crop_drag = None;
+            return;
+        }
+        let Some(before) = placed.iter().find(|p| p.side == Side::Before) else {
+            return;
+        };
+        let to_image = |p: Pos2| {
+            let q = (p - before.image.min) / before.scale();
+            pos2(
+                q.x.clamp(0.0, before.pixels.x),
+                q.y.clamp(0.0, before.pixels.y),
+            )
+        };
+        if response.drag_started_by(egui::PointerButton::Primary)
+            && let Some(p) = response.interact_pointer_pos()
+            && before.panel.contains(p)
+        {
+            let q = to_image(p);
+            self.crop_drag = Some([q, q]);
+        }
+        if let (Some(drag), Some(p)) = (&mut self.crop_drag, response.interact_pointer_pos())
+            && response.dragged_by(egui::PointerButton::Primary)
+        {
+            drag[1] = to_image(p);
+        }
+        if let Some([a, b]) = self.crop_drag {
+            let r = Rect::from_two_pos(a, b);
+            let screen = Rect::from_min_max(
+                before.image.min + r.min.to_vec2() * before.scale(),
+                before.image.min + r.max.to_vec2() * before.scale(),
+            );
+            painter.rect_stroke(
+                screen,
+                0.0,
+                Stroke::new(3.0, Color32::BLACK),
+                StrokeKind::Middle,
+            );
+            painter.rect_stroke(
+                screen,
+                0.0,
+                Stroke::new(1.5, Color32::YELLOW),
+                StrokeKind::Middle,
+            );
+            painter.text(
+                screen.left_top() - vec2(0.0, 4.0),
+                Align2::LEFT_BOTTOM,
+                format!("{}×{}", r.width().round(), r.height().round()),
+                FontId::monospace(12.0),
+                Color32::YELLOW,
+            );
+            if response.drag_stopped() {
+                self.crop_drag = None;
+                let x = r.min.x.floor() as usize;
+                let y = r.min.y.floor() as usize;
+                let width = (r.max.x.ceil() as usize).saturating_sub(x);
+                let height = (r.max.y.ceil() as usize).saturating_sub(y);
+                if width > 0 && height > 0 {
+                    self.set_source_crop(Op::Crop {
+                        x,
+                        y,
+                        width,
+                        height,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Applies a crop given in source coordinates: it updates the first crop step if no step
+    /// before it moves pixels around (crop, flip, transpose), or becomes a new first step.
+    pub fn set_source_crop(&mut self, crop: Op) {
+        let first_crop = self
+            .steps
+            .as_slice()
+            .iter()
+            .position(|s| matches!(s.op, Op::Crop { .. } | Op::Flip(_) | Op::Transpose));
+        match first_crop {
+            Some(i) if matches!(self.steps.as_slice()[i].op, Op::Crop { .. }) => {
+                self.steps.set_op(i, crop);
+                self.selected = Some(i);
+            }
+            _ => {
+                self.steps.insert(0, crop);
+                self.selected = Some(0);
+            }
+        }
+        self.changed();
+    }
+}
+
+/// The colour used for channel `index` of an image with `channels` channels in pictures.
+pub(super) fn channel_swatch(index: usize, channels: usize) -> Color32 {
+    use crate::pipeline::Channel;
+    let channel = match (channels, index) {
+        (1 | 2, 0) => Channel::L,
+        (2, 1) | (4, 3) => Channel::A,
+        (_, 0) => Channel::R,
+        (_, 1) => Channel::G,
+        _ => Channel::B,
+    };
+    match channel {
+        Channel::A => Color32::from_gray(170),
+        c => channel_colour(c),
+    }
+}

@@ -1,0 +1,286 @@
+//! What the app works on, with no UI in it: the source image and the result of running the
+//! pipeline on a copy of it.
+
+use super::anatomy::Lineage;
+use super::preview::{DisplayMode, DisplaySample, Preview, preview};
+use crate::pipeline::{self, Op, OpError, StepReport};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use viewlib::io::{self, ImageFileError, SaveOptions};
+use viewlib::{DynImageBuf, ImageBuf, View};
+
+/// Pixels of 8 or 16 bits: what the pipeline runs on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pixels {
+    /// 8-bit samples.
+    U8(Arc<ImageBuf<u8>>),
+    /// 16-bit samples.
+    U16(Arc<ImageBuf<u16>>),
+}
+
+impl Pixels {
+    /// `[height, width, channels]`.
+    pub fn shape(&self) -> [usize; 3] {
+        match self {
+            Pixels::U8(b) => b.shape(),
+            Pixels::U16(b) => b.shape(),
+        }
+    }
+
+    /// Bytes per sample.
+    pub fn itemsize(&self) -> usize {
+        match self {
+            Pixels::U8(_) => 1,
+            Pixels::U16(_) => 2,
+        }
+    }
+
+    /// The samples at element offset `offset`, `count` of them `stride` apart, as numbers.
+    pub fn values(&self, offset: usize, stride: isize, count: usize) -> Vec<u32> {
+        fn read<T: DisplaySample>(s: &[T], offset: usize, stride: isize, count: usize) -> Vec<u32> {
+            (0..count)
+                .filter_map(|k| {
+                    let i = usize::try_from(offset as isize + k as isize * stride).ok()?;
+                    s.get(i).map(|v| v.value())
+                })
+                .collect()
+        }
+        match self {
+            Pixels::U8(b) => read(b.as_slice(), offset, stride, count),
+            Pixels::U16(b) => read(b.as_slice(), offset, stride, count),
+        }
+    }
+}
+
+/// An opened image.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Where it came from: a path, or the bundled image's name.
+    pub name: String,
+    /// The file, if it came from one.
+    pub path: Option<PathBuf>,
+    /// The decoded pixels (float images become 16-bit).
+    pub pixels: Pixels,
+    /// What the file held, e.g. `RGBA, 8 bits` or `RGB, 32-bit float (shown as 16 bits)`.
+    pub format: String,
+    /// A picture of the whole image within the texture limit.
+    pub preview: Preview,
+    /// Time to read and decode the file.
+    pub decode: Duration,
+}
+
+fn colour_name(channels: usize) -> &'static str {
+    match channels {
+        1 => "gray",
+        2 => "gray+alpha",
+        3 => "RGB",
+        4 => "RGBA",
+        _ => "multi-channel",
+    }
+}
+
+impl Source {
+    /// Decodes `path` (within viewlib's default limits).
+    pub fn open(path: &Path, max_side: usize) -> Result<Source, ImageFileError> {
+        let start = Instant::now();
+        let image = io::load(path)?;
+        let decode = start.elapsed();
+        let mut source = Source::from_image(path.display().to_string(), image, max_side);
+        source.path = Some(path.to_path_buf());
+        source.decode = decode;
+        Ok(source)
+    }
+
+    /// The image `image`, named `name`.
+    pub fn from_image(name: String, image: DynImageBuf, max_side: usize) -> Source {
+        let [_, _, c] = image.shape();
+        let (pixels, format) = match image {
+            DynImageBuf::U8(b) => (
+                Pixels::U8(Arc::new(b)),
+                format!("{}, 8 bits", colour_name(c)),
+            ),
+            DynImageBuf::U16(b) => (
+                Pixels::U16(Arc::new(b)),
+                format!("{}, 16 bits", colour_name(c)),
+            ),
+            DynImageBuf::F32(b) => (
+                Pixels::U16(Arc::new(b.view().to_u16_image())),
+                format!(
+                    "{}, 32-bit float (shown and processed as 16 bits, 0..1 clamped)",
+                    colour_name(c)
+                ),
+            ),
+            other => {
+                let shape = other.shape();
+                let blank = ImageBuf::new(shape[0], shape[1], shape[2]).unwrap_or_else(|_| {
+                    ImageBuf::new(1, 1, 1).expect("a 1x1 image fits in memory")
+                });
+                (
+                    Pixels::U8(Arc::new(blank)),
+                    "unsupported sample type".into(),
+                )
+            }
+        };
+        let layout = super::anatomy::ViewLayout::whole(pixels.shape(), pixels.itemsize());
+        let preview = match &pixels {
+            Pixels::U8(b) => preview(b.as_slice(), &layout, DisplayMode::Natural, max_side),
+            Pixels::U16(b) => preview(b.as_slice(), &layout, DisplayMode::Natural, max_side),
+        };
+        Source {
+            name,
+            path: None,
+            pixels,
+            format,
+            preview,
+            decode: Duration::ZERO,
+        }
+    }
+
+    /// The bundled test card (1280x720 RGBA, 8 bits), drawn by [`crate::testcard`]: the same
+    /// pixels as `assets/testcard.png`.
+    pub fn testcard(max_side: usize) -> Source {
+        Source::from_image(
+            "test card (bundled, assets/testcard.png)".into(),
+            DynImageBuf::U8(crate::testcard::testcard()),
+            max_side,
+        )
+    }
+
+    /// The bundled 16-bit gradient (1024x256 RGB), `assets/testcard16.png`.
+    pub fn gradient16(max_side: usize) -> Source {
+        Source::from_image(
+            "16-bit gradient (bundled, assets/testcard16.png)".into(),
+            DynImageBuf::U16(crate::testcard::gradient16()),
+            max_side,
+        )
+    }
+}
+
+/// Where the time of one pipeline run went.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timings {
+    /// Copying the source into the working buffer (so the source stays untouched).
+    pub copy: Duration,
+    /// The operations.
+    pub ops: Duration,
+    /// Painting the preview from the result view.
+    pub preview: Duration,
+}
+
+/// The result of running the pipeline on the source.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    /// The buffer the result view reads: the working copy, or the buffer the last `gray`
+    /// made.
+    pub base: Pixels,
+    /// How the result view reads `base`, and how it maps back to the source.
+    pub lineage: Lineage,
+    /// What each step did.
+    pub reports: Vec<StepReport>,
+    /// A picture of the result.
+    pub preview: Preview,
+    /// The display mode the preview was painted with.
+    pub mode: DisplayMode,
+    /// Bytes of the working copy.
+    pub working_bytes: usize,
+    /// Where the time went.
+    pub timings: Timings,
+}
+
+impl Processed {
+    /// The result's samples at `[y, x]`, all channels.
+    pub fn values_at(&self, y: usize, x: usize) -> Option<Vec<u32>> {
+        let layout = self.lineage.result();
+        let offset = layout.element_offset(y, x, 0)?;
+        Some(self.base.values(offset, layout.strides[2], layout.shape[2]))
+    }
+
+    /// The result as a C-order image (a copy), for tests and for comparing with kernels.
+    pub fn to_dyn_image(&self) -> DynImageBuf {
+        match &self.base {
+            Pixels::U8(b) => DynImageBuf::U8(result_view(b, &self.lineage).to_image_buf()),
+            Pixels::U16(b) => DynImageBuf::U16(result_view(b, &self.lineage).to_image_buf()),
+        }
+    }
+
+    /// Saves the result as PNG at its own bit depth, reading the result view directly.
+    pub fn save_png(&self, path: &Path, overwrite: bool) -> Result<(), ImageFileError> {
+        let options = SaveOptions {
+            overwrite,
+            ..SaveOptions::default()
+        };
+        match &self.base {
+            Pixels::U8(b) => io::save_png(path, result_view(b, &self.lineage), &options),
+            Pixels::U16(b) => io::save_png(path, result_view(b, &self.lineage), &options),
+        }
+    }
+}
+
+fn result_view<'a, T: viewlib::Sample>(base: &'a ImageBuf<T>, lineage: &Lineage) -> View<'a, T, 3> {
+    let layout = lineage.result();
+    View::from_slice_with_strides(base.as_slice(), layout.shape, layout.strides, layout.offset)
+        .expect("the lineage was taken from a view of this buffer")
+}
+
+/// A pipeline failure: which operation, and why.
+pub type ProcessError = OpError;
+
+/// Runs `ops` on a copy of `source` and paints the result.
+///
+/// ```
+/// use imgdemo::gui::document::{process, Source};
+/// use imgdemo::gui::preview::DisplayMode;
+/// let source = Source::testcard(4096);
+/// let ops = ["crop=0,0,64,32".parse()?, "channel=G".parse()?];
+/// let result = process(&source, &ops, DisplayMode::Natural, 4096)?;
+/// assert_eq!(result.lineage.result().shape, [32, 64, 1]);
+/// assert_eq!(result.reports.iter().map(|r| r.bytes_copied).sum::<usize>(), 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn process(
+    source: &Source,
+    ops: &[Op],
+    mode: DisplayMode,
+    max_side: usize,
+) -> Result<Processed, ProcessError> {
+    match &source.pixels {
+        Pixels::U8(b) => process_typed(b, ops, mode, max_side, Pixels::U8),
+        Pixels::U16(b) => process_typed(b, ops, mode, max_side, Pixels::U16),
+    }
+}
+
+fn process_typed<T: DisplaySample>(
+    source: &ImageBuf<T>,
+    ops: &[Op],
+    mode: DisplayMode,
+    max_side: usize,
+    wrap: fn(Arc<ImageBuf<T>>) -> Pixels,
+) -> Result<Processed, ProcessError> {
+    let start = Instant::now();
+    // In-place steps write to this copy; the source stays as loaded for the next run.
+    let working = source.clone();
+    let working_bytes = size_of_val(working.as_slice());
+    let copy = start.elapsed();
+    let mut reports = Vec::new();
+    let start = Instant::now();
+    let applied = pipeline::apply_owned(working, ops, &mut reports)?;
+    let ops_time = start.elapsed();
+    let lineage = Lineage::new(source.shape(), size_of::<T>(), &reports);
+    let start = Instant::now();
+    let preview = preview(applied.buffer.as_slice(), lineage.result(), mode, max_side);
+    let preview_time = start.elapsed();
+    Ok(Processed {
+        base: wrap(Arc::new(applied.buffer)),
+        lineage,
+        reports,
+        preview,
+        mode,
+        working_bytes,
+        timings: Timings {
+            copy,
+            ops: ops_time,
+            preview: preview_time,
+        },
+    })
+}

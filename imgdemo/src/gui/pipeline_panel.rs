@@ -1,0 +1,266 @@
+//! The left panel: the list of steps (add, remove, reorder, switch off) and the editor of
+//! the selected step, with each control disabled and explained where it does not apply.
+
+use super::app::DemoApp;
+use super::steps::{KINDS, label, new_op};
+use crate::pipeline::{Channel, Flip, Op};
+use egui::{RichText, Slider};
+use viewlib::ops::Alpha;
+
+/// What each operation does in memory, shown under its editor.
+fn memory_note(op: &Op) -> &'static str {
+    match op {
+        Op::Invert(_) => "In place: rewrites the samples the view covers. 0 bytes copied.",
+        Op::Crop { .. } => {
+            "A view: the offset moves to the corner, the shape shrinks, the strides stay. 0 bytes copied."
+        }
+        Op::Channel(_) => {
+            "A view: the offset moves to the channel, the channel axis keeps one sample. 0 bytes copied."
+        }
+        Op::Flip(_) => {
+            "A view: one stride turns negative and the offset moves to the far end. 0 bytes copied."
+        }
+        Op::Transpose => "A view: the row and column strides swap. 0 bytes copied.",
+        Op::Gray => {
+            "A new buffer: luma (Rec. 709) of the colour channels, alpha kept. The only copy."
+        }
+        Op::Brightness(_) | Op::Contrast(_) | Op::Gamma(_) | Op::Threshold(_) => {
+            "In place, through a lookup table on colour samples (alpha is left alone)."
+        }
+    }
+}
+
+impl DemoApp {
+    pub(super) fn pipeline_panel(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.heading("Pipeline");
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let shape = self.input_shape(self.steps.len());
+                ui.add_enabled_ui(shape.is_some(), |ui| {
+                    ui.menu_button("➕ Add", |ui| {
+                        for kind in KINDS {
+                            if ui.button(kind).clicked() {
+                                if let Some(op) = shape.and_then(|s| new_op(kind, s)) {
+                                    self.steps.push(op);
+                                    self.selected = Some(self.steps.len() - 1);
+                                }
+                                ui.close();
+                            }
+                        }
+                    });
+                });
+            });
+        });
+        ui.label(
+            RichText::new("Every change re-runs the steps on a copy of the source pixels.").weak(),
+        );
+        ui.separator();
+        if self.steps.is_empty() {
+            ui.label("No steps yet: add one with ➕ Add.");
+        }
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            let mut action = None;
+            let failed_at = self
+                .failure
+                .as_ref()
+                .and_then(|f| self.steps.index_of_position(f.position));
+            for i in 0..self.steps.len() {
+                let step = self.steps.as_slice()[i];
+                ui.horizontal(|ui| {
+                    let mut enabled = step.enabled;
+                    if ui
+                        .checkbox(&mut enabled, format!("{}.", i + 1))
+                        .on_hover_text("Switch this step on or off")
+                        .changed()
+                    {
+                        action = Some(Action::Toggle(i));
+                    }
+                    let mut text = RichText::new(label(&step.op));
+                    if !step.enabled {
+                        text = text.weak().strikethrough();
+                    }
+                    if failed_at == Some(i) {
+                        text = text.color(ui.visuals().error_fg_color);
+                    }
+                    let selected = self.selected == Some(i);
+                    if ui.selectable_label(selected, text).clicked() {
+                        self.selected = if selected { None } else { Some(i) };
+                    }
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if ui
+                            .small_button("🗑")
+                            .on_hover_text("Remove this step")
+                            .clicked()
+                        {
+                            action = Some(Action::Remove(i));
+                        }
+                        if ui
+                            .add_enabled(i + 1 < self.steps.len(), egui::Button::new("⬇").small())
+                            .on_hover_text("Move this step later")
+                            .clicked()
+                        {
+                            action = Some(Action::Down(i));
+                        }
+                        if ui
+                            .add_enabled(i > 0, egui::Button::new("⬆").small())
+                            .on_hover_text("Move this step earlier")
+                            .clicked()
+                        {
+                            action = Some(Action::Up(i));
+                        }
+                    });
+                });
+                if failed_at == Some(i)
+                    && let Some(f) = &self.failure
+                {
+                    ui.label(RichText::new(&f.reason).color(ui.visuals().error_fg_color));
+                }
+                if self.selected == Some(i) {
+                    egui::Frame::group(ui.style()).show(ui, |ui| self.step_editor(ui, i));
+                }
+            }
+            match action {
+                Some(Action::Toggle(i)) => self.steps.toggle(i),
+                Some(Action::Remove(i)) => {
+                    self.steps.remove(i);
+                    self.selected = None;
+                }
+                Some(Action::Up(i)) => {
+                    self.steps.move_up(i);
+                    self.selected = self.selected.map(|s| if s == i { i - 1 } else { s });
+                }
+                Some(Action::Down(i)) => {
+                    self.steps.move_down(i);
+                    self.selected = self.selected.map(|s| if s == i { i + 1 } else { s });
+                }
+                None => {}
+            }
+            if !self.steps.is_empty() {
+                ui.add_space(8.0);
+                if ui.button("Remove all steps").clicked() {
+                    self.steps = Default::default();
+                    self.selected = None;
+                }
+            }
+        });
+    }
+
+    fn step_editor(&mut self, ui: &mut egui::Ui, index: usize) {
+        let mut op = self.steps.as_slice()[index].op;
+        let shape = self.input_shape(index);
+        let channels = shape.map_or(4, |s| s[2]);
+        let has_alpha = channels == 2 || channels == 4;
+        match &mut op {
+            Op::Invert(alpha) => {
+                ui.radio_value(alpha, Alpha::Keep, "Colour only (alpha kept)");
+                ui.add_enabled_ui(has_alpha || *alpha == Alpha::Invert, |ui| {
+                    ui.radio_value(alpha, Alpha::Invert, "Colour and alpha");
+                })
+                .response
+                .on_disabled_hover_text("The image reaching this step has no alpha channel.");
+            }
+            Op::Crop {
+                x,
+                y,
+                width,
+                height,
+            } => {
+                let [h, w] = shape.map_or([usize::MAX, usize::MAX], |s| [s[0], s[1]]);
+                egui::Grid::new(("crop", index))
+                    .num_columns(2)
+                    .show(ui, |ui| {
+                        ui.label("Left, top");
+                        ui.horizontal(|ui| {
+                            ui.add(
+                                egui::DragValue::new(x)
+                                    .range(0..=w.saturating_sub(1))
+                                    .prefix("x "),
+                            );
+                            ui.add(
+                                egui::DragValue::new(y)
+                                    .range(0..=h.saturating_sub(1))
+                                    .prefix("y "),
+                            );
+                        });
+                        ui.end_row();
+                        ui.label("Size");
+                        ui.horizontal(|ui| {
+                            ui.add(
+                                egui::DragValue::new(width)
+                                    .range(1..=w.max(1))
+                                    .prefix("width "),
+                            );
+                            ui.add(
+                                egui::DragValue::new(height)
+                                    .range(1..=h.max(1))
+                                    .prefix("height "),
+                            );
+                        });
+                        ui.end_row();
+                    });
+                if let Some([h, w, _]) = shape {
+                    ui.label(RichText::new(format!("The image here is {w}×{h}.")).weak());
+                    if ui.button("Whole image").clicked() {
+                        (*x, *y, *width, *height) = (0, 0, w, h);
+                    }
+                }
+                ui.toggle_value(&mut self.crop_tool, "✂ Drag on the Before image")
+                    .on_hover_text("Drag a rectangle on the Before image to set the crop.");
+            }
+            Op::Channel(channel) => {
+                ui.horizontal(|ui| {
+                    for (c, name) in [
+                        (Channel::R, "R"),
+                        (Channel::G, "G"),
+                        (Channel::B, "B"),
+                        (Channel::A, "A"),
+                        (Channel::L, "L"),
+                    ] {
+                        let available = c.index_in(channels).is_some();
+                        ui.add_enabled_ui(available, |ui| {
+                            ui.selectable_value(channel, c, name);
+                        })
+                        .response
+                        .on_disabled_hover_text(match c {
+                            Channel::A => "The image reaching this step has no alpha channel.",
+                            Channel::L => "L is the gray channel of a gray image.",
+                            _ => "The image reaching this step is gray: use L.",
+                        });
+                    }
+                });
+                ui.label(
+                    RichText::new("Shown as gray; choose Tinted or Side by side above the image.")
+                        .weak(),
+                );
+            }
+            Op::Flip(flip) => {
+                ui.radio_value(flip, Flip::Horizontal, "Horizontal (left ↔ right)");
+                ui.radio_value(flip, Flip::Vertical, "Vertical (top ↕ bottom)");
+            }
+            Op::Transpose | Op::Gray => {}
+            Op::Brightness(d) => {
+                ui.add(Slider::new(d, -1.0..=1.0).text("brightness"));
+            }
+            Op::Contrast(f) => {
+                ui.add(Slider::new(f, 0.0..=4.0).text("contrast"));
+            }
+            Op::Gamma(g) => {
+                ui.add(Slider::new(g, 0.1..=5.0).logarithmic(true).text("gamma"));
+            }
+            Op::Threshold(t) => {
+                ui.add(Slider::new(t, 0.0..=1.0).text("threshold"));
+            }
+        }
+        ui.label(RichText::new(memory_note(&op)).small().weak());
+        if op != self.steps.as_slice()[index].op {
+            self.steps.set_op(index, op);
+        }
+    }
+}
+
+enum Action {
+    Toggle(usize),
+    Remove(usize),
+    Up(usize),
+    Down(usize),
+}

@@ -1,0 +1,276 @@
+//! The app's editable pipeline: operations the user adds, removes, reorders and switches off.
+
+use crate::pipeline::{Channel, Flip, Op};
+use viewlib::ops::Alpha;
+
+/// One operation in the pipeline, with its on/off switch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step {
+    /// The operation and its parameters.
+    pub op: Op,
+    /// Switched-off steps stay in the list but are skipped.
+    pub enabled: bool,
+}
+
+/// The pipeline as the user edits it.
+///
+/// ```
+/// use imgdemo::gui::Steps;
+/// let mut steps = Steps::from_ops(["invert", "flip=h", "gray"].map(|s| s.parse().unwrap()));
+/// steps.move_up(2);
+/// steps.toggle(0);
+/// assert_eq!(steps.enabled_ops().iter().map(|op| op.to_string()).collect::<Vec<_>>(), ["gray", "flip=h"]);
+/// // The second enabled operation is the third step.
+/// assert_eq!(steps.index_of_position(2), Some(2));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Steps {
+    steps: Vec<Step>,
+}
+
+impl Steps {
+    /// Enabled steps for each of `ops`.
+    pub fn from_ops(ops: impl IntoIterator<Item = Op>) -> Self {
+        Steps {
+            steps: ops
+                .into_iter()
+                .map(|op| Step { op, enabled: true })
+                .collect(),
+        }
+    }
+
+    /// The steps in order.
+    pub fn as_slice(&self) -> &[Step] {
+        &self.steps
+    }
+
+    /// Number of steps, enabled or not.
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// Whether there is no step.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Appends an enabled step.
+    pub fn push(&mut self, op: Op) {
+        self.steps.push(Step { op, enabled: true });
+    }
+
+    /// Inserts an enabled step at `index` (clamped to the end).
+    pub fn insert(&mut self, index: usize, op: Op) {
+        let index = index.min(self.steps.len());
+        self.steps.insert(index, Step { op, enabled: true });
+    }
+
+    /// Removes step `index`, if it exists.
+    pub fn remove(&mut self, index: usize) {
+        if index < self.steps.len() {
+            self.steps.remove(index);
+        }
+    }
+
+    /// Moves step `index` one place earlier.
+    pub fn move_up(&mut self, index: usize) {
+        if index > 0 && index < self.steps.len() {
+            self.steps.swap(index - 1, index);
+        }
+    }
+
+    /// Moves step `index` one place later.
+    pub fn move_down(&mut self, index: usize) {
+        if index + 1 < self.steps.len() {
+            self.steps.swap(index, index + 1);
+        }
+    }
+
+    /// Moves step `from` so it ends up at `to` (drag and drop).
+    pub fn move_to(&mut self, from: usize, to: usize) {
+        if from < self.steps.len() {
+            let step = self.steps.remove(from);
+            self.steps.insert(to.min(self.steps.len()), step);
+        }
+    }
+
+    /// Switches step `index` on or off.
+    pub fn toggle(&mut self, index: usize) {
+        if let Some(step) = self.steps.get_mut(index) {
+            step.enabled = !step.enabled;
+        }
+    }
+
+    /// Replaces the operation of step `index`.
+    pub fn set_op(&mut self, index: usize, op: Op) {
+        if let Some(step) = self.steps.get_mut(index) {
+            step.op = op;
+        }
+    }
+
+    /// The enabled operations, in order: what the pipeline runs.
+    pub fn enabled_ops(&self) -> Vec<Op> {
+        self.steps
+            .iter()
+            .filter(|s| s.enabled)
+            .map(|s| s.op)
+            .collect()
+    }
+
+    /// The step index of the `position`-th (1-based) enabled operation, as
+    /// [`OpError::position`](crate::pipeline::OpError::position) counts them.
+    pub fn index_of_position(&self, position: usize) -> Option<usize> {
+        self.steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.enabled)
+            .nth(position.checked_sub(1)?)
+            .map(|(i, _)| i)
+    }
+
+    /// The 1-based position among enabled operations of step `index`, if it is enabled.
+    pub fn position_of_index(&self, index: usize) -> Option<usize> {
+        let step = self.steps.get(index)?;
+        step.enabled
+            .then(|| self.steps[..index].iter().filter(|s| s.enabled).count() + 1)
+    }
+}
+
+/// The kinds of operation the "Add" menu offers, each with its label and a starting value
+/// that fits an image of `[height, width, channels]`.
+pub const KINDS: [&str; 12] = [
+    "Invert",
+    "Crop",
+    "Channel",
+    "Flip horizontal",
+    "Flip vertical",
+    "Transpose",
+    "Gray",
+    "Brightness",
+    "Contrast",
+    "Gamma",
+    "Threshold",
+    "Invert with alpha",
+];
+
+/// A new operation of kind `kind` (one of [`KINDS`]) for an image of `shape`: the crop keeps
+/// the middle half, the channel is the first, tone operations start with a visible change.
+///
+/// ```
+/// use imgdemo::gui::steps::new_op;
+/// assert_eq!(new_op("Crop", [100, 200, 3]).unwrap().to_string(), "crop=50,25,100,50");
+/// assert_eq!(new_op("Channel", [100, 200, 1]).unwrap().to_string(), "channel=L");
+/// assert!(new_op("Blur", [1, 1, 1]).is_none());
+/// ```
+pub fn new_op(kind: &str, shape: [usize; 3]) -> Option<Op> {
+    let [height, width, channels] = shape;
+    Some(match kind {
+        "Invert" => Op::Invert(Alpha::Keep),
+        "Invert with alpha" => Op::Invert(Alpha::Invert),
+        "Crop" => Op::Crop {
+            x: width / 4,
+            y: height / 4,
+            width: (width / 2).max(1),
+            height: (height / 2).max(1),
+        },
+        "Channel" => Op::Channel(if channels <= 2 {
+            Channel::L
+        } else {
+            Channel::R
+        }),
+        "Flip horizontal" => Op::Flip(Flip::Horizontal),
+        "Flip vertical" => Op::Flip(Flip::Vertical),
+        "Transpose" => Op::Transpose,
+        "Gray" => Op::Gray,
+        "Brightness" => Op::Brightness(0.2),
+        "Contrast" => Op::Contrast(1.5),
+        "Gamma" => Op::Gamma(0.5),
+        "Threshold" => Op::Threshold(0.5),
+        _ => return None,
+    })
+}
+
+/// A short human label: `Crop 640×480 at (10, 20)`, `Channel R`, `Gamma 2.20`.
+///
+/// ```
+/// use imgdemo::gui::steps::label;
+/// assert_eq!(label(&"crop=10,20,640,480".parse().unwrap()), "Crop 640×480 at (10, 20)");
+/// assert_eq!(label(&"invert=all".parse().unwrap()), "Invert (alpha too)");
+/// ```
+pub fn label(op: &Op) -> String {
+    match *op {
+        Op::Invert(Alpha::Keep) => "Invert".into(),
+        Op::Invert(Alpha::Invert) => "Invert (alpha too)".into(),
+        Op::Crop {
+            x,
+            y,
+            width,
+            height,
+        } => format!("Crop {width}×{height} at ({x}, {y})"),
+        Op::Channel(c) => format!("Channel {c:?}"),
+        Op::Flip(Flip::Horizontal) => "Flip horizontal".into(),
+        Op::Flip(Flip::Vertical) => "Flip vertical".into(),
+        Op::Transpose => "Transpose".into(),
+        Op::Gray => "Gray".into(),
+        Op::Brightness(d) => format!("Brightness {d:+.2}"),
+        Op::Contrast(f) => format!("Contrast ×{f:.2}"),
+        Op::Gamma(g) => format!("Gamma {g:.2}"),
+        Op::Threshold(t) => format!("Threshold {t:.2}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn steps(list: &[&str]) -> Steps {
+        Steps::from_ops(list.iter().map(|s| s.parse().unwrap()))
+    }
+
+    fn texts(steps: &Steps) -> Vec<String> {
+        steps
+            .as_slice()
+            .iter()
+            .map(|s| format!("{}{}", if s.enabled { "" } else { "-" }, s.op))
+            .collect()
+    }
+
+    #[test]
+    fn editing_keeps_order_and_ignores_out_of_range_indices() {
+        let mut s = steps(&["invert", "gray", "transpose"]);
+        s.move_up(0);
+        s.move_down(2);
+        s.remove(7);
+        s.toggle(9);
+        assert_eq!(texts(&s), ["invert", "gray", "transpose"]);
+        s.move_down(0);
+        assert_eq!(texts(&s), ["gray", "invert", "transpose"]);
+        s.move_to(2, 0);
+        assert_eq!(texts(&s), ["transpose", "gray", "invert"]);
+        s.move_to(0, 99);
+        assert_eq!(texts(&s), ["gray", "invert", "transpose"]);
+        s.toggle(1);
+        assert_eq!(texts(&s), ["gray", "-invert", "transpose"]);
+        assert_eq!(s.position_of_index(2), Some(2));
+        assert_eq!(s.position_of_index(1), None);
+        assert_eq!(s.index_of_position(0), None);
+        assert_eq!(s.index_of_position(3), None);
+        s.insert(10, "flip=v".parse().unwrap());
+        s.set_op(0, "flip=h".parse().unwrap());
+        s.remove(1);
+        assert_eq!(texts(&s), ["flip=h", "transpose", "flip=v"]);
+    }
+
+    #[test]
+    fn every_kind_makes_an_op_that_fits_the_image() {
+        for kind in KINDS {
+            for shape in [[1, 1, 1], [3, 2, 2], [480, 640, 3], [9, 7, 4]] {
+                let op = new_op(kind, shape).unwrap();
+                let mut px = vec![0u8; shape.iter().product()];
+                let view = viewlib::ViewMut::from_slice(&mut px, shape).unwrap();
+                crate::pipeline::apply(view, &[op], &mut Vec::new(), |_| ())
+                    .unwrap_or_else(|e| panic!("{kind} on {shape:?}: {e}"));
+            }
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! The desktop app driven through its visible controls (egui_kittest, no display needed):
+//! each result shown must equal viewlib's kernels applied to the source.
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use imgdemo::gui::document::Processed;
+use imgdemo::gui::preview::DisplaySample;
+use imgdemo::gui::{DemoApp, Launch};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use viewlib::ops::{Alpha, Lut};
+use viewlib::{DynImageBuf, ImageBuf};
+
+fn app(launch: Launch) -> Harness<'static, DemoApp> {
+    let mut harness = Harness::builder()
+        .with_size([1440.0, 900.0])
+        .with_max_steps(64)
+        .build_eframe(move |cc| DemoApp::new(&cc.egui_ctx, launch));
+    settle(&mut harness);
+    harness
+}
+
+/// Steps frames until the worker is idle and its last result is shown.
+fn settle(harness: &mut Harness<'static, DemoApp>) {
+    let start = Instant::now();
+    loop {
+        harness.step();
+        if !harness.state().is_busy() {
+            harness.step();
+            if !harness.state().is_busy() {
+                break;
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the app never settled"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    harness.run();
+}
+
+fn click(harness: &mut Harness<'static, DemoApp>, label: &str) {
+    harness.get_by_label(label).click();
+    harness.step();
+    settle(harness);
+}
+
+fn add(harness: &mut Harness<'static, DemoApp>, kind: &str) {
+    click(harness, "➕ Add");
+    click(harness, kind);
+}
+
+fn testcard() -> ImageBuf<u8> {
+    imgdemo::testcard::testcard()
+}
+
+fn result_u8(app: &DemoApp) -> ImageBuf<u8> {
+    assert!(app.failure().is_none(), "{:?}", app.failure());
+    match app.result().expect("a result").to_dyn_image() {
+        DynImageBuf::U8(b) => b,
+        other => panic!("expected 8 bits, got {}", other.format()),
+    }
+}
+
+/// The picture on screen is the result, pixel for pixel (the test card fits the texture).
+fn assert_displayed(result: &Processed, expected: &ImageBuf<u8>) {
+    let [h, w, c] = expected.shape();
+    assert_eq!(result.preview.image.size, [w, h]);
+    let colour = |y: usize, x: usize| {
+        let v = |k: usize| expected.view().get([y, x, k]).unwrap().to_u8();
+        match c {
+            1 => egui::Color32::from_gray(v(0)),
+            2 => egui::Color32::from_rgba_unmultiplied(v(0), v(0), v(0), v(1)),
+            3 => egui::Color32::from_rgb(v(0), v(1), v(2)),
+            _ => egui::Color32::from_rgba_unmultiplied(v(0), v(1), v(2), v(3)),
+        }
+    };
+    for y in (0..h).step_by(7) {
+        for x in (0..w).step_by(3) {
+            assert_eq!(
+                result.preview.image.pixels[y * w + x],
+                colour(y, x),
+                "pixel ({x}, {y})"
+            );
+        }
+    }
+}
+
+#[test]
+fn starts_on_the_test_card_and_every_added_operation_matches_its_kernel() {
+    let source = testcard();
+    let [h, w, _] = source.shape();
+    let colour = |mut image: ImageBuf<u8>, lut: Lut<u8>| {
+        image
+            .view_mut()
+            .channel_range(0..3)
+            .unwrap()
+            .map_in_place(&lut);
+        image
+    };
+    let cases: Vec<(&str, ImageBuf<u8>)> = vec![
+        ("Invert", {
+            let mut e = source.clone();
+            e.view_mut().invert_in_place(Alpha::Keep);
+            e
+        }),
+        ("Invert with alpha", {
+            let mut e = source.clone();
+            e.view_mut().invert_in_place(Alpha::Invert);
+            e
+        }),
+        (
+            "Crop",
+            source
+                .view()
+                .crop(w / 4, h / 4, w / 2, h / 2)
+                .unwrap()
+                .to_image_buf(),
+        ),
+        (
+            "Channel",
+            source.view().channel_range(0..1).unwrap().to_image_buf(),
+        ),
+        (
+            "Flip horizontal",
+            source.view().flip_horizontal().to_image_buf(),
+        ),
+        (
+            "Flip vertical",
+            source.view().flip_vertical().to_image_buf(),
+        ),
+        ("Transpose", source.view().transpose().to_image_buf()),
+        ("Gray", {
+            let mut e = ImageBuf::new(h, w, 2).unwrap();
+            source.view().luma_alpha_into(e.view_mut()).unwrap();
+            e
+        }),
+        ("Brightness", colour(source.clone(), Lut::brightness(0.2))),
+        ("Contrast", colour(source.clone(), Lut::contrast(1.5))),
+        ("Gamma", colour(source.clone(), Lut::gamma(0.5))),
+        ("Threshold", colour(source.clone(), Lut::threshold(128))),
+    ];
+    for (kind, expected) in cases {
+        let mut harness = app(Launch::default());
+        assert_eq!(
+            harness.state().source().unwrap().name,
+            "test card (bundled, assets/testcard.png)"
+        );
+        assert_eq!(result_u8(harness.state()), source, "before any step");
+        add(&mut harness, kind);
+        assert_eq!(harness.state().steps().len(), 1, "{kind}");
+        let result = result_u8(harness.state());
+        assert!(
+            result == expected,
+            "{kind}: the result differs from the kernel"
+        );
+        assert_displayed(harness.state().result().unwrap(), &expected);
+    }
+}
+
+#[test]
+fn steps_reorder_toggle_and_edit_through_their_controls() {
+    let source = testcard();
+    let [h, w, _] = source.shape();
+    let mut harness = app(Launch::default());
+    add(&mut harness, "Crop");
+    add(&mut harness, "Transpose");
+    let crop_then_transpose = source
+        .view()
+        .crop(w / 4, h / 4, w / 2, h / 2)
+        .unwrap()
+        .transpose();
+    assert_eq!(
+        result_u8(harness.state()),
+        crop_then_transpose.to_image_buf()
+    );
+    // Move the transpose first: the same crop no longer fits the transposed 720x1280 image,
+    // and the step says so.
+    harness.get_all_by_label("⬆").nth(1).expect("an up button on step 2").click();
+    harness.step();
+    settle(&mut harness);
+    let order: Vec<String> = harness.state().steps().enabled_ops().iter().map(|o| o.to_string()).collect();
+    assert_eq!(order, ["transpose", &format!("crop={},{},{},{}", w / 4, h / 4, w / 2, h / 2)]);
+    let reason = harness.state().failure().expect("the crop does not fit").reason.clone();
+    assert_eq!(reason, "crop 640x360 at (320, 180) does not fit in a 720x1280 image");
+    assert!(harness.query_by_label(&reason).is_some(), "the reason is shown under the step");
+    // Select the crop and type numbers that fit.
+    // (The first match is the step in the pipeline; the memory panel's step table has the
+    // same label.)
+    let crop = format!("Crop {}×{} at ({}, {})", w / 2, h / 2, w / 4, h / 4);
+    harness.get_all_by_label(&crop).next().expect("the crop step").click();
+    harness.step();
+    harness.get_by_label("x").set_value_accesskit(10.0);
+    harness.step();
+    harness.get_by_label("width").set_value_accesskit(33.0);
+    harness.step();
+    settle(&mut harness);
+    let expected = source.view().transpose().crop(10, h / 4, 33, h / 2).unwrap();
+    assert_eq!(result_u8(harness.state()), expected.to_image_buf());
+    // Switch the transpose off.
+    click(&mut harness, "1.");
+    let crop_only = source.view().crop(10, h / 4, 33, h / 2).unwrap();
+    assert_eq!(result_u8(harness.state()), crop_only.to_image_buf());
+    // Remove the crop: the result is the source again (the transpose is still off).
+    harness.get_all_by_label("🗑").nth(1).unwrap().click();
+    harness.step();
+    settle(&mut harness);
+    assert_eq!(harness.state().steps().len(), 1);
+    assert_eq!(result_u8(harness.state()), source);
+}
+
+#[test]
+fn an_operation_that_does_not_apply_is_explained_and_the_app_recovers() {
+    let mut harness = app(Launch {
+        ops: vec!["gray".parse().unwrap(), "channel=R".parse().unwrap()],
+        ..Launch::default()
+    });
+    let failure = harness
+        .state()
+        .failure()
+        .expect("channel R of a gray image fails")
+        .clone();
+    assert_eq!(failure.position, 2);
+    assert_eq!(
+        failure.reason,
+        "the image has no R channel (it is gray+alpha)"
+    );
+    assert!(harness.query_by_label(&failure.reason).is_some(), "the reason is shown");
+    // Switching the gray step off makes the pipeline valid again.
+    click(&mut harness, "1.");
+    assert!(harness.state().failure().is_none());
+    let red = testcard()
+        .view()
+        .channel_range(0..1)
+        .unwrap()
+        .to_image_buf();
+    assert_eq!(result_u8(harness.state()), red);
+}
+
+fn corpus(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/corpus")
+        .join(path)
+}
+
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn dropped_files_open_and_corrupt_ones_are_reported_in_the_window() {
+    let mut harness = app(Launch {
+        ops: vec!["invert".parse().unwrap()],
+        ..Launch::default()
+    });
+    let corrupt = corpus("pngsuite/xcsn0g01.png");
+    assert!(
+        corrupt.exists(),
+        "the corpus is beside the project: {}",
+        corrupt.display()
+    );
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(corrupt.clone())));
+    harness.step();
+    settle(&mut harness);
+    let notice = harness
+        .state()
+        .notice()
+        .expect("an error in the status bar")
+        .clone();
+    assert!(notice.is_error);
+    assert!(notice.text.contains("xcsn0g01.png"), "{}", notice.text);
+    assert!(
+        harness.query_by_label_contains("xcsn0g01.png").is_some(),
+        "the error is visible"
+    );
+    // The test card and its result are still there.
+    assert_eq!(
+        harness.state().source().unwrap().pixels.shape(),
+        [720, 1280, 4]
+    );
+
+    let photo = corpus("photos/camera.png");
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(photo.clone())));
+    harness.step();
+    settle(&mut harness);
+    let DynImageBuf::U8(mut expected) = viewlib::io::load(&photo).unwrap() else {
+        panic!()
+    };
+    expected.view_mut().invert_in_place(Alpha::Keep);
+    assert_eq!(result_u8(harness.state()), expected);
+}
+
+#[test]
+fn open_by_typed_path_and_save_at_the_source_bit_depth() {
+    let mut harness = app(Launch::default());
+    click(&mut harness, "File");
+    click(&mut harness, "Open path…");
+    let path = corpus("photos/hdr_room.png");
+    let typed = if path.exists() {
+        path
+    } else {
+        corpus("photos/astronaut.png")
+    };
+    harness
+        .get_by_role(egui::accesskit::Role::TextInput)
+        .set_text_value_accesskit(typed.to_str().unwrap());
+    harness.run();
+    click(&mut harness, "Open");
+    let source = harness.state().source().unwrap();
+    assert_eq!(source.path.as_deref(), Some(typed.as_path()));
+    let loaded = viewlib::io::load(&typed).unwrap();
+    assert_eq!(source.pixels.shape(), loaded.shape());
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("result.png");
+    add(&mut harness, "Flip vertical");
+    harness.state_mut().save(out.clone(), false);
+    settle(&mut harness);
+    let notice = harness.state().notice().unwrap().clone();
+    assert!(!notice.is_error, "{}", notice.text);
+    let saved = viewlib::io::load(&out).unwrap();
+    assert_eq!(saved, harness.state().result().unwrap().to_dyn_image());
+    assert_eq!(saved.bits_per_sample(), loaded.bits_per_sample().min(16));
+    // Saving again without overwrite keeps the file and says so.
+    harness.state_mut().save(out.clone(), false);
+    settle(&mut harness);
+    let notice = harness.state().notice().unwrap().clone();
+    assert!(
+        notice.is_error && notice.text.contains("exists"),
+        "{}",
+        notice.text
+    );
+}
+
+#[test]
+fn dragging_on_the_before_image_crops_the_source() {
+    let mut harness = app(Launch::default());
+    harness
+        .state_mut()
+        .set_source_crop("crop=100,50,320,200".parse().unwrap());
+    settle(&mut harness);
+    let expected = testcard()
+        .view()
+        .crop(100, 50, 320, 200)
+        .unwrap()
+        .to_image_buf();
+    assert_eq!(result_u8(harness.state()), expected);
+    // A second drag updates the same step rather than adding one.
+    harness
+        .state_mut()
+        .set_source_crop("crop=0,0,10,10".parse().unwrap());
+    settle(&mut harness);
+    assert_eq!(harness.state().steps().len(), 1);
+    assert_eq!(result_u8(harness.state()).shape(), [10, 10, 4]);
+}
