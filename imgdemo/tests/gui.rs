@@ -178,26 +178,61 @@ fn steps_reorder_toggle_and_edit_through_their_controls() {
     );
     // Move the transpose first: the same crop no longer fits the transposed 720x1280 image,
     // and the step says so.
-    harness.get_all_by_label("⬆").nth(1).expect("an up button on step 2").click();
+    harness
+        .get_all_by_label("⬆")
+        .nth(1)
+        .expect("an up button on step 2")
+        .click();
     harness.step();
     settle(&mut harness);
-    let order: Vec<String> = harness.state().steps().enabled_ops().iter().map(|o| o.to_string()).collect();
-    assert_eq!(order, ["transpose", &format!("crop={},{},{},{}", w / 4, h / 4, w / 2, h / 2)]);
-    let reason = harness.state().failure().expect("the crop does not fit").reason.clone();
-    assert_eq!(reason, "crop 640x360 at (320, 180) does not fit in a 720x1280 image");
-    assert!(harness.query_by_label(&reason).is_some(), "the reason is shown under the step");
+    let order: Vec<String> = harness
+        .state()
+        .steps()
+        .enabled_ops()
+        .iter()
+        .map(|o| o.to_string())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "transpose",
+            &format!("crop={},{},{},{}", w / 4, h / 4, w / 2, h / 2)
+        ]
+    );
+    let reason = harness
+        .state()
+        .failure()
+        .expect("the crop does not fit")
+        .reason
+        .clone();
+    assert_eq!(
+        reason,
+        "crop 640x360 at (320, 180) does not fit in a 720x1280 image"
+    );
+    assert!(
+        harness.query_by_label(&reason).is_some(),
+        "the reason is shown under the step"
+    );
     // Select the crop and type numbers that fit.
     // (The first match is the step in the pipeline; the memory panel's step table has the
     // same label.)
     let crop = format!("Crop {}×{} at ({}, {})", w / 2, h / 2, w / 4, h / 4);
-    harness.get_all_by_label(&crop).next().expect("the crop step").click();
+    harness
+        .get_all_by_label(&crop)
+        .next()
+        .expect("the crop step")
+        .click();
     harness.step();
     harness.get_by_label("x").set_value_accesskit(10.0);
     harness.step();
     harness.get_by_label("width").set_value_accesskit(33.0);
     harness.step();
     settle(&mut harness);
-    let expected = source.view().transpose().crop(10, h / 4, 33, h / 2).unwrap();
+    let expected = source
+        .view()
+        .transpose()
+        .crop(10, h / 4, 33, h / 2)
+        .unwrap();
     assert_eq!(result_u8(harness.state()), expected.to_image_buf());
     // Switch the transpose off.
     click(&mut harness, "1.");
@@ -227,7 +262,10 @@ fn an_operation_that_does_not_apply_is_explained_and_the_app_recovers() {
         failure.reason,
         "the image has no R channel (it is gray+alpha)"
     );
-    assert!(harness.query_by_label(&failure.reason).is_some(), "the reason is shown");
+    assert!(
+        harness.query_by_label(&failure.reason).is_some(),
+        "the reason is shown"
+    );
     // Switching the gray step off makes the pipeline valid again.
     click(&mut harness, "1.");
     assert!(harness.state().failure().is_none());
@@ -348,16 +386,54 @@ fn open_by_typed_path_and_save_at_the_source_bit_depth() {
     );
 }
 
+fn pointer(harness: &mut Harness<'static, DemoApp>, at: egui::Pos2, pressed: Option<bool>) {
+    harness.event(egui::Event::PointerMoved(at));
+    if let Some(pressed) = pressed {
+        harness.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    harness.step();
+}
+
+/// The screen point of image pixel `(x, y)`'s centre in `rect` showing `width` pixels across.
+fn at_pixel(rect: egui::Rect, width: usize, x: usize, y: usize) -> egui::Pos2 {
+    let scale = rect.width() / width as f32;
+    rect.min + egui::vec2((x as f32 + 0.5) * scale, (y as f32 + 0.5) * scale)
+}
+
 #[test]
-fn dragging_on_the_before_image_crops_the_source() {
+fn dragging_a_rectangle_on_the_before_image_crops_the_source_there() {
     let mut harness = app(Launch::default());
-    harness
-        .state_mut()
-        .set_source_crop("crop=100,50,320,200".parse().unwrap());
+    click(&mut harness, "✂ Drag to crop");
+    let [Some(before), _] = harness.state().image_rects() else {
+        panic!("no before image")
+    };
+    let scale = before.width() / 1280.0;
+    // From the top-left corner of pixel (200, 100) to the bottom-right one of (519, 339):
+    // whole pixels are rounded outwards, so aim inside them.
+    let start = before.min + egui::vec2(200.2, 100.2) * scale;
+    let end = before.min + egui::vec2(519.8, 339.8) * scale;
+    pointer(&mut harness, start, Some(true));
+    for i in 1..=5 {
+        pointer(&mut harness, start + (end - start) * (i as f32 / 5.0), None);
+    }
+    pointer(&mut harness, end, Some(false));
     settle(&mut harness);
+    let ops: Vec<String> = harness
+        .state()
+        .steps()
+        .enabled_ops()
+        .iter()
+        .map(|o| o.to_string())
+        .collect();
+    assert_eq!(ops, ["crop=200,100,320,240"]);
     let expected = testcard()
         .view()
-        .crop(100, 50, 320, 200)
+        .crop(200, 100, 320, 240)
         .unwrap()
         .to_image_buf();
     assert_eq!(result_u8(harness.state()), expected);
@@ -368,4 +444,48 @@ fn dragging_on_the_before_image_crops_the_source() {
     settle(&mut harness);
     assert_eq!(harness.state().steps().len(), 1);
     assert_eq!(result_u8(harness.state()).shape(), [10, 10, 4]);
+}
+
+#[test]
+fn the_inspector_maps_the_pixel_under_the_cursor_through_the_views() {
+    let mut harness = app(Launch {
+        ops: ["crop=100,50,400,300", "flip=h", "channel=G"]
+            .map(|s| s.parse().unwrap())
+            .to_vec(),
+        ..Launch::default()
+    });
+    let [_, Some(after)] = harness.state().image_rects() else {
+        panic!("no after image")
+    };
+    // Result pixel (x 10, y 20) is source column 100 + 399 - 10, row 50 + 20.
+    pointer(&mut harness, at_pixel(after, 400, 10, 20), None);
+    harness.step();
+    let hover = harness.state().hover().expect("a pixel under the cursor");
+    assert_eq!(hover.result, Some((20, 10)));
+    assert_eq!(hover.source, Some((70, 489)));
+    // The byte offset, as memoryview would compute it: offset + y * strides[0] + x * strides[1].
+    let offset = (70 * 1280 + 489) * 4 + 1;
+    let green = testcard().view().get([70, 489, 1]).unwrap();
+    assert_eq!(
+        harness.state().result().unwrap().values_at(20, 10),
+        Some(vec![u32::from(green)])
+    );
+    let start = (50 * 1280 + 499) * 4 + 1;
+    let shown = format!("{} = {} + 20·5120 + 10·-4", grouped(offset), grouped(start));
+    assert!(
+        harness.query_by_label(&shown).is_some(),
+        "the inspector shows `{shown}`"
+    );
+}
+
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }

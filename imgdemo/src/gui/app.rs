@@ -78,7 +78,7 @@ pub struct DemoApp {
     pub(super) failure: Option<OpError>,
     generation: u64,
     dirty: bool,
-    opening: Option<String>,
+    pub(super) opening: Option<String>,
     pub(super) channel_display: ChannelDisplay,
     pub(super) compare: Compare,
     pub(super) camera: Camera,
@@ -86,6 +86,7 @@ pub struct DemoApp {
     pub(super) crop_tool: bool,
     pub(super) crop_drag: Option<[egui::Pos2; 2]>,
     pub(super) hover: Option<Hover>,
+    pub(super) placed: [Option<egui::Rect>; 2],
     pub(super) before_texture: Option<TextureHandle>,
     pub(super) after_texture: Option<TextureHandle>,
     pub(super) checker: Option<TextureHandle>,
@@ -128,6 +129,7 @@ impl DemoApp {
             crop_tool: false,
             crop_drag: None,
             hover: None,
+            placed: [None; 2],
             before_texture: None,
             after_texture: None,
             checker: None,
@@ -170,6 +172,17 @@ impl DemoApp {
     /// Why the pipeline failed, when it did.
     pub fn failure(&self) -> Option<&OpError> {
         self.failure.as_ref()
+    }
+
+    /// Where the last frame drew the before and the after image, in points: for tests and
+    /// tools that drive the window with pointer events.
+    pub fn image_rects(&self) -> [Option<egui::Rect>; 2] {
+        self.placed
+    }
+
+    /// The pixel under the cursor in the source and in the result.
+    pub fn hover(&self) -> Option<Hover> {
+        self.hover
     }
 
     /// The pipeline as edited.
@@ -255,14 +268,16 @@ impl DemoApp {
                     let texture =
                         ctx.load_texture("before", source.preview.image.clone(), TEXTURE_OPTIONS);
                     self.before_texture = Some(texture);
+                    let [h, w, _] = source.pixels.shape();
+                    let decoded = if source.path.is_some() {
+                        format!(", decoded in {:.1} ms", ms(source.decode))
+                    } else {
+                        String::new()
+                    };
                     self.notify(
                         format!(
-                            "Opened {} ({}x{}, {}) in {:.1} ms",
-                            source.name,
-                            source.pixels.shape()[1],
-                            source.pixels.shape()[0],
-                            source.format,
-                            source.decode.as_secs_f64() * 1e3
+                            "Opened {} ({w}×{h}, {}{decoded})",
+                            source.name, source.format
                         ),
                         false,
                     );
@@ -630,8 +645,8 @@ impl eframe::App for DemoApp {
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
         egui::Panel::left("pipeline")
-            .default_size(300.0)
-            .min_size(240.0)
+            .default_size(340.0)
+            .min_size(260.0)
             .show(ui, |ui| self.pipeline_panel(ui));
         egui::Panel::right("memory")
             .default_size(340.0)

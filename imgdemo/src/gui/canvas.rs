@@ -101,7 +101,12 @@ impl DemoApp {
         self.canvas_toolbar(ui);
         let (Some(source), Some(before)) = (self.source.clone(), self.before_texture.clone())
         else {
-            ui.centered_and_justified(|ui| ui.label("Opening the image…"));
+            let text = match (&self.opening, self.notice()) {
+                (Some(name), _) => format!("Opening {name}…"),
+                (None, Some(notice)) if notice.is_error => notice.text.clone(),
+                _ => "No image: use File > Open, or drop one on the window.".into(),
+            };
+            ui.centered_and_justified(|ui| ui.label(text));
             return;
         };
         let area = ui.available_rect_before_wrap();
@@ -158,6 +163,8 @@ impl DemoApp {
         }
 
         self.zoom_and_pan(ui, &response, &placed, area, compare);
+        self.placed = [Side::Before, Side::After]
+            .map(|side| placed.iter().find(|p| p.side == side).map(|p| p.image));
 
         // Paint.
         let full_uv = Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0));
@@ -258,7 +265,7 @@ impl DemoApp {
         }
 
         self.hover_and_markers(&response, &painter, &placed, compare, split_x);
-        self.crop_drag(&response, &painter, &placed, compare);
+        self.crop_drag(ui, &response, &painter, &placed, compare);
     }
 
     /// Split needs before and after of the same size.
@@ -495,6 +502,7 @@ impl DemoApp {
 
     fn crop_drag(
         &mut self,
+        ui: &egui::Ui,
         response: &egui::Response,
         painter: &egui::Painter,
         placed: &[Placed],
@@ -514,8 +522,11 @@ impl DemoApp {
                 q.y.clamp(0.0, before.pixels.y),
             )
         };
+        // A drag is recognised only after the pointer has moved a little: start the
+        // rectangle where the button went down.
+        let origin = ui.input(|i| i.pointer.press_origin());
         if response.drag_started_by(egui::PointerButton::Primary)
-            && let Some(p) = response.interact_pointer_pos()
+            && let Some(p) = origin.or(response.interact_pointer_pos())
             && before.panel.contains(p)
         {
             let q = to_image(p);

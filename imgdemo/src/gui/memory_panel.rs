@@ -177,7 +177,7 @@ impl DemoApp {
                     ui.monospace(format!(
                         "{} = {} + {y}·{sy} + {x}·{sx}",
                         grouped(layout.byte_offset(y, x).unwrap_or(0)),
-                        layout.offset * layout.itemsize,
+                        grouped(layout.offset * layout.itemsize),
                     ))
                     .on_hover_text("offset + row × row stride + column × column stride");
                     ui.end_row();

@@ -7,7 +7,7 @@
 
 pub mod anatomy;
 mod app;
-mod canvas;
+pub mod canvas;
 pub mod document;
 mod memory_panel;
 mod pipeline_panel;
@@ -16,8 +16,9 @@ mod screenshot;
 pub mod steps;
 pub mod worker;
 
-pub use app::{DemoApp, Launch};
-pub use screenshot::run;
+pub use app::{ChannelDisplay, DemoApp, Launch, Notice};
+pub use canvas::{Camera, Compare, Hover};
+pub use screenshot::{WINDOW_SIZE, run};
 pub use steps::{Step, Steps};
 
 /// The longest side the app asks of a texture, whatever the GPU allows: a 24-megapixel
