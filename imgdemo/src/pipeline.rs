@@ -373,7 +373,7 @@ impl<T: viewlib::Sample> Applied<T> {
 /// ```
 /// use imgdemo::pipeline::{apply_owned, Op};
 /// use viewlib::ImageBuf;
-/// let image = ImageBuf::from_vec(2, 3, 3, (0..18).collect())?;
+/// let image = ImageBuf::from_vec(2, 3, 3, (0..18u8).collect())?;
 /// let ops: Vec<Op> = ["flip=h", "gray", "transpose"].iter().map(|s| s.parse().unwrap()).collect();
 /// let mut report = Vec::new();
 /// let applied = apply_owned(image, &ops, &mut report)?;
@@ -593,6 +593,39 @@ mod tests {
             (report[0].bytes_copied, report[0].shape),
             (3 * 2 * 2 * 2, [3, 2, 2])
         );
+    }
+
+    #[test]
+    fn apply_owned_gives_the_same_result_and_reports_as_apply() {
+        let chains = [
+            vec!["invert"],
+            vec!["gray", "flip=h", "gray", "transpose"],
+            vec!["crop=1,1,3,2", "channel=G", "gray", "invert"],
+            vec!["transpose", "gray", "crop=0,1,2,2", "brightness=0.1", "gray"],
+            vec![],
+        ];
+        for chain in chains {
+            let px: Vec<u16> = (0..4 * 5 * 4).map(|i| (i * 911) as u16).collect();
+            let mut copy = px.clone();
+            let mut expected_report = Vec::new();
+            let expected = apply(
+                ViewMut::from_slice(&mut copy, [4, 5, 4]).unwrap(),
+                &ops(&chain),
+                &mut expected_report,
+                |v| (v.shape(), v.view().to_vec()),
+            )
+            .unwrap();
+            let mut report = Vec::new();
+            let image = ImageBuf::from_vec(4, 5, 4, px).unwrap();
+            let applied = apply_owned(image, &ops(&chain), &mut report).unwrap();
+            assert_eq!((applied.shape, applied.view().to_vec()), expected, "{chain:?}");
+            let strip = |r: &[StepReport]| -> Vec<_> {
+                r.iter()
+                    .map(|s| (s.op, s.bytes_copied, s.shape, s.strides, s.offset))
+                    .collect()
+            };
+            assert_eq!(strip(&report), strip(&expected_report), "{chain:?}");
+        }
     }
 
     #[test]

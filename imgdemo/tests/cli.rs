@@ -18,8 +18,25 @@ fn version_and_help_answer_and_usage_errors_exit_2() {
     );
     let help = imgdemo().arg("--help").output().unwrap();
     assert!(String::from_utf8_lossy(&help.stdout).contains("batch"));
-    let unknown = imgdemo().arg("frobnicate").output().unwrap();
+    let unknown = imgdemo().arg("--frobnicate").output().unwrap();
     assert_eq!(unknown.status.code(), Some(2));
+    // A malformed operation for the app is a usage error before any window opens.
+    let bad_op = imgdemo().args(["--op", "blur"]).output().unwrap();
+    assert_eq!(bad_op.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_op.stderr).contains("`blur`: unknown operation"));
+}
+
+#[test]
+fn without_a_display_the_app_says_so_and_points_to_batch() {
+    let run = imgdemo()
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("error: cannot open a window"), "{stderr}");
+    assert!(stderr.contains("`imgdemo batch` works without one"), "{stderr}");
 }
 
 #[test]

@@ -95,7 +95,10 @@ pub struct DemoApp {
     open_path: Option<String>,
     save_path: Option<(String, bool)>,
     show_about: bool,
-    max_side: usize,
+    /// The image to open on the first frame, when the renderer has reported its texture
+    /// limit: `None` inside means the bundled test card.
+    initial: Option<Option<PathBuf>>,
+    ctx: egui::Context,
     pub(super) screenshot: Option<Screenshot>,
 }
 
@@ -111,8 +114,7 @@ impl DemoApp {
     pub fn new(ctx: &egui::Context, launch: Launch) -> DemoApp {
         let wake = ctx.clone();
         let worker = Worker::start(move || wake.request_repaint());
-        let max_side = super::PREVIEW_MAX_SIDE.min(ctx.input(|i| i.max_texture_side).max(256));
-        let mut app = DemoApp {
+        DemoApp {
             worker,
             source: None,
             steps: Steps::from_ops(launch.ops.iter().copied()),
@@ -138,20 +140,21 @@ impl DemoApp {
             open_path: None,
             save_path: None,
             show_about: false,
-            max_side,
+            initial: Some(launch.image.clone()),
+            ctx: ctx.clone(),
             screenshot: Screenshot::new(&launch),
-        };
-        match launch.image {
-            Some(path) => app.open(path),
-            None => app.use_source(Source::testcard(max_side)),
         }
-        app
+    }
+
+    /// The longest preview side: the app's own limit, or the GPU's if smaller.
+    fn max_side(&self) -> usize {
+        super::PREVIEW_MAX_SIDE.min(self.ctx.input(|i| i.max_texture_side).max(256))
     }
 
     /// Opens an image file in the background; the current image stays until it is decoded.
     pub fn open(&mut self, path: PathBuf) {
         self.opening = Some(path.display().to_string());
-        self.worker.send(Request::Open(path, self.max_side));
+        self.worker.send(Request::Open(path, self.max_side()));
     }
 
     fn use_source(&mut self, source: Source) {
@@ -197,7 +200,7 @@ impl DemoApp {
 
     /// Whether decoding, processing or saving is under way (or a change waits to be sent).
     pub fn is_busy(&self) -> bool {
-        self.dirty || self.worker.is_busy()
+        self.dirty || self.initial.is_some() || self.worker.is_busy()
     }
 
     /// Change-to-frame measurements.
@@ -341,7 +344,7 @@ impl DemoApp {
             source: Arc::clone(source),
             ops: self.steps.enabled_ops(),
             mode: self.display_mode(),
-            max_side: self.max_side,
+            max_side: self.max_side(),
         });
     }
 
@@ -412,11 +415,11 @@ impl DemoApp {
                 ui.menu_button("Open bundled", |ui| {
                     if ui.button("Test card (RGBA, 8 bits)").clicked() {
                         ui.close();
-                        self.use_source(Source::testcard(self.max_side));
+                        self.use_source(Source::testcard(self.max_side()));
                     }
                     if ui.button("Gradient (RGB, 16 bits)").clicked() {
                         ui.close();
-                        self.use_source(Source::gradient16(self.max_side));
+                        self.use_source(Source::gradient16(self.max_side()));
                     }
                 });
                 ui.separator();
@@ -635,6 +638,11 @@ pub(super) fn channel_colour(channel: Channel) -> Color32 {
 impl eframe::App for DemoApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        match self.initial.take() {
+            Some(Some(path)) => self.open(path),
+            Some(None) => self.use_source(Source::testcard(self.max_side())),
+            None => {}
+        }
         self.track_latency();
         self.handle_replies(&ctx);
         self.dropped_files(&ctx);

@@ -102,9 +102,11 @@ impl DemoApp {
         let (Some(source), Some(before)) = (self.source.clone(), self.before_texture.clone())
         else {
             let text = match (&self.opening, self.notice()) {
-                (Some(name), _) => format!("Opening {name}…"),
-                (None, Some(notice)) if notice.is_error => notice.text.clone(),
-                _ => "No image: use File > Open, or drop one on the window.".into(),
+                (Some(name), _) => egui::RichText::new(format!("Opening {name}…")),
+                (None, Some(notice)) if notice.is_error => {
+                    egui::RichText::new(&notice.text).color(ui.visuals().error_fg_color)
+                }
+                _ => egui::RichText::new("No image: use File > Open, or drop one on the window."),
             };
             ui.centered_and_justified(|ui| ui.label(text));
             return;

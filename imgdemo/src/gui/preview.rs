@@ -94,63 +94,83 @@ pub fn preview<T: DisplaySample>(
     let out_w = pw * tiles + gap * (tiles - 1);
     let mut pixels = vec![Color32::TRANSPARENT; ph * out_w];
     let [sy, sx, sc] = layout.strides;
-    let at = |y: usize, x: usize, k: usize| -> u32 {
-        let i = layout.offset as isize + y as isize * sy + x as isize * sx + k as isize * sc;
-        u32::from(samples[i as usize].to_u8())
+    let colour = |rgba: [u32; 4]| match mode {
+        DisplayMode::Tinted(tint) if c == 1 => {
+            let v = rgba[0] as u8;
+            Color32::from_rgb(mul(v, tint.r()), mul(v, tint.g()), mul(v, tint.b()))
+        }
+        _ => Color32::from_rgba_unmultiplied(
+            rgba[0] as u8,
+            rgba[1] as u8,
+            rgba[2] as u8,
+            rgba[3] as u8,
+        ),
     };
-    pixels
-        .par_chunks_mut(out_w.max(1))
-        .enumerate()
-        .for_each(|(py, row)| {
-            let ys = py * scale..((py + 1) * scale).min(h);
-            for tile in 0..tiles {
-                for px in 0..pw {
-                    let xs = px * scale..((px + 1) * scale).min(w);
-                    let mut sum = [0u32; 4];
-                    for y in ys.clone() {
-                        for x in xs.clone() {
-                            if tiles > 1 {
-                                let v = at(y, x, tile);
-                                sum[0] += v;
-                                sum[1] += v;
-                                sum[2] += v;
-                                sum[3] += 255;
-                                continue;
-                            }
-                            let rgba = match c {
-                                1 => {
-                                    let v = at(y, x, 0);
+    if scale == 1 && tiles == 1 {
+        // Full size: one read per sample, straight along each row of the view.
+        pixels
+            .par_chunks_mut(out_w.max(1))
+            .enumerate()
+            .for_each(|(y, row)| {
+                let start = layout.offset as isize + y as isize * sy;
+                for (x, out) in row.iter_mut().enumerate() {
+                    *out = colour(rgba_at(samples, start + x as isize * sx, sc, c));
+                }
+            });
+    } else {
+        pixels
+            .par_chunks_mut(out_w.max(1))
+            .enumerate()
+            .for_each(|(py, row)| {
+                let ys = py * scale..((py + 1) * scale).min(h);
+                for tile in 0..tiles {
+                    for px in 0..pw {
+                        let xs = px * scale..((px + 1) * scale).min(w);
+                        let mut sum = [0u32; 4];
+                        for y in ys.clone() {
+                            let start = layout.offset as isize + y as isize * sy;
+                            for x in xs.clone() {
+                                let p = start + x as isize * sx;
+                                let rgba = if tiles > 1 {
+                                    let v = u32::from(
+                                        samples[(p + tile as isize * sc) as usize].to_u8(),
+                                    );
                                     [v, v, v, 255]
+                                } else {
+                                    rgba_at(samples, p, sc, c)
+                                };
+                                for (s, v) in sum.iter_mut().zip(rgba) {
+                                    *s += v;
                                 }
-                                2 => {
-                                    let v = at(y, x, 0);
-                                    [v, v, v, at(y, x, 1)]
-                                }
-                                3 => [at(y, x, 0), at(y, x, 1), at(y, x, 2), 255],
-                                _ => [at(y, x, 0), at(y, x, 1), at(y, x, 2), at(y, x, 3)],
-                            };
-                            for (s, v) in sum.iter_mut().zip(rgba) {
-                                *s += v;
                             }
                         }
+                        let n = (ys.len() * xs.len()) as u32;
+                        row[tile * (pw + gap) + px] = colour(sum.map(|s| (s + n / 2) / n));
                     }
-                    let n = (ys.len() * xs.len()) as u32;
-                    let avg = sum.map(|s| ((s + n / 2) / n) as u8);
-                    let colour = match mode {
-                        DisplayMode::Tinted(tint) if c == 1 => Color32::from_rgb(
-                            mul(avg[0], tint.r()),
-                            mul(avg[0], tint.g()),
-                            mul(avg[0], tint.b()),
-                        ),
-                        _ => Color32::from_rgba_unmultiplied(avg[0], avg[1], avg[2], avg[3]),
-                    };
-                    row[tile * (pw + gap) + px] = colour;
                 }
-            }
-        });
+            });
+    }
     Preview {
         image: ColorImage::new([out_w, ph], pixels),
         scale,
+    }
+}
+
+/// The RGBA of the pixel whose first sample is `samples[p]`, channels `sc` apart.
+#[inline(always)]
+fn rgba_at<T: DisplaySample>(samples: &[T], p: isize, sc: isize, c: usize) -> [u32; 4] {
+    let s = |k: isize| u32::from(samples[(p + k * sc) as usize].to_u8());
+    match c {
+        1 => {
+            let v = s(0);
+            [v, v, v, 255]
+        }
+        2 => {
+            let v = s(0);
+            [v, v, v, s(1)]
+        }
+        3 => [s(0), s(1), s(2), 255],
+        _ => [s(0), s(1), s(2), s(3)],
     }
 }
 

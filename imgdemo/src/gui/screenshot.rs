@@ -25,6 +25,7 @@ pub struct Screenshot {
     measuring: bool,
     seen: usize,
     samples: Vec<Duration>,
+    frame_times: Vec<f32>,
     frames_ready: u32,
     requested: bool,
     started: Instant,
@@ -45,6 +46,7 @@ impl Screenshot {
             measuring: launch.measure_latency.is_some(),
             seen: 0,
             samples: Vec::new(),
+            frame_times: Vec::new(),
             frames_ready: 0,
             requested: false,
             started: Instant::now(),
@@ -83,6 +85,9 @@ impl DemoApp {
         let Some(shot) = &mut self.screenshot else {
             return;
         };
+        if shot.measuring && shot.seen > 0 {
+            shot.frame_times.push(ctx.input(|i| i.unstable_dt));
+        }
         if shot.started.elapsed() > TIMEOUT {
             shot.finish(ctx, Err(format!("nothing to show after {TIMEOUT:?}")));
             return;
@@ -128,6 +133,15 @@ impl DemoApp {
                     ms(sorted[0]),
                     ms(sorted[sorted.len() - 1]),
                 );
+                let mut frames = shot.frame_times.clone();
+                frames.sort_by(f32::total_cmp);
+                if let Some(median) = frames.get(frames.len() / 2) {
+                    println!(
+                        "frames while measuring: {} at a median interval of {:.1} ms (rendering and presenting one frame)",
+                        frames.len(),
+                        median * 1e3
+                    );
+                }
                 if let Some(r) = &self.result {
                     println!(
                         "last run: working copy {:.1} ms, operations {:.1} ms, preview {:.1} ms ({}x{}, 1/{} size)",

@@ -2,7 +2,7 @@
 //! waits for pixels. Requests queue up; of several pipeline runs waiting, only the newest
 //! runs (a slider drag sends one per frame).
 
-use super::document::{Processed, Source, process};
+use super::document::{Processed, Source, process_reusing};
 use super::preview::DisplayMode;
 use crate::pipeline::{Op, OpError};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -111,6 +111,8 @@ fn serve(
     pending: Arc<AtomicUsize>,
     wake: impl Fn(),
 ) {
+    // Results sent earlier: once the window has dropped one, its buffer is reused.
+    let mut sent: Vec<Arc<Processed>> = Vec::new();
     while let Ok(first) = inbox.recv() {
         let mut batch = vec![first];
         batch.extend(inbox.try_iter());
@@ -123,7 +125,7 @@ fn serve(
             let reply = if superseded {
                 None
             } else {
-                Some(handle(request, requested))
+                Some(handle(request, requested, &mut sent))
             };
             if let Some(reply) = reply
                 && outbox.send(reply).is_err()
@@ -136,7 +138,7 @@ fn serve(
     }
 }
 
-fn handle(request: Request, requested: Instant) -> Reply {
+fn handle(request: Request, requested: Instant, sent: &mut Vec<Arc<Processed>>) -> Reply {
     // A panic in a decoder or kernel fails this request only; the window stays up.
     let panicked = |what: &str| format!("{what}: internal error (a bug; please report it)");
     match request {
@@ -157,9 +159,21 @@ fn handle(request: Request, requested: Instant) -> Reply {
             mode,
             max_side,
         } => {
-            let run = catch_unwind(AssertUnwindSafe(|| process(&source, &ops, mode, max_side)));
+            let spare = sent
+                .iter()
+                .position(|p| Arc::strong_count(p) == 1)
+                .map(|i| sent.swap_remove(i))
+                .and_then(|p| Arc::try_unwrap(p).ok());
+            sent.retain(|p| Arc::strong_count(p) > 1);
+            let run = catch_unwind(AssertUnwindSafe(|| {
+                process_reusing(&source, &ops, mode, max_side, spare)
+            }));
             let result = match run {
-                Ok(result) => result.map(Arc::new),
+                Ok(result) => result.map(|p| {
+                    let p = Arc::new(p);
+                    sent.push(Arc::clone(&p));
+                    p
+                }),
                 Err(_) => Err(OpError {
                     position: 0,
                     op: ops.first().copied().unwrap_or(Op::Transpose),
