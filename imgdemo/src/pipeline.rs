@@ -601,7 +601,13 @@ mod tests {
             vec!["invert"],
             vec!["gray", "flip=h", "gray", "transpose"],
             vec!["crop=1,1,3,2", "channel=G", "gray", "invert"],
-            vec!["transpose", "gray", "crop=0,1,2,2", "brightness=0.1", "gray"],
+            vec![
+                "transpose",
+                "gray",
+                "crop=0,1,2,2",
+                "brightness=0.1",
+                "gray",
+            ],
             vec![],
         ];
         for chain in chains {
@@ -618,7 +624,11 @@ mod tests {
             let mut report = Vec::new();
             let image = ImageBuf::from_vec(4, 5, 4, px).unwrap();
             let applied = apply_owned(image, &ops(&chain), &mut report).unwrap();
-            assert_eq!((applied.shape, applied.view().to_vec()), expected, "{chain:?}");
+            assert_eq!(
+                (applied.shape, applied.view().to_vec()),
+                expected,
+                "{chain:?}"
+            );
             let strip = |r: &[StepReport]| -> Vec<_> {
                 r.iter()
                     .map(|s| (s.op, s.bytes_copied, s.shape, s.strides, s.offset))

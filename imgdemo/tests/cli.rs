@@ -36,7 +36,10 @@ fn without_a_display_the_app_says_so_and_points_to_batch() {
     assert_eq!(run.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("error: cannot open a window"), "{stderr}");
-    assert!(stderr.contains("`imgdemo batch` works without one"), "{stderr}");
+    assert!(
+        stderr.contains("`imgdemo batch` works without one"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -489,3 +489,39 @@ fn grouped(n: usize) -> String {
     }
     out
 }
+
+#[test]
+fn zoomed_in_on_a_large_image_the_visible_part_is_shown_at_full_resolution() {
+    // 5000 columns: more than a texture may hold, so the window shows a reduced preview.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wide.png");
+    let samples: Vec<u8> = (0..300 * 5000 * 3).map(|i| (i % 251) as u8).collect();
+    let wide = ImageBuf::from_vec(300, 5000, 3, samples).unwrap();
+    viewlib::io::save_png(&path, wide.view(), &Default::default()).unwrap();
+    let mut harness = app(Launch {
+        image: Some(path),
+        ops: vec!["flip=h".parse().unwrap()],
+        ..Launch::default()
+    });
+    let source = harness.state().source().unwrap();
+    assert!(source.preview.scale > 1, "a reduced preview");
+    assert_eq!(
+        harness.state().detail_regions(),
+        [None, None],
+        "none needed to fit"
+    );
+    click(&mut harness, "100%");
+    harness.step();
+    settle(&mut harness);
+    let [before, after] = harness.state().detail_regions();
+    let [Some(before_rect), Some(after_rect)] = harness.state().image_rects() else {
+        panic!()
+    };
+    for (region, rect) in [(before, before_rect), (after, after_rect)] {
+        let [x, y, w, h] = region.expect("a full-resolution detail");
+        // At 100% the image is centred in its panel: the detail covers the middle columns.
+        assert_eq!((y, h), (0, 300));
+        assert!(x < 2500 && x + w > 2500 && w < 2000, "{region:?}");
+        assert!((rect.width() - 5000.0).abs() < 1e-3);
+    }
+}

@@ -68,6 +68,19 @@ impl Latency {
     }
 }
 
+/// Which picture and serial, and the region `[x, y, width, height]` asked for.
+pub(super) type DetailAsk = ((usize, u64), [usize; 4]);
+
+/// A full-resolution part of a picture, on the GPU.
+pub(super) struct Detail {
+    /// Which picture (0 before, 1 after) and its serial number.
+    pub key: (usize, u64),
+    /// `[x, y, width, height]` of the picture it shows.
+    pub region: [usize; 4],
+    /// The pixels.
+    pub texture: TextureHandle,
+}
+
 /// The desktop app's state.
 pub struct DemoApp {
     worker: Worker,
@@ -90,6 +103,13 @@ pub struct DemoApp {
     pub(super) before_texture: Option<TextureHandle>,
     pub(super) after_texture: Option<TextureHandle>,
     pub(super) checker: Option<TextureHandle>,
+    /// Full-resolution parts of the before and after pictures, when zoomed in past their
+    /// previews.
+    pub(super) details: [Option<Detail>; 2],
+    /// The detail last asked for, per picture.
+    pub(super) details_asked: [Option<DetailAsk>; 2],
+    /// Serial numbers of the source and of the shown result, naming what a detail is of.
+    pub(super) serials: [u64; 2],
     notice: Option<Notice>,
     pub(super) latency: Latency,
     open_path: Option<String>,
@@ -101,6 +121,11 @@ pub struct DemoApp {
     ctx: egui::Context,
     pub(super) screenshot: Option<Screenshot>,
 }
+
+const OPEN: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O);
+const SAVE: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::S);
 
 /// Pixels at or past this zoom are drawn as squares, not smoothed.
 pub(super) const TEXTURE_OPTIONS: TextureOptions = TextureOptions {
@@ -135,6 +160,9 @@ impl DemoApp {
             before_texture: None,
             after_texture: None,
             checker: None,
+            details: [None, None],
+            details_asked: [None, None],
+            serials: [0, 0],
             notice: None,
             latency: Latency::default(),
             open_path: None,
@@ -146,8 +174,13 @@ impl DemoApp {
         }
     }
 
+    /// Asks the worker for a full-resolution part of a picture.
+    pub(super) fn ask_detail(&mut self, request: Request) {
+        self.worker.send(request);
+    }
+
     /// The longest preview side: the app's own limit, or the GPU's if smaller.
-    fn max_side(&self) -> usize {
+    pub(super) fn max_side(&self) -> usize {
         super::PREVIEW_MAX_SIDE.min(self.ctx.input(|i| i.max_texture_side).max(256))
     }
 
@@ -181,6 +214,17 @@ impl DemoApp {
     /// tools that drive the window with pointer events.
     pub fn image_rects(&self) -> [Option<egui::Rect>; 2] {
         self.placed
+    }
+
+    /// The parts `[x, y, width, height]` of the before and after pictures shown at full
+    /// resolution over their previews (zoomed in on an image larger than the preview).
+    pub fn detail_regions(&self) -> [Option<[usize; 4]>; 2] {
+        [0, 1].map(|side| {
+            self.details[side]
+                .as_ref()
+                .filter(|d| d.key == (side, self.serials[side]))
+                .map(|d| d.region)
+        })
     }
 
     /// The pixel under the cursor in the source and in the result.
@@ -285,6 +329,7 @@ impl DemoApp {
                         false,
                     );
                     self.source = Some(source);
+                    self.serials[0] += 1;
                     self.opening = None;
                     self.result = None;
                     self.after_texture = None;
@@ -314,6 +359,7 @@ impl DemoApp {
                             }
                         }
                         self.result = Some(result);
+                        self.serials[1] = generation;
                         self.failure = None;
                         self.latency.awaiting_frame = Some(requested);
                         ctx.request_repaint();
@@ -326,6 +372,20 @@ impl DemoApp {
                     }
                 },
                 Reply::Processed { .. } => {}
+                Reply::Detail {
+                    key,
+                    region,
+                    preview: Some(preview),
+                } => {
+                    let side = key.0.min(1);
+                    let texture = ctx.load_texture("detail", preview.image, TEXTURE_OPTIONS);
+                    self.details[side] = Some(Detail {
+                        key,
+                        region,
+                        texture,
+                    });
+                }
+                Reply::Detail { .. } => {}
                 Reply::Saved(Ok(path)) => self.notify(format!("Saved {}", path.display()), false),
                 Reply::Saved(Err(message)) => self.notify(format!("Not saved: {message}"), true),
             }
@@ -404,7 +464,10 @@ impl DemoApp {
     fn menu_bar(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
-                if ui.button("Open…").clicked() {
+                if ui
+                    .add(egui::Button::new("Open…").shortcut_text(ui.ctx().format_shortcut(&OPEN)))
+                    .clicked()
+                {
                     ui.close();
                     self.open_dialog();
                 }
@@ -428,7 +491,8 @@ impl DemoApp {
                 if ui
                     .add_enabled(
                         can_save,
-                        egui::Button::new(format!("Save result as PNG ({bits} bits)…")),
+                        egui::Button::new(format!("Save result as PNG ({bits} bits)…"))
+                            .shortcut_text(ui.ctx().format_shortcut(&SAVE)),
                     )
                     .clicked()
                 {
@@ -645,6 +709,12 @@ impl eframe::App for DemoApp {
         }
         self.track_latency();
         self.handle_replies(&ctx);
+        if ctx.input_mut(|i| i.consume_shortcut(&OPEN)) {
+            self.open_dialog();
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&SAVE)) && self.result.is_some() {
+            self.save_dialog();
+        }
         self.dropped_files(&ctx);
 
         let steps_before = self.steps.clone();

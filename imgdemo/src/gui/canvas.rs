@@ -1,9 +1,11 @@
 //! The image area: before and after side by side or under a split slider, zoom and pan,
 //! the pixel under the cursor on both images, and cropping by dragging a rectangle.
 
+use super::anatomy::ViewLayout;
 use super::app::{ChannelDisplay, DemoApp, channel_colour};
-use super::preview::TILE_GAP;
+use super::preview::{DisplayMode, TILE_GAP};
 use super::steps::label;
+use super::worker::Request;
 use crate::pipeline::Op;
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2, pos2, vec2};
 
@@ -194,6 +196,7 @@ impl DemoApp {
                     Color32::WHITE
                 };
                 painter.image(texture, p.image, full_uv, tint);
+                self.detail(ui, &painter, p, tint);
             }
             let caption = match p.side {
                 Side::Before => format!("Before: {sw}×{sh}, {}", source.format),
@@ -268,6 +271,67 @@ impl DemoApp {
 
         self.hover_and_markers(&response, &painter, &placed, compare, split_x);
         self.crop_drag(ui, &response, &painter, &placed, compare);
+    }
+
+    /// When a preview is shown magnified (zoomed in on an image larger than the texture
+    /// limit), paints the visible part at full resolution over it, asking the worker for it
+    /// when the view has moved.
+    fn detail(&mut self, ui: &egui::Ui, painter: &egui::Painter, p: &Placed, tint: Color32) {
+        let side = usize::from(p.side == Side::After);
+        let (scale, base, layout, mode) = match (p.side, &self.source, &self.result) {
+            (Side::Before, Some(s), _) => (
+                s.preview.scale,
+                s.pixels.clone(),
+                ViewLayout::whole(s.pixels.shape(), s.pixels.itemsize()),
+                DisplayMode::Natural,
+            ),
+            (Side::After, _, Some(r)) if r.mode != DisplayMode::ChannelsSideBySide => {
+                (r.preview.scale, r.base.clone(), *r.lineage.result(), r.mode)
+            }
+            _ => return,
+        };
+        let on_screen = p.scale() * ui.ctx().pixels_per_point();
+        let visible = p.image.intersect(p.panel);
+        if scale == 1 || on_screen * scale as f32 <= 1.0 || !visible.is_positive() {
+            return;
+        }
+        let key = (side, self.serials[side]);
+        // The visible pixels, rounded out to a grid so that small pans reuse the detail.
+        let grid = 128.0;
+        let [h, w, _] = layout.shape;
+        let a = (visible.min - p.image.min) / p.scale();
+        let b = (visible.max - p.image.min) / p.scale();
+        let x0 = ((a.x / grid).floor() * grid).max(0.0) as usize;
+        let y0 = ((a.y / grid).floor() * grid).max(0.0) as usize;
+        let x1 = (((b.x / grid).ceil() * grid) as usize).min(w);
+        let y1 = (((b.y / grid).ceil() * grid) as usize).min(h);
+        if x1 <= x0 || y1 <= y0 {
+            return;
+        }
+        let region = [x0, y0, x1 - x0, y1 - y0];
+        if self.details_asked[side] != Some((key, region)) {
+            self.details_asked[side] = Some((key, region));
+            let max_side = self.max_side();
+            self.ask_detail(Request::Detail {
+                key,
+                base,
+                layout,
+                region,
+                mode,
+                max_side,
+            });
+        }
+        if let Some(detail) = &self.details[side]
+            && detail.key == key
+        {
+            let [x, y, dw, dh] = detail.region;
+            let rect = Rect::from_min_size(
+                p.image.min + vec2(x as f32, y as f32) * p.scale(),
+                vec2(dw as f32, dh as f32) * p.scale(),
+            );
+            let uv = Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0));
+            painter.image(detail.texture.id(), rect, uv, tint);
+        }
     }
 
     /// Split needs before and after of the same size.

@@ -1,7 +1,7 @@
 //! What the app works on, with no UI in it: the source image and the result of running the
 //! pipeline on a copy of it.
 
-use super::anatomy::Lineage;
+use super::anatomy::{Lineage, ViewLayout};
 use super::preview::{DisplayMode, DisplaySample, Preview, preview};
 use crate::pipeline::{self, Op, OpError, StepReport};
 use std::path::{Path, PathBuf};
@@ -221,6 +221,41 @@ fn result_view<'a, T: viewlib::Sample>(base: &'a ImageBuf<T>, lineage: &Lineage)
     let layout = lineage.result();
     View::from_slice_with_strides(base.as_slice(), layout.shape, layout.strides, layout.offset)
         .expect("the lineage was taken from a view of this buffer")
+}
+
+/// A full-resolution picture of the part `[x, y, width, height]` of the view `layout` of
+/// `base`: what the window shows when zoomed in past the preview's resolution.
+///
+/// ```
+/// use imgdemo::gui::anatomy::ViewLayout;
+/// use imgdemo::gui::document::{region_preview, Source};
+/// use imgdemo::gui::preview::DisplayMode;
+/// let card = Source::testcard(4096);
+/// let layout = ViewLayout::whole([720, 1280, 4], 1);
+/// let detail = region_preview(&card.pixels, &layout, [10, 20, 30, 40], DisplayMode::Natural, 4096).unwrap();
+/// assert_eq!((detail.image.size, detail.scale), ([30, 40], 1));
+/// assert!(region_preview(&card.pixels, &layout, [1270, 0, 20, 1], DisplayMode::Natural, 4096).is_none());
+/// ```
+pub fn region_preview(
+    base: &Pixels,
+    layout: &ViewLayout,
+    [x, y, width, height]: [usize; 4],
+    mode: DisplayMode,
+    max_side: usize,
+) -> Option<Preview> {
+    let [h, w, c] = layout.shape;
+    if width == 0 || height == 0 || x.checked_add(width)? > w || y.checked_add(height)? > h {
+        return None;
+    }
+    let region = ViewLayout {
+        shape: [height, width, c],
+        offset: layout.element_offset(y, x, 0)?,
+        ..*layout
+    };
+    Some(match base {
+        Pixels::U8(b) => preview(b.as_slice(), &region, mode, max_side),
+        Pixels::U16(b) => preview(b.as_slice(), &region, mode, max_side),
+    })
 }
 
 /// A pipeline failure: which operation, and why.

@@ -21,6 +21,8 @@ pub use canvas::{Camera, Compare, Hover};
 pub use screenshot::{WINDOW_SIZE, run};
 pub use steps::{Step, Steps};
 
-/// The longest side the app asks of a texture, whatever the GPU allows: a 24-megapixel
-/// photo is shown through a box-averaged preview of at most this size.
-pub const PREVIEW_MAX_SIDE: usize = 4096;
+/// The longest side of the pictures the app uploads for a whole image (or the GPU's limit,
+/// if smaller). Larger images are box-averaged down for the overview; zoomed in past that,
+/// the visible part is painted at full resolution over it. Uploading a 12-megapixel picture
+/// on every change would cost more than the operations themselves.
+pub const PREVIEW_MAX_SIDE: usize = 2048;

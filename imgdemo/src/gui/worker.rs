@@ -2,8 +2,10 @@
 //! waits for pixels. Requests queue up; of several pipeline runs waiting, only the newest
 //! runs (a slider drag sends one per frame).
 
-use super::document::{Processed, Source, process_reusing};
+use super::anatomy::ViewLayout;
+use super::document::{Pixels, Processed, Source, process_reusing, region_preview};
 use super::preview::DisplayMode;
+use super::preview::Preview;
 use crate::pipeline::{Op, OpError};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
@@ -30,6 +32,21 @@ pub enum Request {
         /// How to paint the result.
         mode: DisplayMode,
         /// Longest side of the preview.
+        max_side: usize,
+    },
+    /// Paint part of an image at full resolution (zoomed in on a large image).
+    Detail {
+        /// Which picture it is for (0 before, 1 after), and the image's serial number.
+        key: (usize, u64),
+        /// The buffer.
+        base: Pixels,
+        /// The view of it shown.
+        layout: ViewLayout,
+        /// `[x, y, width, height]` in the view.
+        region: [usize; 4],
+        /// How to paint it.
+        mode: DisplayMode,
+        /// Longest side of the picture.
         max_side: usize,
     },
     /// Save `result` as PNG.
@@ -59,6 +76,15 @@ pub enum Reply {
     },
     /// A save finished: the path written, or why not.
     Saved(Result<PathBuf, String>),
+    /// A full-resolution part of a picture.
+    Detail {
+        /// The request's key.
+        key: (usize, u64),
+        /// The part painted.
+        region: [usize; 4],
+        /// The picture (`None` if the region was outside the view).
+        preview: Option<Preview>,
+    },
 }
 
 /// Handle to the worker thread. Dropping it stops the thread.
@@ -119,9 +145,20 @@ fn serve(
         let newest_process = batch
             .iter()
             .rposition(|(r, _)| matches!(r, Request::Process { .. }));
+        let details: Vec<Option<usize>> = batch
+            .iter()
+            .map(|(r, _)| match r {
+                Request::Detail { key, .. } => Some(key.0),
+                _ => None,
+            })
+            .collect();
         for (i, (request, requested)) in batch.into_iter().enumerate() {
-            let superseded =
-                matches!(request, Request::Process { .. }) && Some(i) != newest_process;
+            let superseded = match &request {
+                Request::Process { .. } => Some(i) != newest_process,
+                // Only the newest detail of each picture matters (the view has moved on).
+                Request::Detail { key, .. } => details[i + 1..].contains(&Some(key.0)),
+                _ => false,
+            };
             let reply = if superseded {
                 None
             } else {
@@ -184,6 +221,23 @@ fn handle(request: Request, requested: Instant, sent: &mut Vec<Arc<Processed>>) 
                 generation,
                 requested,
                 result,
+            }
+        }
+        Request::Detail {
+            key,
+            base,
+            layout,
+            region,
+            mode,
+            max_side,
+        } => {
+            let painted = catch_unwind(AssertUnwindSafe(|| {
+                region_preview(&base, &layout, region, mode, max_side)
+            }));
+            Reply::Detail {
+                key,
+                region,
+                preview: painted.ok().flatten(),
             }
         }
         Request::Save {
