@@ -409,6 +409,7 @@ impl DemoApp {
     }
 
     fn open_dialog(&mut self) {
+        let asked = Instant::now();
         let picked = rfd::FileDialog::new()
             .add_filter(
                 "Images",
@@ -421,13 +422,20 @@ impl DemoApp {
             .pick_file();
         match picked {
             Some(path) => self.open(path),
-            // Cancelled, or no native dialog here (no desktop portal): offer a typed path.
-            None => self.open_path = Some(String::new()),
+            None if no_dialog_shown(asked) => {
+                self.notify(
+                    "No file dialog on this system: type the path instead.",
+                    false,
+                );
+                self.open_path = Some(String::new());
+            }
+            None => {}
         }
     }
 
     fn save_dialog(&mut self) {
         let name = self.suggested_name();
+        let asked = Instant::now();
         match rfd::FileDialog::new()
             .add_filter("PNG", &["png"])
             .set_file_name(&name)
@@ -435,7 +443,14 @@ impl DemoApp {
         {
             // The native dialog has asked about replacing an existing file.
             Some(path) => self.save(path, true),
-            None => self.save_path = Some((name, false)),
+            None if no_dialog_shown(asked) => {
+                self.notify(
+                    "No file dialog on this system: type the path instead.",
+                    false,
+                );
+                self.save_path = Some((name, false));
+            }
+            None => {}
         }
     }
 
@@ -683,6 +698,13 @@ impl DemoApp {
             }
         }
     }
+}
+
+/// rfd answers `None` both when the user cancels and when the platform has no dialog (a
+/// Linux machine without a desktop portal or zenity). Nobody cancels a dialog within a
+/// fraction of a second, so a quick `None` means none was shown.
+fn no_dialog_shown(asked: Instant) -> bool {
+    asked.elapsed() < Duration::from_millis(400)
 }
 
 pub(super) fn ms(d: Duration) -> f64 {
