@@ -52,6 +52,12 @@ fn add(harness: &mut Harness<'static, DemoApp>, kind: &str) {
     click(harness, kind);
 }
 
+/// The enabled operations, in their command-line form.
+fn op_texts(harness: &Harness<'static, DemoApp>) -> Vec<String> {
+    let ops = harness.state().steps().enabled_ops();
+    ops.iter().map(|o| o.to_string()).collect()
+}
+
 fn testcard() -> ImageBuf<u8> {
     imgdemo::testcard::testcard()
 }
@@ -185,15 +191,8 @@ fn steps_reorder_toggle_and_edit_through_their_controls() {
         .click();
     harness.step();
     settle(&mut harness);
-    let order: Vec<String> = harness
-        .state()
-        .steps()
-        .enabled_ops()
-        .iter()
-        .map(|o| o.to_string())
-        .collect();
     assert_eq!(
-        order,
+        op_texts(&harness),
         [
             "transpose",
             &format!("crop={},{},{},{}", w / 4, h / 4, w / 2, h / 2)
@@ -423,14 +422,7 @@ fn dragging_a_rectangle_on_the_before_image_crops_the_source_there() {
     }
     pointer(&mut harness, end, Some(false));
     settle(&mut harness);
-    let ops: Vec<String> = harness
-        .state()
-        .steps()
-        .enabled_ops()
-        .iter()
-        .map(|o| o.to_string())
-        .collect();
-    assert_eq!(ops, ["crop=200,100,320,240"]);
+    assert_eq!(op_texts(&harness), ["crop=200,100,320,240"]);
     let expected = testcard()
         .view()
         .crop(200, 100, 320, 240)
@@ -463,31 +455,19 @@ fn the_inspector_maps_the_pixel_under_the_cursor_through_the_views() {
     let hover = harness.state().hover().expect("a pixel under the cursor");
     assert_eq!(hover.result, Some((20, 10)));
     assert_eq!(hover.source, Some((70, 489)));
-    // The byte offset, as memoryview would compute it: offset + y * strides[0] + x * strides[1].
-    let offset = (70 * 1280 + 489) * 4 + 1;
     let green = testcard().view().get([70, 489, 1]).unwrap();
     assert_eq!(
         harness.state().result().unwrap().values_at(20, 10),
         Some(vec![u32::from(green)])
     );
-    let start = (50 * 1280 + 499) * 4 + 1;
-    let shown = format!("{} = {} + 20·5120 + 10·-4", grouped(offset), grouped(start));
+    // The byte offset, as memoryview would compute it: offset + y * strides[0] + x * strides[1],
+    // with the view starting at green of (50, 499) and the pixel being green of (70, 489):
+    // (50 * 1280 + 499) * 4 + 1 = 257,997 and (70 * 1280 + 489) * 4 + 1 = 360,357.
+    let shown = "360,357 = 257,997 + 20·5120 + 10·-4";
     assert!(
-        harness.query_by_label(&shown).is_some(),
+        harness.query_by_label(shown).is_some(),
         "the inspector shows `{shown}`"
     );
-}
-
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
 }
 
 #[test]

@@ -219,20 +219,13 @@ impl DemoApp {
                 (Compare::Split, Side::After) => Align2::RIGHT_TOP,
                 _ => Align2::LEFT_TOP,
             };
-            let galley_rect = painter.text(
-                anchor,
-                align,
-                &caption,
-                FontId::proportional(13.0),
-                Color32::WHITE,
-            );
-            painter.rect_filled(galley_rect.expand(3.0), 3.0, Color32::from_black_alpha(150));
-            painter.text(
+            boxed_text(
+                &painter,
                 anchor,
                 align,
                 caption,
-                FontId::proportional(13.0),
-                Color32::WHITE,
+                13.0,
+                Color32::from_black_alpha(150),
             );
         }
         if compare == Compare::Split {
@@ -252,20 +245,13 @@ impl DemoApp {
                 label(&failure.op),
                 failure.reason
             );
-            let rect = painter.text(
-                at,
-                Align2::CENTER_CENTER,
-                &text,
-                FontId::proportional(15.0),
-                Color32::WHITE,
-            );
-            painter.rect_filled(rect.expand(8.0), 4.0, Color32::from_rgb(120, 20, 20));
-            painter.text(
+            boxed_text(
+                &painter,
                 at,
                 Align2::CENTER_CENTER,
                 text,
-                FontId::proportional(15.0),
-                Color32::WHITE,
+                15.0,
+                Color32::from_rgb(120, 20, 20),
             );
         }
 
@@ -371,7 +357,7 @@ impl DemoApp {
                 .selectable_label(self.camera.zoom == Some(1.0), "100%")
                 .clicked()
             {
-                self.camera = super::canvas::Camera {
+                self.camera = Camera {
                     zoom: Some(1.0),
                     pan: Vec2::ZERO,
                 };
@@ -666,6 +652,21 @@ impl DemoApp {
         }
         self.changed();
     }
+}
+
+/// White text on a box of `background`, anchored at `at`.
+fn boxed_text(
+    painter: &egui::Painter,
+    at: Pos2,
+    align: Align2,
+    text: String,
+    size: f32,
+    background: Color32,
+) {
+    let galley = painter.layout_no_wrap(text, FontId::proportional(size), Color32::WHITE);
+    let rect = align.anchor_size(at, galley.size());
+    painter.rect_filled(rect.expand(size / 3.0), 3.0, background);
+    painter.galley(rect.min, galley, Color32::WHITE);
 }
 
 /// The colour used for channel `index` of an image with `channels` channels in pictures.
