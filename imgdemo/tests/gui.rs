@@ -265,6 +265,13 @@ fn an_operation_that_does_not_apply_is_explained_and_the_app_recovers() {
         harness.query_by_label(&failure.reason).is_some(),
         "the reason is shown"
     );
+    // Steps can still be added while the pipeline fails (and removed again).
+    add(&mut harness, "Invert");
+    assert_eq!(harness.state().steps().len(), 3);
+    harness.get_all_by_label("🗑").nth(2).unwrap().click();
+    harness.step();
+    settle(&mut harness);
+    assert_eq!(harness.state().steps().len(), 2);
     // Switching the gray step off makes the pipeline valid again.
     click(&mut harness, "1.");
     assert!(harness.state().failure().is_none());

@@ -233,10 +233,14 @@ impl DemoApp {
             painter.circle_filled(pos2(split_x, area.center().y), 6.0, Color32::WHITE);
         }
         if let Some(failure) = &self.failure {
-            let at = placed
-                .iter()
-                .find(|p| p.side == Side::After)
-                .map_or(area.center(), |p| p.panel.center());
+            let at = placed.iter().find(|p| p.side == Side::After).map_or_else(
+                || match compare {
+                    // No result yet: where the After panel will be.
+                    Compare::SideBySide => pos2(area.max.x - area.width() / 4.0, area.center().y),
+                    _ => area.center(),
+                },
+                |p| p.panel.center(),
+            );
             let text = format!(
                 "Step {} ({}) does not apply:\n{}",
                 self.steps

@@ -35,7 +35,11 @@ impl DemoApp {
         ui.horizontal(|ui| {
             ui.heading("Pipeline");
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let shape = self.input_shape(self.steps.len());
+                // Until a run has reached the end (say the pipeline fails), new steps start
+                // from the source's size.
+                let shape = self
+                    .input_shape(self.steps.len())
+                    .or_else(|| self.source.as_ref().map(|s| s.pixels.shape()));
                 ui.add_enabled_ui(shape.is_some(), |ui| {
                     ui.menu_button("➕ Add", |ui| {
                         for kind in KINDS {
