@@ -118,6 +118,7 @@ fn one_core(c: &mut Criterion) {
         overwrite: true,
         compression: PngCompression::Fast,
         limits: Limits::default(),
+        ..Options::default()
     };
     group.bench_function("process_file", |b| {
         b.iter(|| single.install(|| batch::process_file(&job, &options).unwrap()))
@@ -143,6 +144,7 @@ fn whole_batch(c: &mut Criterion) {
             overwrite: true,
             compression: PngCompression::Fast,
             limits: Limits::default(),
+            ..Options::default()
         };
         // The same decodes and encodes on the same threads with nothing else (no ops, no
         // files written, no orchestration): what the batch would reach if the rest were free.

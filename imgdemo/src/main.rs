@@ -83,10 +83,22 @@ INPUTS AND OUTPUTS:
   Inputs with the same name get <name>-2.png, <name>-3.png, ... in input order. Outputs are
   written to a hidden temporary file and renamed when complete, so an interrupted run never
   leaves a truncated image. Existing files are kept (that image fails) unless --overwrite;
-  inputs are never modified.
+  inputs are never modified (except with --in-place).
 
   Files are processed in parallel, --jobs at a time; memory use is about --jobs decoded images
-  whatever the number of files. One failing file does not stop the others. Ctrl-C stops
+  whatever the number of files. Images larger than --stream-above MiB decoded run a band of
+  rows at a time when the operations allow (all but flip=v and transpose): binary PNM (P5/P6)
+  and farbfeld files are memory-mapped, PNGs are decoded and encoded row by row, so memory
+  stays about 16 MiB per job whatever the image size.
+
+IN PLACE (--in-place, never the default):
+  Binary PNM (P5/P6, 8 or 16-bit) and farbfeld files are changed in place through a writable
+  memory map: nothing is decoded, copied or written elsewhere. crop and channel choose which
+  samples the later operations change (crop=0,0,100,100 --op invert inverts that square of
+  the file); invert, brightness, contrast, gamma and threshold rewrite them; flip=h and flip=v
+  mirror them. transpose and gray change the shape and are refused. Everything that can fail
+  (format, header, file length, lock, an operation that does not fit) fails before a byte is
+  written; other formats fail with a reason. A crash midway leaves the file partly changed. One failing file does not stop the others. Ctrl-C stops
   starting new files and lets the current ones finish; a second Ctrl-C quits at once.
 
 OUTPUT:
@@ -108,8 +120,20 @@ struct BatchArgs {
     #[arg(long = "op", value_name = "OP", help_heading = None, long_help = format!("An operation applied to every image; repeat it for a pipeline, applied in order.\nOne of: {OP_SYNTAX}"))]
     ops: Vec<Op>,
     /// Folder for the outputs (created if missing)
-    #[arg(short, long, value_name = "DIR")]
-    out: PathBuf,
+    #[arg(
+        short,
+        long,
+        value_name = "DIR",
+        required_unless_present = "in_place",
+        conflicts_with = "in_place"
+    )]
+    out: Option<PathBuf>,
+    /// Change PNM and farbfeld inputs in place instead of writing outputs
+    #[arg(long)]
+    in_place: bool,
+    /// Process images larger than this many MiB (decoded) a band of rows at a time
+    #[arg(long, value_name = "MIB", default_value_t = batch::STREAM_ABOVE_DEFAULT >> 20)]
+    stream_above: u64,
     /// Files processed at once [default: number of cores]
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
@@ -171,10 +195,12 @@ fn app_main(args: AppArgs) -> ExitCode {
 }
 
 fn batch_main(args: BatchArgs) -> ExitCode {
-    if let Err(e) = std::fs::create_dir_all(&args.out) {
+    if let Some(out) = &args.out
+        && let Err(e) = std::fs::create_dir_all(out)
+    {
         eprintln!(
             "error: cannot create the output folder {}: {e}",
-            args.out.display()
+            out.display()
         );
         return ExitCode::from(2);
     }
@@ -194,6 +220,8 @@ fn batch_main(args: BatchArgs) -> ExitCode {
             max_pixels: args.max_pixels,
             ..Limits::default()
         },
+        stream_above: args.stream_above.saturating_mul(1 << 20),
+        in_place: args.in_place,
     };
     // First Ctrl-C: finish the files in progress, start no more. Second: quit now (temporary
     // files may remain, finished outputs are whole).
@@ -203,7 +231,10 @@ fn batch_main(args: BatchArgs) -> ExitCode {
         }
     });
 
-    let plan = batch::plan(&args.inputs, &args.out);
+    let plan = match &args.out {
+        Some(out) => batch::plan(&args.inputs, out),
+        None => batch::plan_in_place(&args.inputs),
+    };
     for path in &plan.skipped {
         eprintln!("note: skipped {}: not an image", path.display());
     }

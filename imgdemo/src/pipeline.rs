@@ -10,7 +10,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 use viewlib::io::PngSample;
 use viewlib::ops::{Alpha, Invert, Luma, Lut, LutSample};
-use viewlib::{ImageBuf, ViewError, ViewMut};
+use viewlib::{ImageBuf, Sample, ViewError, ViewMut};
 
 /// Which way to mirror.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -291,11 +291,7 @@ fn run<T: PipelineSample, R, F: FnOnce(ViewMut<'_, T, 3>) -> R>(
         let start = Instant::now();
         let channels = image.channels();
         // Tone operations leave alpha alone.
-        let colour = if channels == 2 || channels == 4 {
-            channels - 1
-        } else {
-            channels
-        };
+        let colour = colour_channels(channels);
         match op {
             Op::Invert(alpha) => image.reborrow().invert_in_place(alpha),
             Op::Crop {
@@ -320,12 +316,9 @@ fn run<T: PipelineSample, R, F: FnOnce(ViewMut<'_, T, 3>) -> R>(
                 let mut gray = gray_step(image.view(), position, start, report)?;
                 return run(gray.view_mut(), &ops[i + 1..], position, report, finish);
             }
-            Op::Brightness(d) => map_colour(&mut image, colour, &Lut::brightness(d)),
-            Op::Contrast(f) => map_colour(&mut image, colour, &Lut::contrast(f)),
-            Op::Gamma(g) => map_colour(&mut image, colour, &Lut::gamma(g)),
-            Op::Threshold(t) => {
-                let level = T::from_f64((t * T::MAX).round());
-                map_colour(&mut image, colour, &Lut::threshold(level));
+            Op::Brightness(_) | Op::Contrast(_) | Op::Gamma(_) | Op::Threshold(_) => {
+                let lut = tone_lut::<T>(op).expect("a tone operation");
+                map_colour(&mut image, colour, &lut);
             }
         }
         report.push(StepReport {
@@ -457,7 +450,10 @@ fn describe(channels: usize) -> String {
     }
 }
 
-fn map_colour<T: PipelineSample>(image: &mut ViewMut<'_, T, 3>, colour: usize, lut: &Lut<T>) {
+fn map_colour<S: Sample>(image: &mut ViewMut<'_, S, 3>, colour: usize, lut: &Lut<S::Value>)
+where
+    S::Value: LutSample,
+{
     let all = image.channels();
     let target = image.reborrow();
     if colour == all {
@@ -468,6 +464,213 @@ fn map_colour<T: PipelineSample>(image: &mut ViewMut<'_, T, 3>, colour: usize, l
             .expect("colour channels exist")
             .map_in_place(lut);
     }
+}
+
+/// Channels the tone operations change: alpha (the last of 2 or 4) is left alone.
+fn colour_channels(channels: usize) -> usize {
+    if channels == 2 || channels == 4 {
+        channels - 1
+    } else {
+        channels
+    }
+}
+
+fn tone_lut<V: LutSample>(op: Op) -> Option<Lut<V>> {
+    Some(match op {
+        Op::Brightness(d) => Lut::brightness(d),
+        Op::Contrast(f) => Lut::contrast(f),
+        Op::Gamma(g) => Lut::gamma(g),
+        Op::Threshold(t) => Lut::threshold(V::from_f64((t * V::MAX).round())),
+        _ => return None,
+    })
+}
+
+/// A pipeline in which every output row comes from one source row, in order (no `flip=v`,
+/// no `transpose`): it can run a band of rows at a time, on images larger than memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowPlan {
+    /// The first source row that reaches the output; output row `k` comes from source row
+    /// `first_row + k`.
+    pub first_row: usize,
+    /// `[height, width, channels]` of the source.
+    pub source_shape: [usize; 3],
+    /// `[height, width, channels]` of the result.
+    pub output_shape: [usize; 3],
+    ops: Vec<Op>,
+}
+
+impl RowPlan {
+    /// Plans `ops` on a `[height, width, channels]` image without touching pixels. `Ok(None)`
+    /// when an operation needs the whole image at once (`flip=v`, `transpose`); an error, the
+    /// one [`apply`] would give, when an operation does not apply.
+    ///
+    /// ```
+    /// use imgdemo::pipeline::{Op, RowPlan};
+    /// let ops: Vec<Op> = ["crop=10,100,50,20", "channel=G", "invert"].iter().map(|s| s.parse().unwrap()).collect();
+    /// let plan = RowPlan::new(&ops, [1000, 800, 3])?.unwrap();
+    /// assert_eq!((plan.first_row, plan.output_shape), (100, [20, 50, 1]));
+    /// // A band of 8 source rows keeps the crop's columns and all 8 rows.
+    /// assert_eq!(plan.band_ops(8)[0].to_string(), "crop=10,0,50,8");
+    /// assert!(RowPlan::new(&["flip=v".parse()?], [10, 10, 3])?.is_none());
+    /// assert!(RowPlan::new(&["crop=0,0,5,50".parse()?], [10, 10, 3]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(ops: &[Op], shape: [usize; 3]) -> Result<Option<RowPlan>, OpError> {
+        let [mut height, mut width, mut channels] = shape;
+        let mut first_row = 0;
+        for (i, &op) in ops.iter().enumerate() {
+            let fail = |reason: String| OpError {
+                position: i + 1,
+                op,
+                reason,
+            };
+            match op {
+                Op::Flip(Flip::Vertical) | Op::Transpose => return Ok(None),
+                Op::Crop {
+                    x,
+                    y,
+                    width: w,
+                    height: h,
+                } => {
+                    let fits = |start: usize, len: usize, total: usize| {
+                        start.checked_add(len).is_some_and(|end| end <= total)
+                    };
+                    if !fits(x, w, width) || !fits(y, h, height) {
+                        return Err(fail(
+                            ViewError::CropOutOfBounds {
+                                x,
+                                y,
+                                width: w,
+                                height: h,
+                                image_width: width,
+                                image_height: height,
+                            }
+                            .to_string(),
+                        ));
+                    }
+                    first_row += y;
+                    (height, width) = (h, w);
+                }
+                Op::Channel(channel) => {
+                    channel.index_in(channels).ok_or_else(|| {
+                        fail(format!(
+                            "the image has no {channel:?} channel (it is {})",
+                            describe(channels)
+                        ))
+                    })?;
+                    channels = 1;
+                }
+                Op::Gray => {
+                    channels = match channels {
+                        3 => 1,
+                        4 => 2,
+                        c => c,
+                    }
+                }
+                Op::Invert(_)
+                | Op::Flip(Flip::Horizontal)
+                | Op::Brightness(_)
+                | Op::Contrast(_)
+                | Op::Gamma(_)
+                | Op::Threshold(_) => {}
+            }
+        }
+        Ok(Some(RowPlan {
+            first_row,
+            source_shape: shape,
+            output_shape: [height, width, channels],
+            ops: ops.to_vec(),
+        }))
+    }
+
+    /// The operations for a band of `rows` consecutive source rows starting at row
+    /// `first_row + k`: each crop keeps its columns and every row of the band.
+    pub fn band_ops(&self, rows: usize) -> Vec<Op> {
+        self.ops
+            .iter()
+            .map(|&op| match op {
+                Op::Crop { x, width, .. } => Op::Crop {
+                    x,
+                    y: 0,
+                    width,
+                    height: rows,
+                },
+                op => op,
+            })
+            .collect()
+    }
+}
+
+/// Checks that `ops` can run in place on a `[height, width, channels]` image
+/// ([`apply_in_place`]), before anything is written.
+pub fn check_in_place(ops: &[Op], shape: [usize; 3]) -> Result<(), OpError> {
+    for (i, &op) in ops.iter().enumerate() {
+        if matches!(op, Op::Transpose | Op::Gray) {
+            return Err(OpError {
+                position: i + 1,
+                op,
+                reason: "changes the image's shape, which an in-place run cannot (write a new \
+                         file instead)"
+                    .into(),
+            });
+        }
+    }
+    // The same bounds and channel checks as a normal run; flips are fine in place.
+    let planned: Vec<Op> = ops
+        .iter()
+        .map(|&op| match op {
+            Op::Flip(_) => Op::Invert(Alpha::Keep),
+            op => op,
+        })
+        .collect();
+    RowPlan::new(&planned, shape).map(drop)
+}
+
+/// Runs `ops` through a writable view of an image in place, such as a mapped file: `crop`
+/// and `channel` choose which samples the later steps change (as slicing a `memoryview`
+/// and assigning through it does), `invert` and the tone operations rewrite them, and flips
+/// mirror them in place. `transpose` and `gray` change the shape and are refused; call
+/// [`check_in_place`] first so that nothing is written when a step would fail.
+///
+/// ```
+/// use imgdemo::pipeline::{apply_in_place, Op};
+/// use viewlib::ViewMut;
+/// let mut rgb: Vec<u8> = vec![10; 2 * 3 * 3];
+/// let ops: Vec<Op> = ["crop=1,0,2,1", "channel=R", "invert"].iter().map(|s| s.parse().unwrap()).collect();
+/// apply_in_place(ViewMut::from_slice(&mut rgb, [2, 3, 3])?, &ops)?;
+/// assert_eq!(rgb[..9], [10, 10, 10, 245, 10, 10, 245, 10, 10]); // red of 2 pixels in row 0
+/// assert!(rgb[9..].iter().all(|&v| v == 10));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn apply_in_place<S: Invert>(mut image: ViewMut<'_, S, 3>, ops: &[Op]) -> Result<(), OpError>
+where
+    S::Value: LutSample,
+{
+    check_in_place(ops, image.shape())?;
+    for &op in ops {
+        let colour = colour_channels(image.channels());
+        match op {
+            Op::Invert(alpha) => image.reborrow().invert_in_place(alpha),
+            Op::Crop {
+                x,
+                y,
+                width,
+                height,
+            } => image = image.crop(x, y, width, height).expect("checked"),
+            Op::Channel(channel) => {
+                let index = channel.index_in(image.channels()).expect("checked");
+                image = image.channel_range(index..index + 1).expect("checked");
+            }
+            Op::Flip(Flip::Horizontal) => image.reborrow().flip_horizontal_in_place(),
+            Op::Flip(Flip::Vertical) => image.reborrow().flip_vertical_in_place(),
+            Op::Transpose | Op::Gray => unreachable!("refused by check_in_place"),
+            tone => {
+                let lut = tone_lut::<S::Value>(tone).expect("the tone operations are left");
+                map_colour(&mut image, colour, &lut);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Luma of RGB(A), alpha kept: gray, gray+alpha stay as they are; RGB becomes gray and RGBA

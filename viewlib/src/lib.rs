@@ -73,6 +73,8 @@ mod interop_ndarray;
 #[cfg(feature = "io")]
 pub mod io;
 mod layout;
+#[cfg(feature = "mmap")]
+pub mod mapped;
 pub mod ops;
 mod owned;
 mod raw;

@@ -162,6 +162,37 @@ fn invert_big_endian_u16() {
 }
 
 #[test]
+fn invert_big_endian_u16_at_odd_addresses() {
+    // A 16-bit PNM's samples start wherever its header ends: byte-order samples have
+    // alignment 1 and must be inverted at any address, in every kernel path.
+    for channels in [1, 3, 4] {
+        let (h, w) = (9, 37);
+        let mut bytes: Vec<u8> = (0..1 + h * w * channels * 2)
+            .map(|i| (i * 37) as u8)
+            .collect();
+        let expected: Vec<u8> = bytes.iter().map(|b| !b).collect();
+        let samples: &mut [viewlib::U16Be] = bytemuck::cast_slice_mut(&mut bytes[1..]);
+        assert_eq!(samples.as_ptr() as usize % 2, 1, "odd address");
+        ViewMut::from_slice(samples, [h, w, channels])
+            .unwrap()
+            .invert_in_place(Alpha::Invert);
+        assert_eq!(bytes[1..], expected[1..]);
+        let samples: &mut [viewlib::U16Be] = bytemuck::cast_slice_mut(&mut bytes[1..]);
+        let image = ViewMut::from_slice(samples, [h, w, channels]).unwrap();
+        image.invert_channels_in_place(&[0]).unwrap();
+        for (k, pair) in bytes[1..].chunks(2).enumerate() {
+            let inverted_twice = k % channels == 0;
+            let want = if inverted_twice {
+                [!expected[1 + 2 * k], !expected[2 + 2 * k]]
+            } else {
+                [expected[1 + 2 * k], expected[2 + 2 * k]]
+            };
+            assert_eq!(pair, want, "sample {k} of {channels}-channel");
+        }
+    }
+}
+
+#[test]
 fn invert_matches_image_crate() {
     use image::{DynamicImage, RgbImage, Rgba, RgbaImage};
     let rgba = RgbaImage::from_fn(67, 31, |x, y| Rgba([x as u8, y as u8, (x * y) as u8, 200]));

@@ -1,19 +1,29 @@
 //! `imgdemo batch`: files and folders in, one PNG per image out, in parallel with bounded
 //! memory; one bad file never stops the others.
+//!
+//! Images larger than [`Options::stream_above`] bytes decoded run a band of rows at a time
+//! when the operations allow it (all but `flip=v` and `transpose`): PNM and farbfeld files are
+//! mapped, PNGs are decoded and encoded row by row, so memory does not grow with the image.
+//! With [`Options::in_place`], PNM and farbfeld files are changed in place through a
+//! writable map instead.
 
+pub mod bands;
+pub mod in_place;
 mod plan;
 mod summary;
 
-pub use plan::{Job, Plan, plan};
+pub use plan::{Job, Plan, plan, plan_in_place};
 pub use summary::{Summary, peak_memory_bytes};
 
 use crate::pipeline::{self, Op, PipelineSample};
+use bands::{Buffer, Source};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use viewlib::io::{self, Limits, PendingFile, PngCompression, SaveOptions};
+use viewlib::mapped::MappedImageMut;
 use viewlib::{DynImageBuf, ImageBuf};
 
 /// How a batch runs.
@@ -27,9 +37,19 @@ pub struct Options {
     pub overwrite: bool,
     /// PNG compression of the outputs.
     pub compression: PngCompression,
-    /// Decoding limits for each input.
+    /// Decoding limits for each input (images processed band by band are not held whole,
+    /// so `max_pixels` does not apply to them).
     pub limits: Limits,
+    /// Images whose decoded samples are larger than this many bytes run band by band when
+    /// their format and the operations allow; smaller ones are processed whole, which
+    /// encodes faster.
+    pub stream_above: u64,
+    /// Change PNM and farbfeld inputs in place instead of writing outputs.
+    pub in_place: bool,
 }
+
+/// 256 MiB: a 64-megapixel RGBA photo is processed whole, a gigapixel scan band by band.
+pub const STREAM_ABOVE_DEFAULT: u64 = 256 << 20;
 
 impl Default for Options {
     fn default() -> Self {
@@ -39,6 +59,27 @@ impl Default for Options {
             overwrite: false,
             compression: PngCompression::Fast,
             limits: Limits::default(),
+            stream_above: STREAM_ABOVE_DEFAULT,
+            in_place: false,
+        }
+    }
+}
+
+/// A prepared result, to be made durable by [`Output::commit`].
+#[derive(Debug)]
+pub enum Output {
+    /// An encoded file beside its target, to sync and rename into place.
+    Pending(PendingFile),
+    /// A file changed in place through its map, to flush.
+    InPlace(MappedImageMut),
+}
+
+impl Output {
+    /// Waits until the result is on disk (and renames a new file into place).
+    pub fn commit(self) -> Result<(), String> {
+        match self {
+            Output::Pending(file) => file.commit().map_err(|e| e.to_string()),
+            Output::InPlace(image) => image.flush().map_err(|e| e.to_string()),
         }
     }
 }
@@ -83,16 +124,21 @@ pub struct FileReport<'p> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn process_file(job: &Job, options: &Options) -> Result<FileStats, String> {
-    let (pending, mut stats) = prepare_file(job, options)?;
+    let (output, mut stats) = prepare_file(job, options)?;
     let start = Instant::now();
-    pending.commit().map_err(|e| e.to_string())?;
+    output.commit()?;
     stats.sync = start.elapsed();
     Ok(stats)
 }
 
 /// The CPU part of [`process_file`]: decode, operations, encode into a temporary file beside
-/// the output. Committing it (sync and rename) is left to the caller.
-pub fn prepare_file(job: &Job, options: &Options) -> Result<(PendingFile, FileStats), String> {
+/// the output (or, with `in_place`, run the operations through a map of the input). Making
+/// the result durable is left to the caller.
+pub fn prepare_file(job: &Job, options: &Options) -> Result<(Output, FileStats), String> {
+    if options.in_place {
+        let (image, stats) = in_place::run(&job.input, &options.ops)?;
+        return Ok((Output::InPlace(image), stats));
+    }
     let output_exists = job.output.symlink_metadata().is_ok();
     if output_exists && same_file(&job.input, &job.output) {
         return Err(format!(
@@ -109,14 +155,38 @@ pub fn prepare_file(job: &Job, options: &Options) -> Result<(PendingFile, FileSt
         ));
     }
     let start = Instant::now();
-    let image = io::load_with(&job.input, options.limits).map_err(|e| e.to_string())?;
+    let mut stats = FileStats::default();
+    let named = |e: String| format!("{}: {e}", job.input.display());
+    let image = match Source::open(&job.input, options.limits)? {
+        Some(source) if source.is_full_range() => {
+            let [h, w, _] = source.shape();
+            stats.pixels = (h * w) as u64;
+            let plan = pipeline::RowPlan::new(&options.ops, source.shape())
+                .map_err(|e| named(e.to_string()))?;
+            match plan {
+                Some(plan) if source.decoded_bytes() > options.stream_above => {
+                    stats.decode = start.elapsed();
+                    let pending =
+                        bands::stream_to_png(source, &plan, &job.output, options, &mut stats)?;
+                    return Ok((Output::Pending(pending), stats));
+                }
+                _ => match source {
+                    Source::Mapped(_) => match source.into_buffer()? {
+                        Buffer::U8(buf) => DynImageBuf::U8(buf),
+                        Buffer::U16(buf) => DynImageBuf::U16(buf),
+                    },
+                    Source::Png(_) => {
+                        io::load_with(&job.input, options.limits).map_err(|e| e.to_string())?
+                    }
+                },
+            }
+        }
+        _ => io::load_with(&job.input, options.limits).map_err(|e| e.to_string())?,
+    };
     let decode = start.elapsed();
     let [h, w, _] = image.shape();
-    let mut stats = FileStats {
-        pixels: (h * w) as u64,
-        decode,
-        ..FileStats::default()
-    };
+    stats.pixels = (h * w) as u64;
+    stats.decode = decode;
     let pending = match image {
         DynImageBuf::U8(buf) => run_ops(buf, job, options, &mut stats)?,
         DynImageBuf::U16(buf) => run_ops(buf, job, options, &mut stats)?,
@@ -130,7 +200,7 @@ pub fn prepare_file(job: &Job, options: &Options) -> Result<(PendingFile, FileSt
             ));
         }
     };
-    Ok((pending, stats))
+    Ok((Output::Pending(pending), stats))
 }
 
 fn run_ops<T: PipelineSample>(
@@ -196,7 +266,8 @@ pub fn run(
     let (report_sender, reports) = mpsc::channel();
     // Workers encode; one committer thread waits for the disk (fsync, rename), so a core
     // never idles on I/O. The bound keeps a slow disk from piling up temporary files.
-    let (pending_sender, pending) = mpsc::sync_channel::<(&Job, Result<_, String>)>(summary.jobs);
+    let (pending_sender, pending) =
+        mpsc::sync_channel::<(&Job, Result<(Output, FileStats), String>)>(summary.jobs);
     std::thread::scope(|scope| {
         for _ in 0..summary.jobs.min(plan.jobs.len()) {
             let pending_sender = pending_sender.clone();
@@ -223,9 +294,9 @@ pub fn run(
         drop(pending_sender);
         scope.spawn(move || {
             for (job, prepared) in pending {
-                let outcome = prepared.and_then(|(file, mut stats): (PendingFile, FileStats)| {
+                let outcome = prepared.and_then(|(output, mut stats)| {
                     let start = Instant::now();
-                    file.commit().map_err(|e| e.to_string())?;
+                    output.commit()?;
                     stats.sync = start.elapsed();
                     Ok(stats)
                 });

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 pub struct Job {
     /// The image to read.
     pub input: PathBuf,
-    /// The PNG to write.
+    /// The PNG to write (the input itself for `--in-place`).
     pub output: PathBuf,
 }
 
@@ -53,8 +53,25 @@ pub struct Plan {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn plan(inputs: &[PathBuf], out_dir: &Path) -> Plan {
+    plan_with(inputs, Some(out_dir))
+}
+
+/// The jobs for `--in-place`: the same files as [`plan`] finds, each written to itself.
+///
+/// ```
+/// # let dir = tempfile::tempdir()?;
+/// # std::fs::write(dir.path().join("scan.ppm"), b"P6 1 1 255\n\0\0\0")?;
+/// let plan = imgdemo::batch::plan_in_place(&[dir.path().to_path_buf()]);
+/// assert_eq!(plan.jobs[0].output, plan.jobs[0].input);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn plan_in_place(inputs: &[PathBuf]) -> Plan {
+    plan_with(inputs, None)
+}
+
+fn plan_with(inputs: &[PathBuf], out_dir: Option<&Path>) -> Plan {
     let mut plan = Plan::default();
-    let out_dir_real = out_dir.canonicalize().ok();
+    let out_dir_real = out_dir.and_then(|d| d.canonicalize().ok());
     let mut seen = HashSet::new();
     let mut names = HashSet::new();
     let mut add = |plan: &mut Plan, input: PathBuf| {
@@ -62,7 +79,10 @@ pub fn plan(inputs: &[PathBuf], out_dir: &Path) -> Plan {
         if !seen.insert(real) {
             return;
         }
-        let output = out_dir.join(unique_name(&input, &mut names));
+        let output = match out_dir {
+            Some(dir) => dir.join(unique_name(&input, &mut names)),
+            None => input.clone(),
+        };
         plan.jobs.push(Job { input, output });
     };
     for input in inputs {

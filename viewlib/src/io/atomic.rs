@@ -61,13 +61,9 @@ impl PendingFile {
     }
 }
 
-/// Runs `write` into a new temporary file beside `path`. Fails early, before any work, if
-/// `path` exists and `overwrite` is false.
-pub(crate) fn write_pending(
-    path: &Path,
-    overwrite: bool,
-    write: impl FnOnce(&mut BufWriter<&File>) -> Result<(), FileErrorKind>,
-) -> Result<PendingFile, ImageFileError> {
+/// A new, empty temporary file beside `path`, to be committed there. Fails early, before any
+/// work, if `path` exists and `overwrite` is false.
+pub(crate) fn create_pending(path: &Path, overwrite: bool) -> Result<PendingFile, ImageFileError> {
     let fail = |kind| ImageFileError::new(path, kind);
     // Checked first so no encoding work is wasted; the no-clobber rename in `commit` is what
     // guarantees it if another process creates the file meanwhile.
@@ -95,15 +91,33 @@ pub(crate) fn write_pending(
     let temp = builder
         .tempfile_in(dir)
         .map_err(|e| fail(FileErrorKind::Write(e)))?;
-    let mut writer = BufWriter::new(temp.as_file());
-    write(&mut writer).map_err(fail)?;
-    writer.flush().map_err(|e| fail(FileErrorKind::Write(e)))?;
-    drop(writer);
     Ok(PendingFile {
         temp,
         target: path.to_path_buf(),
         overwrite,
     })
+}
+
+impl PendingFile {
+    /// The temporary file, to write into before committing.
+    pub(crate) fn file(&self) -> &File {
+        self.temp.as_file()
+    }
+}
+
+/// Runs `write` into a new temporary file beside `path` ([`create_pending`]).
+pub(crate) fn write_pending(
+    path: &Path,
+    overwrite: bool,
+    write: impl FnOnce(&mut BufWriter<&File>) -> Result<(), FileErrorKind>,
+) -> Result<PendingFile, ImageFileError> {
+    let fail = |kind| ImageFileError::new(path, kind);
+    let pending = create_pending(path, overwrite)?;
+    let mut writer = BufWriter::new(pending.file());
+    write(&mut writer).map_err(fail)?;
+    writer.flush().map_err(|e| fail(FileErrorKind::Write(e)))?;
+    drop(writer);
+    Ok(pending)
 }
 
 /// [`write_pending`], then [`PendingFile::commit`]: the file appears whole or not at all.

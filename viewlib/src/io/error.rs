@@ -127,4 +127,55 @@ pub enum FileErrorKind {
     /// The target exists and the save was not allowed to replace it.
     #[error("already exists (not replaced; allow overwriting to replace it)")]
     Exists,
+    /// The header is malformed or declares an impossible image (zero or overflowing sizes, a
+    /// bad maxval), or a caller-stated raw layout is impossible.
+    #[error("not a valid {format} header: {reason}")]
+    BadHeader {
+        /// The format the file was read as: `PNM`, `farbfeld`, `raw`.
+        format: String,
+        /// What is wrong, with the offending values.
+        reason: String,
+    },
+    /// The file is shorter than its header (or the caller's raw layout) says.
+    #[error(
+        "too short: the {format} header declares {needed} bytes of samples from byte \
+        {offset}, but the file has {file_len} bytes"
+    )]
+    Truncated {
+        /// The format the file was read as.
+        format: String,
+        /// Where the samples start.
+        offset: u64,
+        /// Bytes of samples declared.
+        needed: u64,
+        /// The file's actual length.
+        file_len: u64,
+    },
+    /// A view of another sample type than the file stores was asked for.
+    #[error("stores `{stored}` samples; a view of `{requested}` was asked for")]
+    SampleType {
+        /// The file's sample format, in `struct` syntax (`>H`).
+        stored: &'static str,
+        /// The requested view's format.
+        requested: &'static str,
+    },
+    /// The samples start at an offset not aligned for the requested native type.
+    #[error(
+        "samples start at byte {offset}, which is not aligned for `{requested}` \
+        (alignment {align}); view them through the byte-order type, which has alignment 1"
+    )]
+    Misaligned {
+        /// Where the samples start in the file.
+        offset: u64,
+        /// The requested view's format.
+        requested: &'static str,
+        /// Its alignment.
+        align: usize,
+    },
+    /// Another process holds a conflicting lock on the file.
+    #[error("in use: another process holds a lock on it (a writer excludes everyone else)")]
+    Locked,
+    /// The operating system refused to map the file.
+    #[error("cannot map into memory: {0}")]
+    Map(#[source] std::io::Error),
 }

@@ -13,14 +13,18 @@
 //! - [`load_png_samples`] reads a PNG's samples as they are stored, without the byte-swap pass,
 //!   for a zero-copy [`U16Be`](crate::U16Be) view of 16-bit data.
 //!
+//! - [`PngRowReader`] and [`PngRowWriter`] decode and encode PNG a band of rows at a time,
+//!   with memory independent of the height, for PNGs larger than memory.
+//!
 //! Every failure is an [`ImageFileError`] naming the file and the cause. Corrupt and truncated
 //! files are errors, never panics.
 
-mod atomic;
+pub(crate) mod atomic;
 mod error;
 mod limits;
 mod load;
 mod png_samples;
+mod png_stream;
 mod save;
 
 pub use atomic::PendingFile;
@@ -28,6 +32,7 @@ pub use error::{FileErrorKind, ImageFileError};
 pub use limits::Limits;
 pub use load::{load, load_with};
 pub use png_samples::{PngSamples, PngSamplesView, load_png_samples};
+pub use png_stream::{PngRowReader, PngRowWriter};
 pub use save::{
     ImageSample, PngCompression, PngSample, SaveOptions, save, save_png, save_png_pending,
     write_png,

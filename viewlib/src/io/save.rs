@@ -26,7 +26,7 @@ pub enum PngCompression {
 }
 
 impl PngCompression {
-    fn to_png(self) -> png::Compression {
+    pub(super) fn to_png(self) -> png::Compression {
         match self {
             PngCompression::None => png::Compression::NoCompression,
             PngCompression::Fastest => png::Compression::Fastest,
@@ -153,6 +153,17 @@ impl ImageSample for f32 {
     }
 }
 
+/// PNG's colour type for 1 to 4 channels: gray, gray+alpha, RGB, RGBA.
+pub(super) fn png_color(channels: usize) -> Option<png::ColorType> {
+    Some(match channels {
+        1 => png::ColorType::Grayscale,
+        2 => png::ColorType::GrayscaleAlpha,
+        3 => png::ColorType::Rgb,
+        4 => png::ColorType::Rgba,
+        _ => return None,
+    })
+}
+
 /// Encodes a `[height, width, channels]` view (1 to 4 channels: gray, gray+alpha, RGB, RGBA)
 /// as PNG into `writer`, at the sample type's bit depth. Any layout works (crops, flips,
 /// transposes, channel subsets); a contiguous big-endian view is encoded without a copy.
@@ -176,12 +187,8 @@ pub fn write_png<T: PngSample, W: Write>(
         what,
         format: format!("{}-bit PNG", T::BIT_DEPTH),
     };
-    let color = match channels {
-        1 => png::ColorType::Grayscale,
-        2 => png::ColorType::GrayscaleAlpha,
-        3 => png::ColorType::Rgb,
-        4 => png::ColorType::Rgba,
-        n => return Err(unsupported(format!("a {n}-channel image"))),
+    let Some(color) = png_color(channels) else {
+        return Err(unsupported(format!("a {channels}-channel image")));
     };
     let dims = (u32::try_from(width), u32::try_from(height));
     let (Ok(w), Ok(h)) = dims else {

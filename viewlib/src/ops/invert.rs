@@ -79,7 +79,42 @@ macro_rules! invert_by_xor {
         }
     )*};
 }
-invert_by_xor!(u8 => u8, u16 => u16, U16Be => u16, U16Le => u16);
+invert_by_xor!(u8 => u8, u16 => u16);
+
+macro_rules! invert_bytes_by_xor {
+    ($($t:ty),*) => {$(
+        // Byte-order samples have alignment 1 (a 16-bit PNM's samples start at any byte), so
+        // they are inverted as bytes: `MAX - v` flips every bit, whatever the byte order.
+        impl Invert for $t {
+            #[inline(always)]
+            fn inverted(self) -> Self {
+                <$t>::from_bytes(self.to_bytes().map(|b| !b))
+            }
+
+            fn invert_all(run: &mut [Self]) {
+                for b in bytemuck::cast_slice_mut::<_, u8>(run) {
+                    *b ^= u8::MAX;
+                }
+            }
+
+            fn invert_selected(run: &mut [Self], pattern: &[bool]) {
+                const SIZE: usize = size_of::<$t>();
+                let mut masks = [0u8; SIZE * PATTERN_MAX];
+                for (m, &selected) in masks.chunks_mut(SIZE).zip(pattern) {
+                    m.fill(if selected { u8::MAX } else { 0 });
+                }
+                let masks = &masks[..SIZE * pattern.len()];
+                let run: &mut [u8] = bytemuck::cast_slice_mut(run);
+                for chunk in run.chunks_mut(masks.len()) {
+                    for (v, m) in chunk.iter_mut().zip(masks) {
+                        *v ^= m;
+                    }
+                }
+            }
+        }
+    )*};
+}
+invert_bytes_by_xor!(U16Be, U16Le);
 
 impl Invert for f32 {
     #[inline(always)]

@@ -148,11 +148,11 @@ impl<T: LutSample> Lut<T> {
         self.table[v.index()]
     }
 
-    fn apply(&self, run: &mut [T]) {
+    fn apply<S: Sample<Value = T>>(&self, run: &mut [S]) {
         // A fixed-length table lets the compiler drop the bounds check (index < LEN).
         let table = &self.table[..T::LEN];
         for v in run {
-            *v = table[v.index()];
+            *v = S::from_value(table[v.to_value().index()]);
         }
     }
 }
@@ -165,12 +165,23 @@ impl<T: LutSample> core::fmt::Debug for Lut<T> {
     }
 }
 
-impl<T: LutSample, const D: usize> ViewMut<'_, T, D> {
+impl<S: Sample, const D: usize> ViewMut<'_, S, D>
+where
+    S::Value: LutSample,
+{
     /// Replaces every sample `v` with `lut.get(v)`, in parallel for large views, on any layout.
-    /// Exclude alpha with `channel_range(..3)` first.
-    pub fn map_in_place(self, lut: &Lut<T>) {
-        for_each_run(self, &|run: &mut [T]| lut.apply(run), &|v: &mut T| {
-            *v = lut.get(*v)
+    /// Exclude alpha with `channel_range(..3)` first. Byte-order samples ([`U16Be`](crate::U16Be))
+    /// go through the table of their value type.
+    ///
+    /// ```
+    /// use viewlib::{ops::Lut, U16Be, ViewMut};
+    /// let mut px = [U16Be::new(0), U16Be::new(1000), U16Be::new(65535)];
+    /// ViewMut::new(&mut px).map_in_place(&Lut::<u16>::invert());
+    /// assert_eq!(px.map(U16Be::get), [65535, 64535, 0]);
+    /// ```
+    pub fn map_in_place(self, lut: &Lut<S::Value>) {
+        for_each_run(self, &|run: &mut [S]| lut.apply(run), &|v: &mut S| {
+            *v = S::from_value(lut.get(v.to_value()))
         });
     }
 }
