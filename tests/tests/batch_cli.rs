@@ -5,23 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use viewlib_e2e::corpus_dir;
-
-/// The binary `cargo test --workspace` built beside this test.
-fn imgdemo() -> Command {
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join(format!("imgdemo{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.is_file(),
-        "{} not built: run the tests with `cargo test --workspace`",
-        bin.display()
-    );
-    Command::new(bin)
-}
+use viewlib_e2e::{Plain, corpus_dir, imgdemo, peak_mib, text};
 
 fn batch(args: &[&str], inputs: &[&Path], out: &Path) -> Output {
     let output = imgdemo()
@@ -34,10 +18,6 @@ fn batch(args: &[&str], inputs: &[&Path], out: &Path) -> Output {
         .unwrap();
     let _ = std::fs::write(out.with_extension("stderr.txt"), &output.stderr);
     output
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 const GOOD: [&str; 6] = [
@@ -92,123 +72,6 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         }
     }
     files
-}
-
-/// A decoded image as plain numbers, `px[(y * w + x) * c + ch]`, with its maximum value.
-#[derive(Clone, PartialEq)]
-struct Plain {
-    w: usize,
-    h: usize,
-    c: usize,
-    max: u32,
-    px: Vec<u32>,
-}
-
-impl Plain {
-    fn load(path: &Path) -> Plain {
-        let image = image::open(path).unwrap();
-        let (w, h) = (image.width() as usize, image.height() as usize);
-        let c = image.color().channel_count() as usize;
-        let (max, px) = match image.color().bytes_per_pixel() / c as u8 {
-            1 => (255, image.into_bytes().into_iter().map(u32::from).collect()),
-            2 => {
-                let px = match c {
-                    1 => image.into_luma16().into_raw(),
-                    2 => image.into_luma_alpha16().into_raw(),
-                    3 => image.into_rgb16().into_raw(),
-                    _ => image.into_rgba16().into_raw(),
-                };
-                (65535, px.into_iter().map(u32::from).collect())
-            }
-            _ => panic!("{}: float", path.display()),
-        };
-        Plain { w, h, c, max, px }
-    }
-
-    /// Panics with the first differing sample, not a dump of both images.
-    fn assert_eq(&self, expected: &Plain, context: &str) {
-        let dims = |p: &Plain| (p.w, p.h, p.c, p.max);
-        assert_eq!(
-            dims(self),
-            dims(expected),
-            "{context}: width, height, channels, max"
-        );
-        if let Some(i) = (0..self.px.len()).find(|&i| self.px[i] != expected.px[i]) {
-            let (pixel, ch) = (i / self.c, i % self.c);
-            panic!(
-                "{context}: pixel ({}, {}) channel {ch} is {}, expected {}",
-                pixel % self.w,
-                pixel / self.w,
-                self.px[i],
-                expected.px[i]
-            );
-        }
-    }
-
-    fn at(&self, x: usize, y: usize, ch: usize) -> u32 {
-        self.px[(y * self.w + x) * self.c + ch]
-    }
-
-    fn from_fn(
-        w: usize,
-        h: usize,
-        c: usize,
-        max: u32,
-        f: impl Fn(usize, usize, usize) -> u32,
-    ) -> Plain {
-        let mut px = Vec::with_capacity(w * h * c);
-        for y in 0..h {
-            for x in 0..w {
-                for ch in 0..c {
-                    px.push(f(x, y, ch));
-                }
-            }
-        }
-        Plain { w, h, c, max, px }
-    }
-
-    /// One operation, pixel by pixel; `None` where it does not apply.
-    fn apply(&self, op: &str) -> Option<Plain> {
-        let (w, h, c, max) = (self.w, self.h, self.c, self.max);
-        let has_alpha = c == 2 || c == 4;
-        Some(match op.split_once('=').unwrap_or((op, "")) {
-            ("invert", "") => Plain::from_fn(w, h, c, max, |x, y, ch| {
-                let v = self.at(x, y, ch);
-                if has_alpha && ch == c - 1 { v } else { max - v }
-            }),
-            ("crop", args) => {
-                let n: Vec<usize> = args.split(',').map(|s| s.parse().unwrap()).collect();
-                if n[0] + n[2] > w || n[1] + n[3] > h {
-                    return None;
-                }
-                Plain::from_fn(n[2], n[3], c, max, |x, y, ch| {
-                    self.at(x + n[0], y + n[1], ch)
-                })
-            }
-            ("flip", "h") => Plain::from_fn(w, h, c, max, |x, y, ch| self.at(w - 1 - x, y, ch)),
-            ("flip", "v") => Plain::from_fn(w, h, c, max, |x, y, ch| self.at(x, h - 1 - y, ch)),
-            ("transpose", "") => Plain::from_fn(h, w, c, max, |x, y, ch| self.at(y, x, ch)),
-            ("channel", name) => {
-                let index = match (name, c) {
-                    ("L", 1 | 2) | ("R", 3 | 4) => 0,
-                    ("G", 3 | 4) | ("A", 2) => 1,
-                    ("B", 3 | 4) => 2,
-                    ("A", 4) => 3,
-                    _ => return None,
-                };
-                Plain::from_fn(w, h, 1, max, |x, y, _| self.at(x, y, index))
-            }
-            ("gray", "") if c >= 3 => Plain::from_fn(w, h, c - 2, max, |x, y, ch| {
-                if ch == 1 {
-                    return self.at(x, y, 3);
-                }
-                let [r, g, b] = [0, 1, 2].map(|i| self.at(x, y, i));
-                (2126 * r + 7152 * g + 722 * b) / 10000
-            }),
-            ("gray", "") => self.clone(),
-            other => panic!("no reference for {other:?}"),
-        })
-    }
 }
 
 #[test]
@@ -450,18 +313,6 @@ fn big_cards(dir: &Path, count: usize) {
     for i in 1..count {
         std::fs::copy(dir.join("card00.png"), dir.join(format!("card{i:02}.png"))).unwrap();
     }
-}
-
-/// Peak memory from the summary's last line.
-fn peak_mib(stdout: &str) -> f64 {
-    let line = stdout
-        .lines()
-        .find(|l| l.starts_with("peak memory "))
-        .expect("peak memory line");
-    line["peak memory ".len()..]
-        .trim_end_matches(" MiB")
-        .parse()
-        .unwrap()
 }
 
 #[test]

@@ -67,15 +67,11 @@ where
     let (first, end) = (plan.first_row, plan.first_row + plan.output_shape[0]);
     let mut failure = None;
     image
-        .for_each_band_mut::<S>(rows_per_band, |start, band| {
-            let (a, b) = (start.max(first), (start + band.height()).min(end));
-            if a >= b || failure.is_some() {
-                return;
-            }
-            let part = band
-                .slice_along(0, a - start..b - start)
-                .expect("rows of the band");
-            if let Err(e) = pipeline::apply_in_place(part, &plan.band_ops(b - a)) {
+        .for_each_band_mut::<S>(first..end, rows_per_band, |_, band| {
+            let rows = band.height();
+            if failure.is_none()
+                && let Err(e) = pipeline::apply_in_place(band, &plan.band_ops(rows))
+            {
                 failure = Some(e.to_string());
             }
         })

@@ -1,7 +1,7 @@
 //! Mapped files as views: read-only, writable in place, and new files written through a map.
 
 use super::header::{FileLayout, MAX_HEADER_BYTES};
-use super::map;
+use super::map::{self, Prefault};
 use crate::io::{FileErrorKind, ImageFileError, PendingFile};
 use crate::raw::{View, ViewMut};
 use crate::sample::Sample;
@@ -183,12 +183,17 @@ fn row_bytes(layout: &FileLayout, rows: Range<usize>) -> (usize, usize) {
     (offset, end.saturating_sub(start) * row)
 }
 
-fn band_rows(layout: &FileLayout, rows_per_band: usize) -> impl Iterator<Item = Range<usize>> {
-    let height = layout.shape()[0];
+/// `rows` (clamped to the image) in bands of `rows_per_band`.
+fn band_rows(
+    layout: &FileLayout,
+    rows: Range<usize>,
+    rows_per_band: usize,
+) -> impl Iterator<Item = Range<usize>> {
+    let end = rows.end.min(layout.shape()[0]);
     let step = rows_per_band.max(1);
-    (0..height)
+    (rows.start.min(end)..end)
         .step_by(step)
-        .map(move |start| start..(start + step).min(height))
+        .map(move |start| start..(start + step).min(end))
 }
 
 macro_rules! common_methods {
@@ -280,17 +285,20 @@ impl MappedImage {
             .map_err(|e| ImageFileError::new(&self.path, FileErrorKind::Map(e)))
     }
 
-    /// Calls `f(first_row, band)` on bands of `rows_per_band` rows from top to bottom,
-    /// releasing each band's pages after it: a pass over a file larger than memory with
-    /// resident memory of about one band.
+    /// Calls `f(first_row, band)` on the image's `rows` (clamped to its height) in bands of
+    /// `rows_per_band` rows from top to bottom, releasing each band's pages after it: a pass
+    /// over a file larger than memory with resident memory of about one band.
     pub fn for_each_band<T: Sample>(
         &mut self,
+        rows: Range<usize>,
         rows_per_band: usize,
         mut f: impl FnMut(usize, View<'_, T, 3>),
     ) -> Result<(), ImageFileError> {
         self.view::<T>()?;
         let layout = self.layout;
-        for rows in band_rows(&layout, rows_per_band) {
+        for rows in band_rows(&layout, rows, rows_per_band) {
+            let (offset, len) = row_bytes(&layout, rows.clone());
+            self.map.prefault(offset, len);
             let band = self
                 .view::<T>()?
                 .slice_along(0, rows.clone())
@@ -364,28 +372,32 @@ impl MappedImageMut {
             .map_err(|e| ImageFileError::new(&self.path, FileErrorKind::Map(e)))
     }
 
-    /// Calls `f(first_row, band)` on writable bands of `rows_per_band` rows from top to
-    /// bottom, releasing each band's pages after it: an in-place pass over a file larger than
-    /// memory with resident memory of about one band.
+    /// Calls `f(first_row, band)` on the image's `rows` (clamped to its height) as writable
+    /// bands of `rows_per_band` rows from top to bottom, releasing each band's pages after it:
+    /// an in-place pass over a file larger than memory with resident memory of about one band.
+    /// Pages outside `rows` are not touched.
     ///
     /// ```
     /// use viewlib::mapped::{FileLayout, MappedOutput, MappedImageMut, SampleType};
     /// let dir = tempfile::tempdir()?;
     /// let path = dir.path().join("ramp.pgm");
     /// let mut out = MappedOutput::create(&path, FileLayout::pnm(4, 5, 1, SampleType::U8)?, false)?;
-    /// out.for_each_band_mut::<u8>(2, |first_row, mut band| band.fill(first_row as u8))?;
+    /// out.for_each_band_mut::<u8>(0..5, 2, |first_row, mut band| band.fill(first_row as u8))?;
     /// out.commit()?;
     /// assert_eq!(&std::fs::read(&path)?[11..], [0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 4, 4]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn for_each_band_mut<T: Sample>(
         &mut self,
+        rows: Range<usize>,
         rows_per_band: usize,
         mut f: impl FnMut(usize, ViewMut<'_, T, 3>),
     ) -> Result<(), ImageFileError> {
         self.view::<T>()?;
         let layout = self.layout;
-        for rows in band_rows(&layout, rows_per_band) {
+        for rows in band_rows(&layout, rows, rows_per_band) {
+            let (offset, len) = row_bytes(&layout, rows.clone());
+            self.map.prefault(offset, len);
             let band = self
                 .view_mut::<T>()?
                 .slice_along(0, rows.clone())
@@ -445,10 +457,11 @@ impl MappedOutput {
     /// As [`MappedImageMut::for_each_band_mut`].
     pub fn for_each_band_mut<T: Sample>(
         &mut self,
+        rows: Range<usize>,
         rows_per_band: usize,
         f: impl FnMut(usize, ViewMut<'_, T, 3>),
     ) -> Result<(), ImageFileError> {
-        self.image.for_each_band_mut(rows_per_band, f)
+        self.image.for_each_band_mut(rows, rows_per_band, f)
     }
 
     /// Writes the samples to disk, waits for it, and moves the file to its target (without
@@ -472,8 +485,10 @@ mod tests {
         // Rows of several pages, so releasing really drops pages.
         let layout = FileLayout::pnm(10_000, 9, 1, SampleType::U8).unwrap();
         let mut out = MappedOutput::create(&path, layout, false).unwrap();
-        out.for_each_band_mut::<u8>(2, |first, mut band| band.fill(first as u8 + 1))
-            .unwrap();
+        out.for_each_band_mut::<u8>(0..usize::MAX, 2, |first, mut band| {
+            band.fill(first as u8 + 1)
+        })
+        .unwrap();
         // Read back through the same map after every page was released.
         let view = out.view::<u8>().unwrap();
         for y in 0..9 {

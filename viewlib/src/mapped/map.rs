@@ -83,3 +83,26 @@ pub(crate) fn release_write(map: &mut MmapMut, offset: usize, len: usize) -> io:
         Ok(())
     }
 }
+
+/// Maps the pages of `map[offset..offset + len]` in with one call ahead of a pass over them
+/// (`MADV_POPULATE_READ`, Linux 5.14+): cheaper than a fault per page. Read, not write, even
+/// for writable maps, so that pages a pass only reads are not marked dirty and written back.
+/// Only a hint: where the kernel lacks it, pages fault in as they are touched.
+pub(crate) trait Prefault {
+    /// See the trait.
+    fn prefault(&self, offset: usize, len: usize);
+}
+
+macro_rules! prefault_by_advice {
+    ($($map:ty),*) => {$(
+        impl Prefault for $map {
+            fn prefault(&self, offset: usize, len: usize) {
+                #[cfg(target_os = "linux")]
+                let _ = self.advise_range(memmap2::Advice::PopulateRead, offset, len);
+                #[cfg(not(target_os = "linux"))]
+                let _ = (offset, len);
+            }
+        }
+    )*};
+}
+prefault_by_advice!(Mmap, MmapMut);
