@@ -39,7 +39,8 @@
 //! | copy out | `to_vec`, `to_list`, `to_bytes`, `hex`, `hex_dump`, `to_image_buf` |
 //! | write | `assign`, `fill`, `iter_mut` |
 //! | owned | [`ImageBuf`], [`DynImageBuf`] |
-//! | files | [`io`]: `load` (keeps 8/16-bit/float), `save_png` (any view, 8/16-bit), `save`, `load_png_samples` (big-endian view), `Limits` |
+//! | files | [`io`]: `load` (keeps 8/16-bit/float), `save_png` (any view, 8/16-bit), `save`, `load_png_samples` (big-endian view), `PngRowReader`/`PngRowWriter` (by rows), `Limits` |
+//! | files larger than memory | [`mapped`]: `MappedImage` (read-only view of a PNM, farbfeld or raw file), `MappedImageMut` (in place), `MappedOutput` (new file), `FileLayout`, `SampleType` |
 //! | interop | `image` (default feature): `View::from_image`, `ImageBuf: From<ImageBuffer>`; `ndarray` (feature): `From`/`TryFrom` array views |
 //! | layout math | [`Layout`]; errors in [`ViewError`] |
 //!
@@ -53,11 +54,13 @@
 //!   properties, and are re-checked in O(ndim) anyway.
 //! - Bad requests return a [`ViewError`] naming the offending numbers; nothing panics except
 //!   the methods documented to (`set`, indexing with `[]`), each with a `try_` twin.
-//! - `unsafe` is confined to one private module, each block with the invariant it relies on.
+//! - `unsafe` is confined to two private modules (the views, and the memory maps of
+//!   [`mapped`]), each block with the invariant it relies on.
 //!
 //! ## Cargo features
 //!
 //! - `io` (default): [`io`], loading and saving files; implies `image`.
+//! - `mmap` (default): [`mapped`], files as views through memory maps (`memmap2`); implies `io`.
 //! - `image`: conversions with `image::ImageBuffer` and `DynamicImage`.
 //! - `ndarray`: zero-copy conversions with `ndarray` array views.
 #![forbid(unsafe_op_in_unsafe_fn)]

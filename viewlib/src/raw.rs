@@ -1,5 +1,6 @@
-//! The only module with `unsafe`: the two view types, how they are built from a borrowed buffer,
-//! how their elements are reached, and how one view is derived from another.
+//! The views' `unsafe` (the only other is `mapped/map.rs`, the memory maps): the two view
+//! types, how they are built from a borrowed buffer, how their elements are reached, and how
+//! one view is derived from another.
 //!
 //! # Invariants
 //!
