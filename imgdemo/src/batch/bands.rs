@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use viewlib::io::{Limits, PendingFile, PngRowReader, PngRowWriter, SaveOptions};
 use viewlib::mapped::{MappedImage, SampleType};
-use viewlib::{ImageBuf, U16Be, View, ViewMut};
+use viewlib::{DynImageBuf, ImageBuf, U16Be, View, ViewMut};
 
 /// About this many bytes of source rows are processed at a time.
 pub const BAND_BYTES: usize = 16 << 20;
@@ -75,32 +75,21 @@ impl Source {
             Source::Png(_) => true,
         }
     }
-
-    /// The whole image in memory, for images small enough to process whole.
-    pub fn into_buffer(self) -> Result<Buffer, String> {
-        let Source::Mapped(image) = self else {
-            return Err("only mapped sources are copied whole".into());
-        };
-        let fail = |e: viewlib::io::ImageFileError| e.to_string();
-        Ok(match image.layout().sample_type() {
-            SampleType::U8 => Buffer::U8(image.view::<u8>().map_err(fail)?.to_image_buf()),
-            _ => {
-                let view = image.view::<U16Be>().map_err(fail)?;
-                let [h, w, c] = view.shape();
-                let values = view.values().collect();
-                Buffer::U16(ImageBuf::from_vec(h, w, c, values).map_err(|e| e.to_string())?)
-            }
-        })
-    }
 }
 
-/// A whole image copied out of a mapped file.
-#[derive(Debug)]
-pub enum Buffer {
-    /// 8-bit samples.
-    U8(ImageBuf<u8>),
-    /// 16-bit samples, in the machine's byte order.
-    U16(ImageBuf<u16>),
+/// A mapped image copied whole into memory (8-bit, or 16-bit in the machine's byte order),
+/// for images small enough to process whole.
+pub fn copy_whole(image: &MappedImage) -> Result<DynImageBuf, String> {
+    let fail = |e: viewlib::io::ImageFileError| e.to_string();
+    Ok(match image.layout().sample_type() {
+        SampleType::U8 => DynImageBuf::U8(image.view::<u8>().map_err(fail)?.to_image_buf()),
+        _ => {
+            let view = image.view::<U16Be>().map_err(fail)?;
+            let [h, w, c] = view.shape();
+            let values = view.values().collect();
+            DynImageBuf::U16(ImageBuf::from_vec(h, w, c, values).map_err(|e| e.to_string())?)
+        }
+    })
 }
 
 /// Runs `plan` over `source` band by band into a PNG at `output` (left as a temporary file

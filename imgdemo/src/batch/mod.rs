@@ -16,7 +16,7 @@ pub use plan::{Job, Plan, plan, plan_in_place};
 pub use summary::{Summary, peak_memory_bytes};
 
 use crate::pipeline::{self, Op, PipelineSample};
-use bands::{Buffer, Source};
+use bands::Source;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -159,22 +159,19 @@ pub fn prepare_file(job: &Job, options: &Options) -> Result<(Output, FileStats),
     let named = |e: String| format!("{}: {e}", job.input.display());
     let image = match Source::open(&job.input, options.limits)? {
         Some(source) if source.is_full_range() => {
-            let [h, w, _] = source.shape();
-            stats.pixels = (h * w) as u64;
             let plan = pipeline::RowPlan::new(&options.ops, source.shape())
                 .map_err(|e| named(e.to_string()))?;
             match plan {
                 Some(plan) if source.decoded_bytes() > options.stream_above => {
+                    let [h, w, _] = source.shape();
+                    stats.pixels = (h * w) as u64;
                     stats.decode = start.elapsed();
                     let pending =
                         bands::stream_to_png(source, &plan, &job.output, options, &mut stats)?;
                     return Ok((Output::Pending(pending), stats));
                 }
-                _ => match source {
-                    Source::Mapped(_) => match source.into_buffer()? {
-                        Buffer::U8(buf) => DynImageBuf::U8(buf),
-                        Buffer::U16(buf) => DynImageBuf::U16(buf),
-                    },
+                _ => match &source {
+                    Source::Mapped(image) => bands::copy_whole(image)?,
                     Source::Png(_) => {
                         io::load_with(&job.input, options.limits).map_err(|e| e.to_string())?
                     }
