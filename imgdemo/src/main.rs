@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use viewlib::io::{Limits, PngCompression};
+use viewlib::io::{self, Limits, PngCompression, display_path};
 
 #[derive(Parser)]
 #[command(
@@ -85,15 +85,25 @@ INPUTS AND OUTPUTS:
   leaves a truncated image. Existing files are kept (that image fails) unless --overwrite;
   inputs are never modified (except with --in-place).
 
-  Files are processed in parallel, --jobs at a time; memory use is about --jobs decoded images
-  whatever the number of files. Images larger than --stream-above MiB decoded run a band of
-  rows at a time when the operations allow (all but flip=v and transpose): binary PNM (P5/P6)
-  and farbfeld files are memory-mapped, PNGs are decoded and encoded row by row, so memory
-  stays about 16 MiB per job whatever the image size.
+  Files are processed in parallel, --jobs at a time. Each image may use --max-memory MiB
+  (default 1024): its pixels, the decoder's working memory (counted per format from the
+  file's headers before anything large is allocated), conversions and the encoder's buffers.
+  An image that would need more fails with the numbers, so peak memory stays under --jobs
+  times that, whatever the files say. Images larger than --stream-above MiB decoded run a
+  band of rows at a time when the operations allow (all but flip=v and transpose): binary
+  PNM (P5/P6) and farbfeld files are read by rows, PNGs are decoded and encoded row by row,
+  so memory stays about 16 MiB per job whatever the height (a row too wide for the limit
+  fails).
+
+  Only regular files are read: a FIFO, device or socket named as input fails with a reason
+  (and is skipped in folders). Naming the output folder as an input is an error. Hidden
+  temporary files (.NAME.XXXXXX.part) that an interrupted run left in the output folder are
+  removed at the start, once no process holds them, with a note. A file truncated by another
+  program while it is read fails alone.
 
 IN PLACE (--in-place, never the default):
-  Binary PNM (P5/P6, 8 or 16-bit) and farbfeld files are changed in place through a writable
-  memory map: nothing is decoded, copied or written elsewhere. crop and channel choose which
+  Binary PNM (P5/P6, 8 or 16-bit) and farbfeld files are changed in place, a band of rows at
+  a time read and written back: nothing is decoded or written elsewhere. crop and channel choose which
   samples the later operations change (crop=0,0,100,100 --op invert inverts that square of
   the file); invert, brightness, contrast, gamma and threshold rewrite them; flip=h and flip=v
   mirror them. transpose and gray change the shape and are refused. Everything that can fail
@@ -146,6 +156,11 @@ struct BatchArgs {
     /// Refuse images with more pixels than this (decompression-bomb guard)
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_pixels)]
     max_pixels: u64,
+    /// Memory one image may use: its pixels and the decoder's and encoder's working memory
+    /// (peak memory is about --jobs times this, at most)
+    #[arg(long, value_name = "MIB", default_value_t = Limits::default().max_bytes >> 20,
+        value_parser = clap::value_parser!(u64).range(1..))]
+    max_memory: u64,
     /// Image files and folders
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
@@ -195,14 +210,32 @@ fn app_main(args: AppArgs) -> ExitCode {
 }
 
 fn batch_main(args: BatchArgs) -> ExitCode {
-    if let Some(out) = &args.out
-        && let Err(e) = std::fs::create_dir_all(out)
-    {
-        eprintln!(
-            "error: cannot create the output folder {}: {e}",
-            out.display()
-        );
-        return ExitCode::from(2);
+    if let Some(out) = &args.out {
+        if let Err(e) = std::fs::create_dir_all(out) {
+            eprintln!(
+                "error: cannot create the output folder {}: {e}",
+                display_path(out)
+            );
+            return ExitCode::from(2);
+        }
+        // Temporary files of runs that were killed mid-write (each up to a whole output).
+        match io::remove_abandoned_parts(out) {
+            Ok(removed) => {
+                for outcome in removed {
+                    match outcome {
+                        Ok(path) => eprintln!(
+                            "note: removed {}, a temporary file left by an interrupted run",
+                            display_path(&path)
+                        ),
+                        Err(e) => eprintln!("warning: {e} (an abandoned temporary file)"),
+                    }
+                }
+            }
+            Err(e) => eprintln!(
+                "warning: cannot list the output folder {}: {e}",
+                display_path(out)
+            ),
+        }
     }
     let options = Options {
         ops: args.ops,
@@ -218,7 +251,7 @@ fn batch_main(args: BatchArgs) -> ExitCode {
         },
         limits: Limits {
             max_pixels: args.max_pixels,
-            ..Limits::default()
+            max_bytes: args.max_memory.saturating_mul(1 << 20),
         },
         stream_above: args.stream_above.saturating_mul(1 << 20),
         in_place: args.in_place,
@@ -236,10 +269,18 @@ fn batch_main(args: BatchArgs) -> ExitCode {
         None => batch::plan_in_place(&args.inputs),
     };
     for path in &plan.skipped {
-        eprintln!("note: skipped {}: not an image", path.display());
+        eprintln!("note: skipped {}: not an image", display_path(path));
     }
     for (path, reason) in &plan.unreadable {
-        eprintln!("error: {}: {reason}", path.display());
+        eprintln!("error: {}: {reason}", display_path(path));
+    }
+    if plan.jobs.is_empty() && plan.unreadable.is_empty() {
+        eprintln!(
+            "error: no image to process: the inputs hold no image files ({} other files \
+             skipped)",
+            plan.skipped.len()
+        );
+        return ExitCode::from(1);
     }
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(plan.jobs.len() as u64);
@@ -256,7 +297,7 @@ fn batch_main(args: BatchArgs) -> ExitCode {
     let summary = batch::run(&plan, &options, &STOP, |report| {
         bar.inc(1);
         match &report.outcome {
-            Ok(_) => bar.set_message(report.job.input.display().to_string()),
+            Ok(_) => bar.set_message(display_path(&report.job.input).to_string()),
             Err(message) => bar.suspend(|| eprintln!("error: {message}")),
         }
     });

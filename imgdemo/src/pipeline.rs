@@ -586,19 +586,102 @@ impl RowPlan {
     /// The operations for a band of `rows` consecutive source rows starting at row
     /// `first_row + k`: each crop keeps its columns and every row of the band.
     pub fn band_ops(&self, rows: usize) -> Vec<Op> {
-        self.ops
-            .iter()
-            .map(|&op| match op {
-                Op::Crop { x, width, .. } => Op::Crop {
-                    x,
-                    y: 0,
-                    width,
-                    height: rows,
-                },
-                op => op,
-            })
-            .collect()
+        rows_of_band(&self.ops, rows)
     }
+}
+
+/// How an in-place pipeline ([`apply_in_place`]) runs over a file a band of rows at a time,
+/// so that memory stays at about two bands whatever the image size.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InPlaceBands {
+    /// Every row is changed from itself alone (no `flip=v`): bands in any order.
+    Rows(RowPlan),
+    /// `flip=v` mirrors the source rows `rows` (and nothing later crops rows): a band of top
+    /// rows and the matching band of bottom rows, stacked, are processed together, since
+    /// mirroring the stack swaps exactly the rows that mirroring the whole range swaps.
+    /// Rows left in the middle form one last band, symmetric about the centre.
+    Mirrored {
+        /// The source rows the mirror spans.
+        rows: std::ops::Range<usize>,
+        /// The pipeline, its crops rewritten per band by [`InPlaceBands::band_ops`].
+        ops: Vec<Op>,
+    },
+    /// A crop after `flip=v` picks rows of the mirrored image: the source rows `rows` are
+    /// processed at once.
+    Whole {
+        /// The source rows the pipeline reads and writes.
+        rows: std::ops::Range<usize>,
+        /// The pipeline for a buffer holding exactly those rows.
+        ops: Vec<Op>,
+    },
+}
+
+impl InPlaceBands {
+    /// Plans `ops` in place on a `[height, width, channels]` image, with the checks of
+    /// [`check_in_place`].
+    ///
+    /// ```
+    /// use imgdemo::pipeline::{InPlaceBands, Op};
+    /// let ops: Vec<Op> = ["crop=0,10,4,80", "flip=v", "invert"].iter().map(|s| s.parse().unwrap()).collect();
+    /// let InPlaceBands::Mirrored { rows, .. } = InPlaceBands::new(&ops, [100, 4, 3])? else { panic!() };
+    /// assert_eq!(rows, 10..90);
+    /// // A band of 2 top and 2 bottom rows: crops keep their columns, span the stack.
+    /// let plan = InPlaceBands::new(&ops, [100, 4, 3])?;
+    /// assert_eq!(plan.band_ops(4)[0].to_string(), "crop=0,0,4,4");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(ops: &[Op], shape: [usize; 3]) -> Result<InPlaceBands, OpError> {
+        check_in_place(ops, shape)?;
+        let Some(first_flip) = ops
+            .iter()
+            .position(|op| matches!(op, Op::Flip(Flip::Vertical)))
+        else {
+            let plan = RowPlan::new(ops, shape)?.expect("no flip=v, no transpose");
+            return Ok(InPlaceBands::Rows(plan));
+        };
+        let (leading, rest) = ops.split_at(first_flip);
+        let region = RowPlan::new(leading, shape)?.expect("no flip=v before the first");
+        let height = region.output_shape[0];
+        let rows = region.first_row..region.first_row + height;
+        let crops_rows_later = rest
+            .iter()
+            .any(|op| matches!(op, Op::Crop { y, height: h, .. } if *y != 0 || *h != height));
+        if crops_rows_later {
+            let mut ops = region.band_ops(height);
+            ops.extend_from_slice(rest);
+            return Ok(InPlaceBands::Whole { rows, ops });
+        }
+        Ok(InPlaceBands::Mirrored {
+            rows,
+            ops: ops.to_vec(),
+        })
+    }
+
+    /// The operations for a band of `rows` rows: for [`Rows`](Self::Rows) and
+    /// [`Mirrored`](Self::Mirrored) every crop keeps its columns and spans the band; for
+    /// [`Whole`](Self::Whole), the planned pipeline (`rows` is its height).
+    pub fn band_ops(&self, rows: usize) -> Vec<Op> {
+        match self {
+            InPlaceBands::Rows(plan) => plan.band_ops(rows),
+            InPlaceBands::Mirrored { ops, .. } => rows_of_band(ops, rows),
+            InPlaceBands::Whole { ops, .. } => ops.clone(),
+        }
+    }
+}
+
+/// `ops` with every crop keeping its columns and spanning `rows` rows from the top.
+fn rows_of_band(ops: &[Op], rows: usize) -> Vec<Op> {
+    ops.iter()
+        .map(|&op| match op {
+            Op::Crop { x, width, .. } => Op::Crop {
+                x,
+                y: 0,
+                width,
+                height: rows,
+            },
+            op => op,
+        })
+        .collect()
 }
 
 /// Checks that `ops` can run in place on a `[height, width, channels]` image
@@ -678,7 +761,7 @@ where
 fn to_gray<T: PipelineSample>(image: viewlib::View<'_, T, 3>) -> viewlib::Result<ImageBuf<T>> {
     let [h, w, c] = image.shape();
     if c < 3 {
-        return Ok(image.to_image_buf());
+        return image.to_image_buf();
     }
     if c == 4 {
         let mut out = ImageBuf::new(h, w, 2)?;

@@ -64,7 +64,7 @@ fn testcard() -> ImageBuf<u8> {
 
 fn result_u8(app: &DemoApp) -> ImageBuf<u8> {
     assert!(app.failure().is_none(), "{:?}", app.failure());
-    match app.result().expect("a result").to_dyn_image() {
+    match app.result().expect("a result").to_dyn_image().unwrap() {
         DynImageBuf::U8(b) => b,
         other => panic!("expected 8 bits, got {}", other.format()),
     }
@@ -123,21 +123,30 @@ fn starts_on_the_test_card_and_every_added_operation_matches_its_kernel() {
                 .view()
                 .crop(w / 4, h / 4, w / 2, h / 2)
                 .unwrap()
-                .to_image_buf(),
+                .to_image_buf()
+                .unwrap(),
         ),
         (
             "Channel",
-            source.view().channel_range(0..1).unwrap().to_image_buf(),
+            source
+                .view()
+                .channel_range(0..1)
+                .unwrap()
+                .to_image_buf()
+                .unwrap(),
         ),
         (
             "Flip horizontal",
-            source.view().flip_horizontal().to_image_buf(),
+            source.view().flip_horizontal().to_image_buf().unwrap(),
         ),
         (
             "Flip vertical",
-            source.view().flip_vertical().to_image_buf(),
+            source.view().flip_vertical().to_image_buf().unwrap(),
         ),
-        ("Transpose", source.view().transpose().to_image_buf()),
+        (
+            "Transpose",
+            source.view().transpose().to_image_buf().unwrap(),
+        ),
         ("Gray", {
             let mut e = ImageBuf::new(h, w, 2).unwrap();
             source.view().luma_alpha_into(e.view_mut()).unwrap();
@@ -180,7 +189,7 @@ fn steps_reorder_toggle_and_edit_through_their_controls() {
         .transpose();
     assert_eq!(
         result_u8(harness.state()),
-        crop_then_transpose.to_image_buf()
+        crop_then_transpose.to_image_buf().unwrap()
     );
     // Move the transpose first: the same crop no longer fits the transposed 720x1280 image,
     // and the step says so.
@@ -232,11 +241,14 @@ fn steps_reorder_toggle_and_edit_through_their_controls() {
         .transpose()
         .crop(10, h / 4, 33, h / 2)
         .unwrap();
-    assert_eq!(result_u8(harness.state()), expected.to_image_buf());
+    assert_eq!(result_u8(harness.state()), expected.to_image_buf().unwrap());
     // Switch the transpose off.
     click(&mut harness, "1.");
     let crop_only = source.view().crop(10, h / 4, 33, h / 2).unwrap();
-    assert_eq!(result_u8(harness.state()), crop_only.to_image_buf());
+    assert_eq!(
+        result_u8(harness.state()),
+        crop_only.to_image_buf().unwrap()
+    );
     // Remove the crop: the result is the source again (the transpose is still off).
     harness.get_all_by_label("🗑").nth(1).unwrap().click();
     harness.step();
@@ -279,7 +291,8 @@ fn an_operation_that_does_not_apply_is_explained_and_the_app_recovers() {
         .view()
         .channel_range(0..1)
         .unwrap()
-        .to_image_buf();
+        .to_image_buf()
+        .unwrap();
     assert_eq!(result_u8(harness.state()), red);
 }
 
@@ -379,7 +392,10 @@ fn open_by_typed_path_and_save_at_the_source_bit_depth() {
     let notice = harness.state().notice().unwrap().clone();
     assert!(!notice.is_error, "{}", notice.text);
     let saved = viewlib::io::load(&out).unwrap();
-    assert_eq!(saved, harness.state().result().unwrap().to_dyn_image());
+    assert_eq!(
+        saved,
+        harness.state().result().unwrap().to_dyn_image().unwrap()
+    );
     assert_eq!(saved.bits_per_sample(), loaded.bits_per_sample().min(16));
     // Saving again without overwrite keeps the file and says so.
     harness.state_mut().save(out.clone(), false);
@@ -434,7 +450,8 @@ fn dragging_a_rectangle_on_the_before_image_crops_the_source_there() {
         .view()
         .crop(200, 100, 320, 240)
         .unwrap()
-        .to_image_buf();
+        .to_image_buf()
+        .unwrap();
     assert_eq!(result_u8(harness.state()), expected);
     // A second drag updates the same step rather than adding one.
     harness

@@ -258,7 +258,12 @@ fn check_layouts<'a, T: PngSample>(
         let file = dir.join(format!("{stem}-{name}.png"));
         save_png(&file, view, &options).unwrap_or_else(|e| panic!("{e}"));
         let what = format!("{name} saved as {}", file.display());
-        assert_same(source, &what, &load_ok(&file), &wrap(view.to_image_buf()));
+        assert_same(
+            source,
+            &what,
+            &load_ok(&file),
+            &wrap(view.to_image_buf().unwrap()),
+        );
     }
 }
 
@@ -358,7 +363,11 @@ fn limits_refuse_photos_by_their_header() {
             else {
                 panic!("{err}")
             };
-            assert_eq!((width, height, p), (row.width, row.height, pixels), "{err}");
+            assert_eq!(
+                (width, height, p),
+                (u64::from(row.width), u64::from(row.height), pixels),
+                "{err}"
+            );
             assert_eq!(max_pixels, 1000, "{err}");
             let size = format!("{}x{}", row.width, row.height);
             assert!(err.to_string().contains(&size), "{err}");
@@ -379,7 +388,8 @@ fn limits_refuse_photos_by_their_header() {
             else {
                 panic!("{err}")
             };
-            assert_eq!((n, max_bytes), (needed, needed - 1), "{err}");
+            // The pixels and the decoder's working memory: the pixels alone already pass.
+            assert!(n > needed && max_bytes == needed - 1, "{err}");
         }
     }
     // Below what even the metadata needs, the decoder's own accounting refuses first (the

@@ -149,8 +149,9 @@ fn views_agree_with_imageops() {
     ] {
         let rgba = decode(path).into_rgba8();
         let view = View::from_image(&rgba);
-        let as_buf =
-            |v: View<'_, u8, 3>| -> image::RgbaImage { v.to_image_buf().into_image().unwrap() };
+        let as_buf = |v: View<'_, u8, 3>| -> image::RgbaImage {
+            v.to_image_buf().unwrap().into_image().unwrap()
+        };
         let crop = view.crop(37, 101, 200, 150).unwrap();
         assert_eq!(
             as_buf(crop),

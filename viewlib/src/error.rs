@@ -166,6 +166,13 @@ pub enum ViewError {
         /// The length the source has.
         found: usize,
     },
+    /// Memory for `bytes` bytes could not be allocated: the request fits the address space,
+    /// but the system refused it. Nothing was allocated and nothing aborted.
+    #[error("cannot allocate {bytes} bytes")]
+    AllocationFailed {
+        /// Bytes asked for.
+        bytes: usize,
+    },
     /// The `image` crate has no buffer type for this sample type and channel count.
     #[error("image::DynamicImage has no {bits}-bit variant with {channels} channels")]
     UnsupportedChannels {

@@ -49,6 +49,34 @@ pub(crate) fn checked_size(shape: &[usize]) -> Result<usize> {
     Ok(size)
 }
 
+/// Byte count of a C-order buffer of `shape` with `itemsize`-byte elements, checked to fit
+/// `isize` (what an allocation can hold); the error names the axis where the product
+/// overflowed.
+pub(crate) fn checked_byte_size(shape: &[usize], itemsize: usize) -> Result<usize> {
+    let elements = checked_size(shape)?;
+    elements
+        .checked_mul(itemsize)
+        .filter(|&b| b <= isize::MAX as usize)
+        .ok_or_else(|| {
+            // Find the axis where the running byte product first overflows.
+            let mut bytes = itemsize;
+            let axis = shape
+                .iter()
+                .position(|&len| match bytes.checked_mul(len) {
+                    Some(b) if b <= isize::MAX as usize => {
+                        bytes = b;
+                        false
+                    }
+                    _ => true,
+                })
+                .unwrap_or(shape.len().saturating_sub(1));
+            ViewError::SizeOverflow {
+                axis,
+                len: shape.get(axis).copied().unwrap_or(0),
+            }
+        })
+}
+
 impl<const D: usize> Layout<D> {
     const NONEMPTY_RANK: () = assert!(D >= 1, "views have at least one dimension");
 

@@ -66,6 +66,7 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+mod alloc;
 mod error;
 mod export;
 mod image_axes;

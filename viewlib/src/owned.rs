@@ -23,10 +23,20 @@ pub struct ImageBuf<T> {
 
 impl<T: Sample> ImageBuf<T> {
     /// A zeroed image.
+    ///
+    /// The size is checked and the allocation fallible: a shape whose byte count does not fit
+    /// `isize` is [`ViewError::SizeOverflow`], one the system cannot allocate is
+    /// [`ViewError::AllocationFailed`]; neither panics nor aborts.
+    ///
+    /// ```
+    /// use viewlib::{ImageBuf, ViewError};
+    /// assert!(matches!(ImageBuf::<u16>::new(1 << 62, 1, 1), Err(ViewError::SizeOverflow { .. })));
+    /// assert!(matches!(ImageBuf::<u8>::new(1 << 22, 1 << 22, 1), Err(ViewError::AllocationFailed { .. })));
+    /// ```
     pub fn new(height: usize, width: usize, channels: usize) -> Result<Self> {
         let len = checked_size(&[height, width, channels])?;
         Ok(ImageBuf {
-            samples: vec![T::zeroed(); len],
+            samples: crate::alloc::zeroed_vec(len)?,
             shape: [height, width, channels],
         })
     }
@@ -105,18 +115,21 @@ impl<T: Sample> ImageBuf<T> {
 impl<T: Sample> View<'_, T, 3> {
     /// Copies the view into a new C-contiguous owned image (the one explicit copy).
     ///
+    /// Fails only with [`ViewError::AllocationFailed`], when the system cannot provide the
+    /// memory.
+    ///
     /// ```
     /// use viewlib::View;
     /// let px: Vec<u8> = (0..2 * 2 * 3).collect();
-    /// let flipped = View::from_slice(&px, [2, 2, 3])?.flip_horizontal().to_image_buf();
+    /// let flipped = View::from_slice(&px, [2, 2, 3])?.flip_horizontal().to_image_buf()?;
     /// assert_eq!(flipped.as_slice(), [3, 4, 5, 0, 1, 2, 9, 10, 11, 6, 7, 8]);
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
-    pub fn to_image_buf(&self) -> ImageBuf<T> {
+    pub fn to_image_buf(&self) -> Result<ImageBuf<T>> {
         let [h, w, c] = self.shape();
-        let mut out = ImageBuf::new(h, w, c).expect("a view's size fits isize (invariant 4)");
+        let mut out = ImageBuf::new(h, w, c)?;
         crate::ops::copy(out.view_mut(), *self).expect("same shape");
-        out
+        Ok(out)
     }
 }
 
@@ -126,17 +139,17 @@ impl View<'_, f32, 3> {
     ///
     /// ```
     /// let px = [0.0f32, 0.5, 1.0, -1.0, 2.0, 0.25];
-    /// let u16s = viewlib::View::from_slice(&px, [1, 2, 3])?.to_u16_image();
+    /// let u16s = viewlib::View::from_slice(&px, [1, 2, 3])?.to_u16_image()?;
     /// assert_eq!(u16s.as_slice(), [0, 32768, 65535, 0, 65535, 16384]);
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
-    pub fn to_u16_image(&self) -> ImageBuf<u16> {
+    pub fn to_u16_image(&self) -> Result<ImageBuf<u16>> {
         let [h, w, c] = self.shape();
-        let samples = self
+        let values = self
             .values()
-            .map(|v| (v.clamp(0.0, 1.0) * 65535.0).round() as u16)
-            .collect();
-        ImageBuf::from_vec(h, w, c, samples).expect("one sample per element")
+            .map(|v| (v.clamp(0.0, 1.0) * 65535.0).round() as u16);
+        let samples = crate::alloc::collect_exact(self.len(), values)?;
+        ImageBuf::from_vec(h, w, c, samples)
     }
 }
 

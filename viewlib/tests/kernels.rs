@@ -242,7 +242,7 @@ fn copies_materialize_every_layout() {
                 let expected = src.to_vec();
                 for threads in [1, 2, 7] {
                     with_threads(threads, || {
-                        let owned = src.to_image_buf();
+                        let owned = src.to_image_buf().unwrap();
                         assert_eq!(owned.as_slice(), expected, "{h}x{w}x{c} {shape:?}");
                         // Into the middle of a bigger, flipped destination.
                         let [sh, sw, sc] = src.shape();
@@ -328,7 +328,8 @@ fn crop_materialization_matches_image_crate() {
     let ours = viewlib::View::from_image(&rgba)
         .crop(17, 33, 200, 150)
         .unwrap()
-        .to_image_buf();
+        .to_image_buf()
+        .unwrap();
     let theirs = image::imageops::crop_imm(&rgba, 17, 33, 200, 150).to_image();
     assert_eq!(ours.into_image::<image::Rgba<u8>>().unwrap(), theirs);
 }

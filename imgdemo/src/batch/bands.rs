@@ -1,5 +1,9 @@
-//! Images larger than memory: mapped PNM and farbfeld files, and PNGs decoded row by row, run
-//! through a row-local pipeline a band of rows at a time into a PNG encoded row by row.
+//! Images larger than memory: PNM and farbfeld files read by rows, and PNGs decoded row by row,
+//! run through a row-local pipeline a band of rows at a time into a PNG encoded row by row.
+//!
+//! PNM and farbfeld rows are read with positioned I/O ([`RowFile`]), not through a memory map:
+//! a file truncated by another program while it is read is then an error for that file, where
+//! a map would raise `SIGBUS` and end the whole batch.
 
 use super::{FileStats, Options};
 use crate::pipeline::{self, PipelineSample, RowPlan};
@@ -7,9 +11,9 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use viewlib::io::{Limits, PendingFile, PngRowReader, PngRowWriter, SaveOptions};
-use viewlib::mapped::{MappedImage, SampleType};
-use viewlib::{DynImageBuf, ImageBuf, U16Be, View, ViewMut};
+use viewlib::io::{Limits, PendingFile, PngRowReader, PngRowWriter, SaveOptions, display_path};
+use viewlib::mapped::{RowFile, SampleType};
+use viewlib::{DynImageBuf, ImageBuf, U16Be, ViewMut};
 
 /// About this many bytes of source rows are processed at a time.
 pub const BAND_BYTES: usize = 16 << 20;
@@ -17,8 +21,8 @@ pub const BAND_BYTES: usize = 16 << 20;
 /// A file that can be read a band of rows at a time.
 #[derive(Debug)]
 pub enum Source {
-    /// A binary PNM or farbfeld file, mapped read-only.
-    Mapped(MappedImage),
+    /// A binary PNM or farbfeld file, read by rows.
+    Rows(RowFile),
     /// A non-interlaced PNG, decoded row by row (boxed: the decoder's state is large).
     Png(Box<PngRowReader>),
 }
@@ -29,13 +33,18 @@ impl Source {
     /// farbfeld file with a bad header is an error here: its header was read.
     pub fn open(path: &Path, limits: Limits) -> Result<Option<Source>, String> {
         let mut magic = [0u8; 8];
-        let len = File::open(path)
-            .and_then(|mut f| f.read(&mut magic))
-            .unwrap_or(0);
+        // Only regular files are read here; anything else is left to the decoder, which
+        // refuses it with a reason.
+        let len = match std::fs::metadata(path) {
+            Ok(meta) if meta.is_file() => File::open(path)
+                .and_then(|mut f| f.read(&mut magic))
+                .unwrap_or(0),
+            _ => 0,
+        };
         let magic = &magic[..len];
         if magic.starts_with(b"P5") || magic.starts_with(b"P6") || magic == b"farbfeld" {
-            return MappedImage::open(path)
-                .map(|image| Some(Source::Mapped(image)))
+            return RowFile::open(path)
+                .map(|image| Some(Source::Rows(image)))
                 .map_err(|e| e.to_string());
         }
         if magic == b"\x89PNG\r\n\x1a\n" {
@@ -49,7 +58,7 @@ impl Source {
     /// `[height, width, channels]`.
     pub fn shape(&self) -> [usize; 3] {
         match self {
-            Source::Mapped(image) => image.layout().shape(),
+            Source::Rows(file) => file.layout().shape(),
             Source::Png(reader) => reader.shape(),
         }
     }
@@ -57,7 +66,7 @@ impl Source {
     /// 8 or 16.
     pub fn bit_depth(&self) -> u8 {
         match self {
-            Source::Mapped(image) => 8 * image.layout().sample_type().size() as u8,
+            Source::Rows(file) => 8 * file.layout().sample_type().size() as u8,
             Source::Png(reader) => reader.bit_depth(),
         }
     }
@@ -71,101 +80,102 @@ impl Source {
     /// Whether sample values span the full 8 or 16-bit range (a PNM's maxval may not).
     pub fn is_full_range(&self) -> bool {
         match self {
-            Source::Mapped(image) => image.layout().is_full_range(),
+            Source::Rows(file) => file.layout().is_full_range(),
             Source::Png(_) => true,
         }
     }
 }
 
-/// A mapped image copied whole into memory (8-bit, or 16-bit in the machine's byte order),
-/// for images small enough to process whole.
-pub fn copy_whole(image: &MappedImage) -> Result<DynImageBuf, String> {
-    let fail = |e: viewlib::io::ImageFileError| e.to_string();
-    Ok(match image.layout().sample_type() {
-        SampleType::U8 => DynImageBuf::U8(image.view::<u8>().map_err(fail)?.to_image_buf()),
+/// A PNM or farbfeld file read whole into memory (8-bit, or 16-bit in the machine's byte
+/// order), for images small enough to process whole; `limits` apply as to any decoder.
+pub fn read_whole(file: &RowFile, limits: Limits) -> Result<DynImageBuf, String> {
+    let [h, w, c] = file.layout().shape();
+    let bytes = file.layout().data_len();
+    limits
+        .check(w as u64, h as u64, bytes)
+        .map_err(|kind| viewlib::io::ImageFileError::new(file.path(), kind).to_string())?;
+    let named = |e: viewlib::ViewError| format!("{}: {e}", display_path(file.path()));
+    Ok(match file.layout().sample_type() {
+        SampleType::U8 => {
+            let mut image = ImageBuf::<u8>::new(h, w, c).map_err(named)?;
+            file.read_rows(0, image.view_mut())
+                .map_err(|e| e.to_string())?;
+            DynImageBuf::U8(image)
+        }
         _ => {
-            let view = image.view::<U16Be>().map_err(fail)?;
-            let [h, w, c] = view.shape();
-            let values = view.values().collect();
-            DynImageBuf::U16(ImageBuf::from_vec(h, w, c, values).map_err(|e| e.to_string())?)
+            let mut image = ImageBuf::<u16>::new(h, w, c).map_err(named)?;
+            read_big_endian(file, 0, image.view_mut())?;
+            DynImageBuf::U16(image)
         }
     })
+}
+
+/// Reads 16-bit big-endian rows into native samples: read as stored, then swapped in place.
+fn read_big_endian(
+    file: &RowFile,
+    first: usize,
+    mut band: ViewMut<'_, u16, 3>,
+) -> Result<(), String> {
+    let stored = band.reborrow().cast::<U16Be>().map_err(|e| e.to_string())?;
+    file.read_rows(first, stored).map_err(|e| e.to_string())?;
+    if let Some(samples) = band.as_slice_mut() {
+        for v in samples {
+            *v = u16::from_be(*v);
+        }
+    }
+    Ok(())
 }
 
 /// Runs `plan` over `source` band by band into a PNG at `output` (left as a temporary file
 /// beside it, to commit).
 pub fn stream_to_png(
+    input: &Path,
     source: Source,
     plan: &RowPlan,
     output: &Path,
     options: &Options,
     stats: &mut FileStats,
 ) -> Result<PendingFile, String> {
+    let budget = Budget {
+        reading: match &source {
+            Source::Png(reader) => reader.working_bytes(),
+            Source::Rows(_) => 0,
+        },
+        input,
+        output,
+        limits: options.limits,
+    };
     match source {
         Source::Png(mut reader) if reader.bit_depth() == 8 => stream::<u8>(
             &mut |first, band| read_png(&mut reader, first, band),
             plan,
-            output,
+            &budget,
             options,
             stats,
         ),
         Source::Png(mut reader) => stream::<u16>(
             &mut |first, band| read_png(&mut reader, first, band),
             plan,
-            output,
+            &budget,
             options,
             stats,
         ),
-        Source::Mapped(mut image) => match image.layout().sample_type() {
+        Source::Rows(file) => match file.layout().sample_type() {
             SampleType::U8 => stream::<u8>(
-                &mut |first, mut band: ViewMut<'_, u8, 3>| {
-                    let rows = first..first + band.height();
-                    let view = image.view::<u8>().map_err(|e| e.to_string())?;
-                    band.reborrow()
-                        .copy_from(
-                            view.slice_along(0, rows.clone())
-                                .map_err(|e| e.to_string())?,
-                        )
-                        .map_err(|e| e.to_string())?;
-                    image.release_rows(rows).map_err(|e| e.to_string())
-                },
+                &mut |first, band| file.read_rows(first, band).map_err(|e| e.to_string()),
                 plan,
-                output,
+                &budget,
                 options,
                 stats,
             ),
             _ => stream::<u16>(
-                &mut |first, mut band: ViewMut<'_, u16, 3>| {
-                    let rows = first..first + band.height();
-                    let view = image.view::<U16Be>().map_err(|e| e.to_string())?;
-                    let rows_view = view
-                        .slice_along(0, rows.clone())
-                        .map_err(|e| e.to_string())?;
-                    copy_big_endian(rows_view, band.reborrow());
-                    image.release_rows(rows).map_err(|e| e.to_string())
-                },
+                &mut |first, band| read_big_endian(&file, first, band),
                 plan,
-                output,
+                &budget,
                 options,
                 stats,
             ),
         },
-    }
-}
-
-/// Big-endian samples into native ones; both are whole rows of the same shape.
-fn copy_big_endian(source: View<'_, U16Be, 3>, mut band: ViewMut<'_, u16, 3>) {
-    match (source.as_slice(), band.as_slice_mut()) {
-        (Some(src), Some(dst)) => {
-            for (d, s) in dst.iter_mut().zip(src) {
-                *d = s.get();
-            }
-        }
-        _ => {
-            for (d, s) in band.iter_mut().zip(source.values()) {
-                *d = s;
-            }
-        }
     }
 }
 
@@ -193,18 +203,41 @@ fn read_png<T: viewlib::io::PngSample>(
 
 type NextBand<'s, T> = dyn FnMut(usize, ViewMut<'_, T, 3>) -> Result<(), String> + 's;
 
+/// What streaming one image may use: `limits.max_bytes` covers the reader's working memory,
+/// the band and the encoder's, so a very wide image is refused, not streamed unbounded.
+struct Budget<'a> {
+    reading: u64,
+    input: &'a Path,
+    output: &'a Path,
+    limits: Limits,
+}
+
 fn stream<T: PipelineSample>(
     next_band: &mut NextBand<'_, T>,
     plan: &RowPlan,
-    output: &Path,
+    budget: &Budget<'_>,
     options: &Options,
     stats: &mut FileStats,
 ) -> Result<PendingFile, String> {
+    let output = budget.output;
     let [_, width, channels] = plan.source_shape;
-    let rows_per_band = (BAND_BYTES / (width * channels * size_of::<T>()).max(1)).max(1);
+    let row_bytes = (width * channels * size_of::<T>()).max(1);
+    let rows_per_band = (BAND_BYTES / row_bytes).max(1);
     let out_rows = plan.output_shape[0];
-    let mut band = ImageBuf::<T>::new(rows_per_band.min(out_rows), width, channels)
-        .map_err(|e| e.to_string())?;
+    let band_rows = rows_per_band.min(out_rows);
+    let needed = budget
+        .reading
+        .saturating_add((band_rows as u64).saturating_mul(row_bytes as u64))
+        .saturating_add(PngRowWriter::working_bytes(plan.output_shape, T::BIT_DEPTH));
+    if needed > budget.limits.max_bytes {
+        return Err(format!(
+            "{}: streaming rows of {width} pixels needs {needed} bytes (decoder, band and \
+             encoder rows), over the memory limit of {} bytes",
+            display_path(budget.input),
+            budget.limits.max_bytes
+        ));
+    }
+    let mut band = ImageBuf::<T>::new(band_rows, width, channels).map_err(|e| e.to_string())?;
     let save = SaveOptions {
         compression: options.compression,
         overwrite: options.overwrite,

@@ -1,39 +1,54 @@
-//! `--in-place`: the operations run through a writable map of the file itself.
+//! `--in-place`: the operations run on the file itself, a band of rows at a time, read and
+//! written back with positioned I/O ([`RowFile`]).
+//!
+//! Not through a memory map: a file truncated by another program meanwhile is then an error
+//! for that file ("was truncated while open"), where a map would raise `SIGBUS` and end the
+//! whole batch. Memory is about two bands whatever the image size.
 
 use super::FileStats;
 use super::bands::BAND_BYTES;
-use crate::pipeline::{self, Op, RowPlan};
+use crate::pipeline::{self, InPlaceBands, Op};
 use std::path::Path;
 use std::time::Instant;
-use viewlib::U16Be;
-use viewlib::io::FileErrorKind;
-use viewlib::mapped::{MappedImageMut, SampleType};
+use viewlib::io::{FileErrorKind, Limits, display_path};
+use viewlib::mapped::{RowFile, SampleType};
 use viewlib::ops::{Invert, LutSample};
+use viewlib::{ImageBuf, Sample, U16Be};
 
-/// Maps `path` for writing and runs `ops` on it in place, a band of rows at a time where the
-/// operations allow (all but `flip=v`), releasing each band's pages as it goes. Everything
-/// that can fail (format, header, length, lock, operations that do not apply) fails before a
-/// sample is written. The returned map still has to be flushed.
-pub fn run(path: &Path, ops: &[Op]) -> Result<(MappedImageMut, FileStats), String> {
+/// Opens `path` for writing and runs `ops` on it in place. Everything that can fail before a
+/// sample is written (format, header, length, lock, permission, operations that do not
+/// apply, a whole-image step over `limits.max_bytes`) fails first. The returned file still
+/// has to be synced ([`RowFile::sync`]).
+pub fn run(path: &Path, ops: &[Op], limits: Limits) -> Result<(RowFile, FileStats), String> {
     let start = Instant::now();
-    let mut image = MappedImageMut::open(path).map_err(|e| match e.kind() {
+    let mut file = RowFile::open_mut(path).map_err(|e| match e.kind() {
         FileErrorKind::BadHeader { .. } => format!(
             "{e} (--in-place changes only binary PNM (P5/P6) and farbfeld files; \
              write other formats to --out)"
         ),
         _ => e.to_string(),
     })?;
-    let layout = *image.layout();
+    let named = |e: String| format!("{}: {e}", display_path(path));
+    let layout = *file.layout();
     if !layout.is_full_range() {
-        return Err(format!(
-            "{}: {:?}: samples do not span the full range, so inverting or tone-mapping them \
+        return Err(named(format!(
+            "{:?}: samples do not span the full range, so inverting or tone-mapping them \
              in place would be wrong (process it to --out instead)",
-            path.display(),
             layout.kind()
-        ));
+        )));
     }
     let shape = layout.shape();
-    pipeline::check_in_place(ops, shape).map_err(|e| format!("{}: {e}", path.display()))?;
+    let plan = InPlaceBands::new(ops, shape).map_err(|e| named(e.to_string()))?;
+    if let InPlaceBands::Whole { rows, .. } = &plan {
+        let bytes = (rows.len() as u64).saturating_mul(layout.row_bytes() as u64);
+        if bytes > limits.max_bytes {
+            return Err(named(format!(
+                "a crop after flip=v needs rows {}..{} ({bytes} bytes) in memory at once, over \
+                 the limit of {} bytes (crop before flipping to run in bands)",
+                rows.start, rows.end, limits.max_bytes
+            )));
+        }
+    }
     let [h, w, _] = shape;
     let mut stats = FileStats {
         pixels: (h * w) as u64,
@@ -42,39 +57,83 @@ pub fn run(path: &Path, ops: &[Op]) -> Result<(MappedImageMut, FileStats), Strin
     };
     let start = Instant::now();
     match layout.sample_type() {
-        SampleType::U8 => run_typed::<u8>(&mut image, ops),
-        SampleType::U16Be => run_typed::<U16Be>(&mut image, ops),
+        SampleType::U8 => run_typed::<u8>(&mut file, &plan),
+        SampleType::U16Be => run_typed::<U16Be>(&mut file, &plan),
         other => Err(format!(
             "`{other}` samples: not a PNM or farbfeld sample type"
         )),
     }
-    .map_err(|e| format!("{}: {e}", path.display()))?;
+    .map_err(|e| {
+        // Errors from the file already name it.
+        if e.starts_with(&display_path(path).to_string()) {
+            e
+        } else {
+            named(e)
+        }
+    })?;
     stats.ops = start.elapsed();
-    Ok((image, stats))
+    Ok((file, stats))
 }
 
-fn run_typed<S: Invert>(image: &mut MappedImageMut, ops: &[Op]) -> Result<(), String>
+fn run_typed<S: Invert + Sample>(file: &mut RowFile, plan: &InPlaceBands) -> Result<(), String>
 where
     S::Value: LutSample,
 {
-    let layout = *image.layout();
-    let Some(plan) = RowPlan::new(ops, layout.shape()).map_err(|e| e.to_string())? else {
-        // `flip=v` swaps rows across the whole image: one pass over the whole map.
-        let view = image.view_mut::<S>().map_err(|e| e.to_string())?;
-        return pipeline::apply_in_place(view, ops).map_err(|e| e.to_string());
+    let [_, width, channels] = file.layout().shape();
+    let rows_per_band = (BAND_BYTES / file.layout().row_bytes()).max(1);
+    let buffer_rows = match plan {
+        InPlaceBands::Rows(rows) => rows_per_band.min(rows.output_shape[0]),
+        InPlaceBands::Mirrored { rows, .. } => rows_per_band.max(2).min(rows.len()),
+        InPlaceBands::Whole { rows, .. } => rows.len(),
     };
-    let rows_per_band = (BAND_BYTES / layout.row_bytes()).max(1);
-    let (first, end) = (plan.first_row, plan.first_row + plan.output_shape[0]);
-    let mut failure = None;
-    image
-        .for_each_band_mut::<S>(first..end, rows_per_band, |_, band| {
-            let rows = band.height();
-            if failure.is_none()
-                && let Err(e) = pipeline::apply_in_place(band, &plan.band_ops(rows))
-            {
-                failure = Some(e.to_string());
+    // One buffer for every band: allocated once, checked and fallible.
+    let mut buffer = ImageBuf::<S>::new(buffer_rows, width, channels).map_err(|e| e.to_string())?;
+    let fail = |e: viewlib::ViewError| e.to_string();
+    let mut band = |file: &mut RowFile, parts: &[(usize, usize)]| -> Result<(), String> {
+        // `parts`: (first source row, rows), stacked one after another in the buffer.
+        let rows: usize = parts.iter().map(|&(_, n)| n).sum();
+        let mut stack = buffer.view_mut().slice_along(0, 0..rows).map_err(fail)?;
+        let mut at = 0;
+        for &(first, n) in parts {
+            let part = stack.reborrow().slice_along(0, at..at + n).map_err(fail)?;
+            file.read_rows(first, part).map_err(|e| e.to_string())?;
+            at += n;
+        }
+        pipeline::apply_in_place(stack.reborrow(), &plan.band_ops(rows))
+            .map_err(|e| e.to_string())?;
+        let stack = stack.into_view();
+        let mut at = 0;
+        for &(first, n) in parts {
+            let part = stack.slice_along(0, at..at + n).map_err(fail)?;
+            file.write_rows(first, part).map_err(|e| e.to_string())?;
+            at += n;
+        }
+        Ok(())
+    };
+    match plan {
+        InPlaceBands::Rows(rows) => {
+            let (first, end) = (rows.first_row, rows.first_row + rows.output_shape[0]);
+            let mut start = first;
+            while start < end {
+                let n = rows_per_band.min(end - start);
+                band(file, &[(start, n)])?;
+                start += n;
             }
-        })
-        .map_err(|e| e.to_string())?;
-    failure.map_or(Ok(()), Err)
+        }
+        InPlaceBands::Mirrored { rows, .. } => {
+            // Pairs of `k` rows from both ends, then the middle as one symmetric band.
+            let k = (buffer_rows / 2).max(1);
+            let (mut top, mut bottom) = (rows.start, rows.end);
+            while bottom - top >= 2 * k {
+                band(file, &[(top, k), (bottom - k, k)])?;
+                top += k;
+                bottom -= k;
+            }
+            if bottom > top {
+                band(file, &[(top, bottom - top)])?;
+            }
+        }
+        InPlaceBands::Whole { rows, .. } => band(file, &[(rows.start, rows.len())])?,
+    }
+    Ok(())
 }

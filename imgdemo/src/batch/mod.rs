@@ -3,9 +3,13 @@
 //!
 //! Images larger than [`Options::stream_above`] bytes decoded run a band of rows at a time
 //! when the operations allow it (all but `flip=v` and `transpose`): PNM and farbfeld files are
-//! mapped, PNGs are decoded and encoded row by row, so memory does not grow with the image.
-//! With [`Options::in_place`], PNM and farbfeld files are changed in place through a
-//! writable map instead.
+//! read by rows, PNGs are decoded and encoded row by row, so memory does not grow with the
+//! image. With [`Options::in_place`], PNM and farbfeld files are changed in place, a band of
+//! rows read and written back at a time.
+//!
+//! Memory per image is bounded by [`Options::limits`]`.max_bytes`, decoder, conversions and
+//! encoder included; files are never memory-mapped, so one truncated under the batch fails
+//! alone instead of raising `SIGBUS`.
 
 pub mod bands;
 pub mod in_place;
@@ -22,9 +26,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use viewlib::io::{self, Limits, PendingFile, PngCompression, SaveOptions};
-use viewlib::mapped::MappedImageMut;
-use viewlib::{DynImageBuf, ImageBuf};
+use viewlib::io::PngSample;
+use viewlib::io::{self, Limits, PendingFile, PngCompression, SaveOptions, display_path};
+use viewlib::mapped::RowFile;
+use viewlib::{DynImageBuf, ImageBuf, Sample, View};
 
 /// How a batch runs.
 #[derive(Debug, Clone)]
@@ -37,8 +42,9 @@ pub struct Options {
     pub overwrite: bool,
     /// PNG compression of the outputs.
     pub compression: PngCompression,
-    /// Decoding limits for each input (images processed band by band are not held whole,
-    /// so `max_pixels` does not apply to them).
+    /// Limits for each input: `max_bytes` bounds everything one image uses (pixels,
+    /// decoder, conversions, encoder; for images processed band by band, the rows in
+    /// flight); `max_pixels` applies to images held whole.
     pub limits: Limits,
     /// Images whose decoded samples are larger than this many bytes run band by band when
     /// their format and the operations allow; smaller ones are processed whole, which
@@ -70,8 +76,8 @@ impl Default for Options {
 pub enum Output {
     /// An encoded file beside its target, to sync and rename into place.
     Pending(PendingFile),
-    /// A file changed in place through its map, to flush.
-    InPlace(MappedImageMut),
+    /// A file changed in place, to sync.
+    InPlace(RowFile),
 }
 
 impl Output {
@@ -79,7 +85,7 @@ impl Output {
     pub fn commit(self) -> Result<(), String> {
         match self {
             Output::Pending(file) => file.commit().map_err(|e| e.to_string()),
-            Output::InPlace(image) => image.flush().map_err(|e| e.to_string()),
+            Output::InPlace(file) => file.sync().map_err(|e| e.to_string()),
         }
     }
 }
@@ -132,31 +138,31 @@ pub fn process_file(job: &Job, options: &Options) -> Result<FileStats, String> {
 }
 
 /// The CPU part of [`process_file`]: decode, operations, encode into a temporary file beside
-/// the output (or, with `in_place`, run the operations through a map of the input). Making
+/// the output (or, with `in_place`, run the operations on the input's rows in place). Making
 /// the result durable is left to the caller.
 pub fn prepare_file(job: &Job, options: &Options) -> Result<(Output, FileStats), String> {
     if options.in_place {
-        let (image, stats) = in_place::run(&job.input, &options.ops)?;
-        return Ok((Output::InPlace(image), stats));
+        let (file, stats) = in_place::run(&job.input, &options.ops, options.limits)?;
+        return Ok((Output::InPlace(file), stats));
     }
     let output_exists = job.output.symlink_metadata().is_ok();
     if output_exists && same_file(&job.input, &job.output) {
         return Err(format!(
             "{}: the output {} is the input itself; inputs are never modified",
-            job.input.display(),
-            job.output.display()
+            display_path(&job.input),
+            display_path(&job.output)
         ));
     }
     if output_exists && !options.overwrite {
         // Checked before decoding so a re-run skips finished work quickly.
         return Err(format!(
             "{}: already exists (kept; use --overwrite to replace it)",
-            job.output.display()
+            display_path(&job.output)
         ));
     }
     let start = Instant::now();
     let mut stats = FileStats::default();
-    let named = |e: String| format!("{}: {e}", job.input.display());
+    let named = |e: String| format!("{}: {e}", display_path(&job.input));
     let image = match Source::open(&job.input, options.limits)? {
         Some(source) if source.is_full_range() => {
             let plan = pipeline::RowPlan::new(&options.ops, source.shape())
@@ -166,12 +172,18 @@ pub fn prepare_file(job: &Job, options: &Options) -> Result<(Output, FileStats),
                     let [h, w, _] = source.shape();
                     stats.pixels = (h * w) as u64;
                     stats.decode = start.elapsed();
-                    let pending =
-                        bands::stream_to_png(source, &plan, &job.output, options, &mut stats)?;
+                    let pending = bands::stream_to_png(
+                        &job.input,
+                        source,
+                        &plan,
+                        &job.output,
+                        options,
+                        &mut stats,
+                    )?;
                     return Ok((Output::Pending(pending), stats));
                 }
                 _ => match &source {
-                    Source::Mapped(image) => bands::copy_whole(image)?,
+                    Source::Rows(file) => bands::read_whole(file, options.limits)?,
                     Source::Png(_) => {
                         io::load_with(&job.input, options.limits).map_err(|e| e.to_string())?
                     }
@@ -188,11 +200,26 @@ pub fn prepare_file(job: &Job, options: &Options) -> Result<(Output, FileStats),
         DynImageBuf::U8(buf) => run_ops(buf, job, options, &mut stats)?,
         DynImageBuf::U16(buf) => run_ops(buf, job, options, &mut stats)?,
         // PNG has no float samples: HDR inputs become 16-bit (clamped to 0..1) first.
-        DynImageBuf::F32(buf) => run_ops(buf.view().to_u16_image(), job, options, &mut stats)?,
+        DynImageBuf::F32(buf) => {
+            // The 16-bit copy is half the float image, held beside it while it is made.
+            let float_bytes = byte_len(buf.view());
+            check_memory(
+                job,
+                options,
+                float_bytes.saturating_add(float_bytes / 2),
+                "the 16-bit copy of a float image",
+            )?;
+            let samples = buf
+                .view()
+                .to_u16_image()
+                .map_err(|e| format!("{}: {e}", display_path(&job.input)))?;
+            drop(buf);
+            run_ops(samples, job, options, &mut stats)?
+        }
         other => {
             return Err(format!(
                 "{}: unsupported sample type {}",
-                job.input.display(),
+                display_path(&job.input),
                 other.format()
             ));
         }
@@ -212,17 +239,68 @@ fn run_ops<T: PipelineSample>(
     };
     let mut steps = Vec::new();
     let mut encode = Duration::ZERO;
+    let held = byte_len(image.view());
+    // `gray` makes a new buffer (at most half the image) beside the decoded one.
+    let held = if options.ops.contains(&Op::Gray) {
+        held.saturating_add(held / 2)
+    } else {
+        held
+    };
+    check_memory(job, options, held, "the decoded image")?;
     let saved = pipeline::apply(image.view_mut(), &options.ops, &mut steps, |view| {
         let start = Instant::now();
-        let saved = io::save_png_pending(&job.output, view.into_view(), &save);
+        let view = view.into_view();
+        let saved = if held.saturating_add(whole_png_bytes(view)) <= options.limits.max_bytes {
+            io::save_png_pending(&job.output, view, &save)
+        } else {
+            // The whole-image encoder would pass the limit: rows, in bounded memory.
+            io::PngRowWriter::create(&job.output, view.shape(), T::BIT_DEPTH, &save).and_then(
+                |mut writer| {
+                    writer.write_rows(view)?;
+                    writer.finish()
+                },
+            )
+        };
         encode = start.elapsed();
         saved
     });
     stats.ops = steps.iter().map(|s| s.elapsed).sum();
     stats.encode = encode;
     saved
-        .map_err(|e| format!("{}: {e}", job.input.display()))?
+        .map_err(|e| format!("{}: {e}", display_path(&job.input)))?
         .map_err(|e| e.to_string())
+}
+
+/// Bytes of a view's samples.
+fn byte_len<T: Sample>(view: View<'_, T, 3>) -> u64 {
+    (view.len() as u64).saturating_mul(size_of::<T>() as u64)
+}
+
+/// What encoding `view` whole ([`io::save_png_pending`]) allocates: a C-order copy in PNG's
+/// byte order unless the view is one already, the compressed stream (at most about the
+/// samples' size), and a stored stream when compressing did not pay.
+fn whole_png_bytes<T: PngSample>(view: View<'_, T, 3>) -> u64 {
+    let bytes = byte_len(view);
+    let copy = if view.as_slice().is_some() && T::STORED_BIG_ENDIAN {
+        0
+    } else {
+        bytes
+    };
+    copy.saturating_add(bytes.saturating_mul(2))
+        .saturating_add(1 << 20)
+}
+
+/// Fails the job if holding `bytes` passes the per-image memory limit.
+fn check_memory(job: &Job, options: &Options, bytes: u64, what: &str) -> Result<(), String> {
+    if bytes > options.limits.max_bytes {
+        return Err(format!(
+            "{}: {what} and the operations need {bytes} bytes, over the memory limit of {} \
+             bytes",
+            display_path(&job.input),
+            options.limits.max_bytes
+        ));
+    }
+    Ok(())
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -257,7 +335,9 @@ pub fn run(
         ..Summary::default()
     };
     for (path, reason) in &plan.unreadable {
-        summary.failed.push(format!("{}: {reason}", path.display()));
+        summary
+            .failed
+            .push(format!("{}: {reason}", display_path(path)));
     }
     let next = AtomicUsize::new(0);
     let (report_sender, reports) = mpsc::channel();
@@ -278,7 +358,7 @@ pub fn run(
                         .unwrap_or_else(|panic| {
                             Err(format!(
                                 "{}: internal error (please report): {}",
-                                job.input.display(),
+                                display_path(&job.input),
                                 summary::panic_message(&*panic)
                             ))
                         });

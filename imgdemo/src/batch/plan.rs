@@ -22,7 +22,8 @@ pub struct Plan {
     pub jobs: Vec<Job>,
     /// Files found in folders that are not images (not counted as failures).
     pub skipped: Vec<PathBuf>,
-    /// Inputs that do not exist or could not be listed, with the reason.
+    /// Inputs that do not exist, could not be listed, are not regular files or folders, or
+    /// are the output folder itself, with the reason.
     pub unreadable: Vec<(PathBuf, String)>,
 }
 
@@ -88,6 +89,25 @@ fn plan_with(inputs: &[PathBuf], out_dir: Option<&Path>) -> Plan {
     for input in inputs {
         match input.metadata() {
             Err(e) => plan.unreadable.push((input.clone(), e.to_string())),
+            Ok(meta) if meta.is_dir() && is_inside(input, out_dir_real.as_deref()) => {
+                plan.unreadable.push((
+                    input.clone(),
+                    "is the output folder (or inside it); outputs are never read back as \
+                     inputs: name the folder with the originals"
+                        .into(),
+                ));
+            }
+            Ok(meta) if !meta.is_dir() && !meta.is_file() => {
+                // Opening a FIFO for reading would wait forever for a writer; a device
+                // would never end.
+                plan.unreadable.push((
+                    input.clone(),
+                    format!(
+                        "not a regular file but {}; refused without reading it",
+                        viewlib::io::file_type_name(&meta.file_type())
+                    ),
+                ));
+            }
             Ok(meta) if meta.is_dir() => {
                 let walk = walkdir::WalkDir::new(input)
                     .sort_by_file_name()
@@ -117,6 +137,14 @@ fn plan_with(inputs: &[PathBuf], out_dir: Option<&Path>) -> Plan {
         }
     }
     plan
+}
+
+/// Whether the folder `dir` is `out` or inside it.
+fn is_inside(dir: &Path, out: Option<&Path>) -> bool {
+    match (dir.canonicalize(), out) {
+        (Ok(dir), Some(out)) => dir.starts_with(out),
+        _ => false,
+    }
 }
 
 /// `<stem>.png`, or `<stem>-N.png` with the smallest `N >= 2` not taken yet.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use viewlib::io::{self, ImageFileError, SaveOptions};
-use viewlib::{DynImageBuf, ImageBuf, View};
+use viewlib::{DynImageBuf, ImageBuf, View, ViewError};
 
 /// Pixels of 8 or 16 bits: what the pipeline runs on.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,14 +86,20 @@ impl Source {
         let start = Instant::now();
         let image = io::load(path)?;
         let decode = start.elapsed();
-        let mut source = Source::from_image(path.display().to_string(), image, max_side);
+        let mut source = Source::from_image(path.display().to_string(), image, max_side)
+            .map_err(|e| ImageFileError::new(path, e.into()))?;
         source.path = Some(path.to_path_buf());
         source.decode = decode;
         Ok(source)
     }
 
-    /// The image `image`, named `name`.
-    pub fn from_image(name: String, image: DynImageBuf, max_side: usize) -> Source {
+    /// The image `image`, named `name`. Fails only when a float image's 16-bit working copy
+    /// cannot be allocated.
+    pub fn from_image(
+        name: String,
+        image: DynImageBuf,
+        max_side: usize,
+    ) -> Result<Source, ViewError> {
         let [_, _, c] = image.shape();
         let (pixels, format) = match image {
             DynImageBuf::U8(b) => (
@@ -105,7 +111,7 @@ impl Source {
                 format!("{}, 16 bits", colour_name(c)),
             ),
             DynImageBuf::F32(b) => (
-                Pixels::U16(Arc::new(b.view().to_u16_image())),
+                Pixels::U16(Arc::new(b.view().to_u16_image()?)),
                 format!(
                     "{}, 32-bit float (shown and processed as 16 bits, 0..1 clamped)",
                     colour_name(c)
@@ -127,14 +133,14 @@ impl Source {
             Pixels::U8(b) => preview(b.as_slice(), &layout, DisplayMode::Natural, max_side),
             Pixels::U16(b) => preview(b.as_slice(), &layout, DisplayMode::Natural, max_side),
         };
-        Source {
+        Ok(Source {
             name,
             path: None,
             pixels,
             format,
             preview,
             decode: Duration::ZERO,
-        }
+        })
     }
 
     /// The bundled test card (1280x720 RGBA, 8 bits), drawn by [`crate::testcard`]: the same
@@ -145,6 +151,7 @@ impl Source {
             DynImageBuf::U8(crate::testcard::testcard()),
             max_side,
         )
+        .expect("an 8-bit image needs no working copy")
     }
 
     /// The bundled 16-bit gradient (1024x256 RGB), `assets/testcard16.png`.
@@ -154,6 +161,7 @@ impl Source {
             DynImageBuf::U16(crate::testcard::gradient16()),
             max_side,
         )
+        .expect("a 16-bit image needs no working copy")
     }
 }
 
@@ -197,11 +205,11 @@ impl Processed {
     }
 
     /// The result as a C-order image (a copy), for tests and for comparing with kernels.
-    pub fn to_dyn_image(&self) -> DynImageBuf {
-        match &self.base {
-            Pixels::U8(b) => DynImageBuf::U8(result_view(b, &self.lineage).to_image_buf()),
-            Pixels::U16(b) => DynImageBuf::U16(result_view(b, &self.lineage).to_image_buf()),
-        }
+    pub fn to_dyn_image(&self) -> Result<DynImageBuf, ViewError> {
+        Ok(match &self.base {
+            Pixels::U8(b) => DynImageBuf::U8(result_view(b, &self.lineage).to_image_buf()?),
+            Pixels::U16(b) => DynImageBuf::U16(result_view(b, &self.lineage).to_image_buf()?),
+        })
     }
 
     /// Saves the result as PNG at its own bit depth, reading the result view directly.

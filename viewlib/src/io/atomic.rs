@@ -91,6 +91,10 @@ pub(crate) fn create_pending(path: &Path, overwrite: bool) -> Result<PendingFile
     let temp = builder
         .tempfile_in(dir)
         .map_err(|e| fail(FileErrorKind::Write(e)))?;
+    // Held until the file is committed or dropped, and released by the system if this process
+    // dies: a free lock proves a temporary file abandoned ([`remove_abandoned_parts`]).
+    // Without lock support nothing can be proved, and nothing is removed.
+    let _ = temp.as_file().try_lock();
     Ok(PendingFile {
         temp,
         target: path.to_path_buf(),
@@ -102,6 +106,83 @@ impl PendingFile {
     /// The temporary file, to write into before committing.
     pub(crate) fn file(&self) -> &File {
         self.temp.as_file()
+    }
+}
+
+/// Temporary files younger than this are never removed as abandoned: the lock that marks a
+/// live one is taken just after the file is created.
+pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Removes the temporary files that writers killed mid-write (a crash, `kill -9`, a second
+/// Ctrl-C) left in `dir`, and returns their paths; a file that could not be removed is an
+/// error in the list. Only files it can prove abandoned are touched:
+///
+/// - named as viewlib names them: `.NAME.XXXXXX.part` (hidden, six random characters);
+/// - not locked: a live writer, in any process, holds an exclusive lock on its file from
+///   creation to commit, and the system releases it when the process dies;
+/// - not modified for [`ABANDONED_AFTER`].
+///
+/// Other files, folders and links are left alone; on a file system without locks nothing is
+/// removed.
+///
+/// ```
+/// use viewlib::io::{remove_abandoned_parts, save_png_pending, SaveOptions};
+/// let dir = tempfile::tempdir()?;
+/// let px = [0u8; 4];
+/// let view = viewlib::View::from_slice(&px, [2, 2, 1])?;
+/// let pending = save_png_pending(dir.path().join("a.png"), view, &SaveOptions::default())?;
+/// // Being written (locked): not removed.
+/// assert!(remove_abandoned_parts(dir.path())?.is_empty());
+/// # drop(pending);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn remove_abandoned_parts(dir: &Path) -> std::io::Result<Vec<Result<PathBuf, ImageFileError>>> {
+    let mut removed = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let Ok(entry) = entry else { continue };
+        let path = entry.path();
+        if !is_part_name(&entry.file_name().to_string_lossy()) {
+            continue;
+        }
+        // Not following links: only a regular file of ours.
+        let Ok(meta) = path.symlink_metadata() else {
+            continue;
+        };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age >= ABANDONED_AFTER);
+        if !meta.is_file() || !old {
+            continue;
+        }
+        let Ok(file) = File::open(&path) else {
+            continue;
+        };
+        if file.try_lock().is_err() {
+            continue; // held by a live writer, or no lock support: nothing proved
+        }
+        removed.push(
+            std::fs::remove_file(&path)
+                .map(|()| path.clone())
+                .map_err(|e| ImageFileError::new(&path, FileErrorKind::Write(e))),
+        );
+    }
+    Ok(removed)
+}
+
+/// `.NAME.XXXXXX.part`, as [`create_pending`] names its files.
+fn is_part_name(name: &str) -> bool {
+    let Some(inner) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".part")) else {
+        return false;
+    };
+    match inner.rsplit_once('.') {
+        Some((target, random)) => {
+            !target.is_empty()
+                && random.len() == 6
+                && random.bytes().all(|b| b.is_ascii_alphanumeric())
+        }
+        None => false,
     }
 }
 
@@ -177,6 +258,49 @@ mod tests {
         write_atomically(&path, true, writes(b"new")).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
         assert_eq!(entries(dir.path()), ["out.png"]);
+    }
+
+    #[test]
+    fn only_abandoned_temporary_files_of_ours_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = std::time::SystemTime::now() - ABANDONED_AFTER * 2;
+        let age = |path: &Path| {
+            File::options()
+                .write(true)
+                .open(path)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        };
+        // Killed writers left these: unlocked, old.
+        let abandoned = dir.path().join(".photo.png.a1B2c3.part");
+        std::fs::write(&abandoned, b"half a png").unwrap();
+        age(&abandoned);
+        // A live writer's file (locked), old: kept.
+        let live = create_pending(&dir.path().join("live.png"), false).unwrap();
+        age(live.temp.path());
+        // Not ours, or too young: kept.
+        for name in [
+            ".notes.part",
+            "photo.png.a1B2c3.part",
+            ".x.png.abc.part",
+            ".y.png.a1B2c3.part",
+        ] {
+            std::fs::write(dir.path().join(name), b"").unwrap();
+            if name != ".y.png.a1B2c3.part" {
+                age(&dir.path().join(name));
+            }
+        }
+        let removed = remove_abandoned_parts(dir.path()).unwrap();
+        assert_eq!(removed.len(), 1);
+        assert_eq!(removed[0].as_ref().unwrap(), &abandoned);
+        assert!(!abandoned.exists());
+        assert!(live.temp.path().exists());
+        assert_eq!(entries(dir.path()).len(), 5);
+        // Once the live writer is gone (dropped here; killed, for another process), its lock
+        // is free; dropping also deleted it.
+        drop(live);
+        assert_eq!(entries(dir.path()).len(), 4);
     }
 
     #[cfg(unix)]

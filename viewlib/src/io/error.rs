@@ -3,16 +3,17 @@
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
-/// A file could not be loaded or saved. Displays as `path: cause`.
+/// A file could not be loaded or saved. Displays as `path: cause` on one line: control
+/// characters in the path are escaped ([`display_path`](super::display_path)).
 ///
 /// ```
 /// let err = viewlib::io::load("no/such/file.png").unwrap_err();
 /// assert_eq!(err.path(), std::path::Path::new("no/such/file.png"));
-/// assert!(matches!(err.kind(), viewlib::io::FileErrorKind::Read(_)));
-/// assert!(err.to_string().starts_with("no/such/file.png: cannot read: "));
+/// assert!(matches!(err.kind(), viewlib::io::FileErrorKind::OpenForReading(_)));
+/// assert!(err.to_string().starts_with("no/such/file.png: cannot open for reading: "));
 /// ```
 #[derive(Debug, Error)]
-#[error("{}: {kind}", path.display())]
+#[error("{}: {kind}", super::display_path(path))]
 pub struct ImageFileError {
     path: PathBuf,
     #[source]
@@ -48,9 +49,24 @@ impl ImageFileError {
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum FileErrorKind {
-    /// The file could not be opened or read.
+    /// The file could not be opened for reading (missing, no permission, ...).
+    #[error("cannot open for reading: {0}")]
+    OpenForReading(#[source] std::io::Error),
+    /// The file could not be opened for writing (read-only, no permission, ...).
+    #[error("cannot open for writing: {0}")]
+    OpenForWriting(#[source] std::io::Error),
+    /// The path names something that is not a regular file; it was not read.
+    #[error("not a regular file but {kind}; refused without reading it")]
+    NotAFile {
+        /// What it is: `a FIFO (named pipe)`, `a character device`, `a folder`, ...
+        kind: &'static str,
+    },
+    /// Reading the opened file failed.
     #[error("cannot read: {0}")]
     Read(#[source] std::io::Error),
+    /// Locking the file failed (other than because another process holds the lock).
+    #[error("cannot lock: {0}")]
+    Lock(#[source] std::io::Error),
     /// Neither the content nor the extension names a format this build decodes.
     #[error("not an image in a format this build decodes (content not recognised{})",
         extension.as_ref().map(|e| format!(", extension `.{e}` unknown")).unwrap_or_default())]
@@ -62,9 +78,9 @@ pub enum FileErrorKind {
     #[error("declares {width}x{height} = {pixels} pixels, over the limit of {max_pixels}")]
     TooManyPixels {
         /// Declared width.
-        width: u32,
+        width: u64,
         /// Declared height.
-        height: u32,
+        height: u64,
         /// `width * height`.
         pixels: u64,
         /// The limit.
@@ -84,6 +100,16 @@ pub enum FileErrorKind {
     MemoryLimit {
         /// The limit.
         max_bytes: u64,
+    },
+    /// The headers describe a file whose decoding memory cannot be bounded (a TIFF tag list
+    /// past the end of the file, an old-style JPEG-in-TIFF, a tile larger than the limit):
+    /// refused before the decoder allocated anything.
+    #[error("cannot decode within bounded memory: {reason}")]
+    UnboundedMemory {
+        /// The format the file was read as.
+        format: String,
+        /// What in the headers makes it unbounded, with the numbers.
+        reason: String,
     },
     /// The data is corrupt, truncated, or uses a feature the decoder does not support.
     #[error("cannot decode: {source}")]
@@ -151,6 +177,18 @@ pub enum FileErrorKind {
         /// The file's actual length.
         file_len: u64,
     },
+    /// Another process truncated the file while it was open: the samples end at byte
+    /// `needed`, the file now has `file_len` bytes.
+    #[error(
+        "was truncated while open: the samples end at byte {needed}, but the file now has \
+        {file_len} bytes"
+    )]
+    ShrankWhileOpen {
+        /// Where the samples (or the rows being read) end.
+        needed: u64,
+        /// The file's length now.
+        file_len: u64,
+    },
     /// A view of another sample type than the file stores was asked for.
     #[error("stores `{stored}` samples; a view of `{requested}` was asked for")]
     SampleType {
@@ -172,10 +210,20 @@ pub enum FileErrorKind {
         /// Its alignment.
         align: usize,
     },
+    /// A buffer could not be made: its size overflows, or the system cannot allocate it.
+    /// (Boxed: `ViewError` holds 128-bit offsets, and every `Result` carries this enum.)
+    #[error("{0}")]
+    View(#[source] Box<crate::ViewError>),
     /// Another process holds a conflicting lock on the file.
     #[error("in use: another process holds a lock on it (a writer excludes everyone else)")]
     Locked,
     /// The operating system refused to map the file.
     #[error("cannot map into memory: {0}")]
     Map(#[source] std::io::Error),
+}
+
+impl From<crate::ViewError> for FileErrorKind {
+    fn from(e: crate::ViewError) -> Self {
+        FileErrorKind::View(Box::new(e))
+    }
 }

@@ -44,14 +44,17 @@ impl Limits {
         limits
     }
 
-    /// Checks a header's dimensions and decoded size.
-    pub(crate) fn check(
-        self,
-        width: u32,
-        height: u32,
-        bytes: u64,
-    ) -> Result<(), super::FileErrorKind> {
-        let pixels = u64::from(width) * u64::from(height);
+    /// Checks an image's dimensions and the bytes decoding it needs against the limits.
+    ///
+    /// ```
+    /// use viewlib::io::{FileErrorKind, Limits};
+    /// let limits = Limits { max_pixels: 100, max_bytes: 1000 };
+    /// assert!(limits.check(10, 10, 400).is_ok());
+    /// assert!(matches!(limits.check(11, 10, 400), Err(FileErrorKind::TooManyPixels { pixels: 110, .. })));
+    /// assert!(matches!(limits.check(10, 10, 1001), Err(FileErrorKind::TooManyBytes { needed: 1001, .. })));
+    /// ```
+    pub fn check(self, width: u64, height: u64, bytes: u64) -> Result<(), super::FileErrorKind> {
+        let pixels = width.saturating_mul(height);
         if pixels > self.max_pixels {
             return Err(super::FileErrorKind::TooManyPixels {
                 width,

@@ -1,8 +1,10 @@
 //! Decoding files into owned buffers that keep their sample type.
 
+use super::preflight::{self, Preflight};
 use super::{FileErrorKind, ImageFileError, Limits};
-use crate::DynImageBuf;
-use image::{DynamicImage, ImageDecoder, ImageReader};
+use crate::{DynImageBuf, Sample};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
+use std::io::BufReader;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
@@ -32,36 +34,107 @@ pub fn load(path: impl AsRef<Path>) -> Result<DynImageBuf, ImageFileError> {
 /// ```
 pub fn load_with(path: impl AsRef<Path>, limits: Limits) -> Result<DynImageBuf, ImageFileError> {
     let path = path.as_ref();
-    decode(path, limits)
-        .map(DynImageBuf::from)
-        .map_err(|kind| ImageFileError::new(path, kind))
+    decode(path, limits).map_err(|kind| ImageFileError::new(path, kind))
 }
 
-fn decode(path: &Path, limits: Limits) -> Result<DynamicImage, FileErrorKind> {
-    let mut reader = ImageReader::open(path)
-        .and_then(ImageReader::with_guessed_format)
+fn decode(path: &Path, limits: Limits) -> Result<DynImageBuf, FileErrorKind> {
+    let file = super::open_regular(path, false)?;
+    let file_len = file.metadata().map_err(FileErrorKind::Read)?.len();
+    let mut reader = ImageReader::new(BufReader::new(file))
+        .with_guessed_format()
         .map_err(FileErrorKind::Read)?;
+    if reader.format().is_none() {
+        // No signature: the extension decides, as `ImageReader::open` does.
+        if let Ok(format) = ImageFormat::from_path(path) {
+            reader.set_format(format);
+        }
+    }
     let Some(format) = reader.format() else {
         return Err(FileErrorKind::UnknownFormat {
             extension: path.extension().map(|e| e.to_string_lossy().into_owned()),
         });
     };
-    let format = format!("{format:?}");
+    let name = format!("{format:?}");
+    // Headers first, with small buffers: the TIFF decoder allocates while reading its
+    // header, before any limit applies.
+    let mut inner = reader.into_inner();
+    let working = contain_panics(&name, || {
+        preflight::before_decoder(format, &mut inner, file_len, limits.max_bytes).map_err(|e| {
+            match e {
+                Preflight::Io(e) => FileErrorKind::Read(e),
+                Preflight::Refused(reason) => FileErrorKind::UnboundedMemory {
+                    format: name.clone(),
+                    reason,
+                },
+            }
+        })
+    })?;
+    let mut reader = ImageReader::with_format(inner, format);
     reader.limits(limits.to_image());
     let decode_error = |source| match source {
         image::ImageError::Limits(_) => FileErrorKind::MemoryLimit {
             max_bytes: limits.max_bytes,
         },
         source => FileErrorKind::Decode {
-            format: format.clone(),
+            format: name.clone(),
             source,
         },
     };
-    contain_panics(&format, || {
-        let decoder = reader.into_decoder().map_err(decode_error)?;
+    contain_panics(&name, || {
+        let mut decoder = reader.into_decoder().map_err(decode_error)?;
         let (width, height) = decoder.dimensions();
-        limits.check(width, height, decoder.total_bytes())?;
-        DynamicImage::from_decoder(decoder).map_err(decode_error)
+        let pixels = decoder.total_bytes();
+        let working =
+            working.saturating_add(preflight::after_header(format, height, pixels, file_len));
+        limits.check(width.into(), height.into(), pixels.saturating_add(working))?;
+        // What the decoder may allocate for itself is what the pixels leave of the limit, as
+        // `ImageReader::decode` reserves it.
+        let mut net = image::Limits::no_limits();
+        net.max_alloc = Some(limits.max_bytes - pixels);
+        decoder.set_limits(net).map_err(decode_error)?;
+        read_pixels(decoder).map_err(|e| match e {
+            Pixels::Buffer(e) => e.into(),
+            Pixels::Decoder(e) => decode_error(e),
+        })
+    })
+}
+
+enum Pixels {
+    Buffer(crate::ViewError),
+    Decoder(image::ImageError),
+}
+
+/// Decodes into a buffer of the decoder's sample type and channel count, allocated fallibly
+/// (`image`'s own `from_decoder` aborts the process when an allocation fails).
+fn read_pixels(decoder: impl ImageDecoder) -> Result<DynImageBuf, Pixels> {
+    use image::ColorType::*;
+    fn read<T: Sample>(
+        decoder: impl ImageDecoder,
+        channels: usize,
+    ) -> Result<crate::ImageBuf<T>, Pixels> {
+        let (width, height) = decoder.dimensions();
+        let mut image = crate::ImageBuf::<T>::new(height as usize, width as usize, channels)
+            .map_err(Pixels::Buffer)?;
+        decoder
+            .read_image(bytemuck::cast_slice_mut(image.as_mut_slice()))
+            .map_err(Pixels::Decoder)?;
+        Ok(image)
+    }
+    Ok(match decoder.color_type() {
+        L8 => DynImageBuf::U8(read(decoder, 1)?),
+        La8 => DynImageBuf::U8(read(decoder, 2)?),
+        Rgb8 => DynImageBuf::U8(read(decoder, 3)?),
+        Rgba8 => DynImageBuf::U8(read(decoder, 4)?),
+        L16 => DynImageBuf::U16(read(decoder, 1)?),
+        La16 => DynImageBuf::U16(read(decoder, 2)?),
+        Rgb16 => DynImageBuf::U16(read(decoder, 3)?),
+        Rgba16 => DynImageBuf::U16(read(decoder, 4)?),
+        Rgb32F => DynImageBuf::F32(read(decoder, 3)?),
+        Rgba32F => DynImageBuf::F32(read(decoder, 4)?),
+        // A colour type added by a later `image`: its own conversion.
+        _ => DynamicImage::from_decoder(decoder)
+            .map(DynImageBuf::from)
+            .map_err(Pixels::Decoder)?,
     })
 }
 
@@ -133,8 +206,9 @@ mod tests {
         assert!(
             matches!(
                 err.kind(),
+                // The pixels, and the decoder's 10 rows of 400,000 bytes and 512 KiB.
                 FileErrorKind::TooManyBytes {
-                    needed: 40_000_000_000,
+                    needed: 40_004_524_288,
                     ..
                 }
             ),

@@ -21,14 +21,18 @@
 
 pub(crate) mod atomic;
 mod error;
+mod file;
 mod limits;
 mod load;
 mod png_samples;
 mod png_stream;
+mod preflight;
 mod save;
 
-pub use atomic::PendingFile;
+pub use atomic::{ABANDONED_AFTER, PendingFile, remove_abandoned_parts};
 pub use error::{FileErrorKind, ImageFileError};
+pub(crate) use file::open_regular;
+pub use file::{display_path, file_type_name};
 pub use limits::Limits;
 pub use load::{load, load_with};
 pub use png_samples::{PngSamples, PngSamplesView, load_png_samples};

@@ -100,7 +100,7 @@ pub fn load_png_samples(
 }
 
 fn decode(path: &Path, limits: Limits) -> Result<PngSamples, FileErrorKind> {
-    let file = std::fs::File::open(path).map_err(FileErrorKind::Read)?;
+    let file = super::open_regular(path, false)?;
     let max_bytes = usize::try_from(limits.max_bytes).unwrap_or(usize::MAX);
     let mut decoder =
         png::Decoder::new_with_limits(BufReader::new(file), png::Limits { bytes: max_bytes });
@@ -120,8 +120,14 @@ fn decode(path: &Path, limits: Limits) -> Result<PngSamples, FileErrorKind> {
                 needed: u64::MAX,
                 max_bytes: limits.max_bytes,
             })?;
-        limits.check(width, height, size as u64)?;
-        let mut bytes = vec![0; size];
+        let working =
+            super::preflight::after_header(image::ImageFormat::Png, height, size as u64, 0);
+        limits.check(
+            width.into(),
+            height.into(),
+            (size as u64).saturating_add(working),
+        )?;
+        let mut bytes = crate::alloc::zeroed_vec(size)?;
         let frame = reader.next_frame(&mut bytes).map_err(decode_error)?;
         bytes.truncate(frame.buffer_size());
         let channels = frame.color_type.samples();

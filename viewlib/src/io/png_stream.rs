@@ -70,7 +70,7 @@ impl PngRowReader {
     }
 
     fn open_inner(path: &Path, limits: Limits) -> Result<PngRowReader, FileErrorKind> {
-        let file = File::open(path).map_err(FileErrorKind::Read)?;
+        let file = super::open_regular(path, false)?;
         let max_bytes = usize::try_from(limits.max_bytes).unwrap_or(usize::MAX);
         let mut decoder =
             png::Decoder::new_with_limits(BufReader::new(file), png::Limits { bytes: max_bytes });
@@ -96,8 +96,16 @@ impl PngRowReader {
                 format: "PNG samples".into(),
             });
         }
+        let line = line.unwrap_or(0);
+        let working = PngRowReader::working_bytes_for(line);
+        if working > limits.max_bytes {
+            return Err(FileErrorKind::TooManyBytes {
+                needed: working,
+                max_bytes: limits.max_bytes,
+            });
+        }
         Ok(PngRowReader {
-            row: vec![0; line.unwrap_or(0)],
+            row: crate::alloc::zeroed_vec(line)?,
             reader,
             path: path.to_path_buf(),
             shape: [height as usize, width as usize, channels],
@@ -117,6 +125,29 @@ impl PngRowReader {
         self.bit_depth
     }
 
+    /// The most memory reading rows takes, whatever the height: the decoder's buffers (the
+    /// compressed stream's window, the current and previous filtered rows, room for their
+    /// growth), this reader's row and one row of converted samples. [`open`](Self::open)
+    /// refuses a PNG whose rows would need more than `limits.max_bytes`, so a very wide
+    /// image is an error, not an unbounded allocation.
+    ///
+    /// ```
+    /// use viewlib::io::{Limits, PngRowReader};
+    /// let reader = PngRowReader::open("../assets/testcard.png", Limits::default())?;
+    /// assert_eq!(reader.working_bytes(), 10 * 1280 * 4 + (512 << 10));
+    /// # Ok::<(), viewlib::io::ImageFileError>(())
+    /// ```
+    pub fn working_bytes(&self) -> u64 {
+        PngRowReader::working_bytes_for(self.row.len())
+    }
+
+    fn working_bytes_for(line: usize) -> u64 {
+        // The png crate's unfiltering buffer holds up to 4 rows and grows by doubling (8),
+        // plus this reader's row and converted row: 10 rows; its fixed buffers (zlib window,
+        // lookback, BufReader) stay under 512 KiB. Measured in `tests::working_memory`.
+        (line as u64).saturating_mul(10).saturating_add(512 << 10)
+    }
+
     /// Rows not read yet.
     pub fn rows_left(&self) -> usize {
         self.shape[0] - self.rows_read
@@ -133,7 +164,8 @@ impl PngRowReader {
         let fail = |kind| ImageFileError::new(&self.path, kind);
         check_rows::<T>(band.shape(), self.shape, self.bit_depth, self.rows_left())
             .map_err(fail)?;
-        let mut samples = vec![T::zeroed(); width * channels];
+        let mut samples: Vec<T> =
+            crate::alloc::zeroed_vec(width * channels).map_err(|e| fail(e.into()))?;
         let error = decode_error(self.max_bytes);
         for y in 0..rows {
             let (reader, row) = (&mut self.reader, &mut self.row);
@@ -302,6 +334,22 @@ impl PngRowWriter {
         self.shape[0] - self.rows_written
     }
 
+    /// The most memory encoding a `[height, width, channels]` image of `bit_depth` row by
+    /// row takes, whatever the height: the encoder's current, previous and filtered rows,
+    /// one row of samples being converted, and its 1 MiB output buffer and compressor state.
+    ///
+    /// ```
+    /// use viewlib::io::PngRowWriter;
+    /// assert_eq!(PngRowWriter::working_bytes([720, 1280, 4], 8), 5 * 1280 * 4 + (2 << 20));
+    /// ```
+    pub fn working_bytes(shape: [usize; 3], bit_depth: u8) -> u64 {
+        let [_, width, channels] = shape;
+        let row = (width as u64)
+            .saturating_mul(channels as u64)
+            .saturating_mul(u64::from(bit_depth / 8).max(1));
+        row.saturating_mul(5).saturating_add(2 << 20)
+    }
+
     /// Encodes the next rows: `rows` is `[n, width, channels]` in any layout, of a sample
     /// type with the file's bit depth.
     pub fn write_rows<T: PngSample>(&mut self, rows: View<'_, T, 3>) -> Result<(), ImageFileError> {
@@ -310,7 +358,8 @@ impl PngRowWriter {
         let fail = |kind| ImageFileError::new(self.pending.target(), kind);
         check_rows::<T>(rows.shape(), self.shape, self.bit_depth, self.rows_left())
             .map_err(fail)?;
-        let mut samples = vec![T::zeroed(); width * channels];
+        let mut samples: Vec<T> =
+            crate::alloc::zeroed_vec(width * channels).map_err(|e| fail(e.into()))?;
         for row in rows.rows() {
             crate::raw::ViewMut::from_slice(&mut samples, [width, channels])
                 .expect("row shape")

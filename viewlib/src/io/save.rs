@@ -139,7 +139,7 @@ impl ImageSample for f32 {
         writer: W,
         compression: PngCompression,
     ) -> Result<(), FileErrorKind> {
-        let samples = view.to_u16_image();
+        let samples = view.to_u16_image()?;
         let view = samples.view();
         write_png(writer, view, compression)
     }
@@ -434,7 +434,8 @@ mod tests {
             .transpose()
             .crop(1, 1, 2, 3)
             .unwrap()
-            .to_image_buf();
+            .to_image_buf()
+            .unwrap();
         fn encode<T: PngSample>(view: View<'_, T, 3>) -> Vec<u16> {
             let mut file = Vec::new();
             let derived = view.flip_vertical().transpose().crop(1, 1, 2, 3).unwrap();

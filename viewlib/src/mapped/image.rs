@@ -7,7 +7,7 @@ use crate::raw::{View, ViewMut};
 use crate::sample::Sample;
 use core::ops::Range;
 use memmap2::{Mmap, MmapMut};
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -92,17 +92,13 @@ pub struct MappedOutput {
 
 /// Opens `path`, locks it, and checks its length against `layout` (or the layout its header
 /// declares): everything that can fail before a map exists.
-fn open_checked(
+pub(super) fn open_checked(
     path: &Path,
     write: bool,
     layout: Option<FileLayout>,
 ) -> Result<(File, FileLayout), ImageFileError> {
     let fail = |kind| ImageFileError::new(path, kind);
-    let file = OpenOptions::new()
-        .read(true)
-        .write(write)
-        .open(path)
-        .map_err(|e| fail(FileErrorKind::Read(e)))?;
+    let file = crate::io::open_regular(path, write).map_err(fail)?;
     let locked = if write {
         file.try_lock()
     } else {
@@ -113,7 +109,7 @@ fn open_checked(
         Err(TryLockError::WouldBlock) => return Err(fail(FileErrorKind::Locked)),
         // A file system without locks: nothing to guard with, map anyway.
         Err(TryLockError::Error(e)) if e.kind() == std::io::ErrorKind::Unsupported => {}
-        Err(TryLockError::Error(e)) => return Err(fail(FileErrorKind::Read(e))),
+        Err(TryLockError::Error(e)) => return Err(fail(FileErrorKind::Lock(e))),
     }
     let layout = match layout {
         Some(layout) => layout,
@@ -155,7 +151,7 @@ fn samples_mut<'a, T: Sample>(
     bytemuck::try_cast_slice_mut(bytes).map_err(|_| misaligned::<T>(layout))
 }
 
-fn check_sample<T: Sample>(layout: &FileLayout) -> Result<(), FileErrorKind> {
+pub(super) fn check_sample<T: Sample>(layout: &FileLayout) -> Result<(), FileErrorKind> {
     if layout.sample_type().accepts::<T>() {
         Ok(())
     } else {

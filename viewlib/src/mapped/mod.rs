@@ -2,6 +2,8 @@
 //! the articles' "chunk-read a huge file and create many sub-slices without copying", for
 //! scanner output, microscopy and satellite mosaics, raw camera dumps.
 //!
+//! - [`RowFile`] reads and writes the same files a band of rows at a time with positioned
+//!   I/O, into buffers you own: no map, so no `SIGBUS` when another program truncates the file.
 //! - [`MappedImage`] maps a file read-only and hands out [`View`](crate::View)s;
 //!   [`MappedImageMut`] maps it for writing, and kernels run on its
 //!   [`ViewMut`](crate::ViewMut) in place, changing the file; [`MappedOutput`] creates a new
@@ -43,7 +45,15 @@
 //! file, samples change under a live view. viewlib holds an advisory lock for as long as a map
 //! lives (shared for [`MappedImage`], exclusive for [`MappedImageMut`]), so cooperating
 //! programs, viewlib ones included, never collide; programs that ignore advisory locks are not
-//! stopped. Do not map files that other programs are rewriting. Changes made through
+//! stopped. Do not map files that other programs are rewriting.
+//!
+//! **The safe pattern** for files you do not control (a batch job over users' folders, a
+//! server): read and write them a band of rows at a time with [`RowFile`], which uses
+//! positioned I/O instead of a map. A file truncated under it is then an
+//! [`ImageFileError`](crate::io::ImageFileError)
+//! ([`ShrankWhileOpen`](crate::io::FileErrorKind::ShrankWhileOpen)) for that file alone,
+//! never a signal; `imgdemo batch` reads and changes files this way. Keep the maps for random
+//! access to files your own program owns. Changes made through
 //! [`MappedImageMut`] reach the file whether or not [`flush`](MappedImageMut::flush) is called;
 //! a crash before they are written back (or before `flush` returns) can leave the file with
 //! some of them, so an in-place operation is not atomic the way [`MappedOutput`] is.
@@ -51,6 +61,8 @@
 mod header;
 mod image;
 mod map;
+mod rows;
 
 pub use header::{FileKind, FileLayout, MAX_HEADER_BYTES, SampleType};
 pub use image::{MappedImage, MappedImageMut, MappedOutput};
+pub use rows::RowFile;
