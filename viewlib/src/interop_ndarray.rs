@@ -127,9 +127,11 @@ mod tests {
         let m: ndarray::ArrayViewMut2<u8> = m.into();
         assert_eq!(m.index_axis_move(Axis(1), 2).as_ptr(), base);
 
-        // A length-1 axis with an absurd stride: ndarray sees 0, never `isize::MIN`.
+        // A length-1 axis with an absurd stride: ndarray sees 0. (`isize::MIN` itself is
+        // refused: it could not be negated by a flip.)
         let one = [7u8, 8];
-        let v = View::from_slice_with_strides(&one, [1, 2], [isize::MIN, 1], 0).unwrap();
+        assert!(View::from_slice_with_strides(&one, [1, 2], [isize::MIN, 1], 0).is_err());
+        let v = View::from_slice_with_strides(&one, [1, 2], [isize::MIN + 1, 1], 0).unwrap();
         let a: ArrayView2<u8> = v.into();
         assert_eq!((a.strides(), a[[0, 1]]), (&[0, 1][..], 8));
     }

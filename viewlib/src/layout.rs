@@ -128,6 +128,15 @@ impl<const D: usize> Layout<D> {
     pub fn new(shape: [usize; D], strides: [isize; D]) -> Result<Self> {
         let () = Self::NONEMPTY_RANK;
         checked_size(&shape)?;
+        // `isize::MIN` cannot be negated, and every axis must flip: refused even where the
+        // view is empty and the stride never reaches an element.
+        if let Some(axis) = strides.iter().position(|&s| s == isize::MIN) {
+            return Err(ViewError::StrideOverflow {
+                axis,
+                len: shape[axis],
+                stride: isize::MIN,
+            });
+        }
         let layout = Layout { shape, strides };
         if !layout.is_empty() {
             let (mut low, mut high) = (0isize, 0isize);
@@ -164,7 +173,11 @@ impl<const D: usize> Layout<D> {
 
     /// Number of elements.
     pub fn len(&self) -> usize {
-        // Checked when the layout was built (invariant 1).
+        if self.is_empty() {
+            // The other axes may multiply past `usize` (only a non-empty shape's product is
+            // checked, invariant 1).
+            return 0;
+        }
         self.shape.iter().product()
     }
 
@@ -309,14 +322,14 @@ impl<const D: usize> Layout<D> {
         if r.len > 1 {
             // The product stays within the old extent (it reaches an element of the old axis),
             // but the checked form also keeps absurd steps from overflowing.
-            out.strides[axis] =
-                self.strides[axis]
-                    .checked_mul(r.step)
-                    .ok_or(ViewError::StrideOverflow {
-                        axis,
-                        len: r.len,
-                        stride: self.strides[axis],
-                    })?;
+            out.strides[axis] = self.strides[axis]
+                .checked_mul(r.step)
+                .filter(|&s| s != isize::MIN) // must stay negatable (see `new`)
+                .ok_or(ViewError::StrideOverflow {
+                    axis,
+                    len: r.len,
+                    stride: self.strides[axis],
+                })?;
         }
         // An empty result keeps its pointer on the old first element.
         let offset = if out.is_empty() {

@@ -106,8 +106,14 @@ macro_rules! splittable {
                 if columns == 0 {
                     return Err(ViewError::ZeroChunk { axis: 1 });
                 }
+                let mut bands = self.bands(rows)?;
+                if bands.rest.as_ref().is_some_and(|v| v.axis_len(1) == 0) {
+                    // No columns, no tiles: without this, every (empty) band of a view of
+                    // `isize::MAX` rows would be visited.
+                    bands.rest = None;
+                }
                 Ok(Tiles {
-                    bands: self.bands(rows)?,
+                    bands,
                     band: None,
                     columns,
                 })

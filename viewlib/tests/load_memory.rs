@@ -208,3 +208,48 @@ fn the_test_card_at_exactly_its_pixel_size_is_refused_before_decoding() {
     );
     assert!(peak < 1 << 20, "peak {peak}");
 }
+
+#[test]
+fn a_tiff_tag_list_past_the_end_of_the_file_allocates_nothing_large() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // 512 bytes whose StripOffsets tag declares 2,000,000 LONG values at byte 200: the tiff
+    // crate sized a 64 MiB list for them while reading the header, before any limit.
+    let mut tiff = b"II*\0\x08\0\0\0".to_vec();
+    let entries: [(u16, u16, u32, u32); 4] = [
+        (256, 4, 1, 64),
+        (257, 4, 1, 64),
+        (273, 4, 2_000_000, 200),
+        (279, 4, 1, 4096),
+    ];
+    tiff.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    for (tag, kind, count, value) in entries {
+        for field in [
+            &tag.to_le_bytes()[..],
+            &kind.to_le_bytes(),
+            &count.to_le_bytes(),
+            &value.to_le_bytes(),
+        ] {
+            tiff.extend_from_slice(field);
+        }
+    }
+    tiff.resize(512, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tagbomb.tiff");
+    std::fs::write(&path, &tiff).unwrap();
+    let limits = Limits {
+        max_pixels: u64::MAX,
+        max_bytes: 4 << 20,
+    };
+    let (result, peak) = peak_of(|| load_with(&path, limits));
+    let err = result.unwrap_err();
+    assert!(
+        matches!(err.kind(), FileErrorKind::UnboundedMemory { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("past the end of the 512-byte file"),
+        "{err}"
+    );
+    assert!(peak < 64 << 10, "peak {peak}");
+}

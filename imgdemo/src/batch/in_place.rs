@@ -56,9 +56,10 @@ pub fn run(path: &Path, ops: &[Op], limits: Limits) -> Result<(RowFile, FileStat
         ..FileStats::default()
     };
     let start = Instant::now();
+    let rows_per_band = (BAND_BYTES / layout.row_bytes()).max(1);
     match layout.sample_type() {
-        SampleType::U8 => run_typed::<u8>(&mut file, &plan),
-        SampleType::U16Be => run_typed::<U16Be>(&mut file, &plan),
+        SampleType::U8 => run_typed::<u8>(&mut file, &plan, rows_per_band),
+        SampleType::U16Be => run_typed::<U16Be>(&mut file, &plan, rows_per_band),
         other => Err(format!(
             "`{other}` samples: not a PNM or farbfeld sample type"
         )),
@@ -75,12 +76,15 @@ pub fn run(path: &Path, ops: &[Op], limits: Limits) -> Result<(RowFile, FileStat
     Ok((file, stats))
 }
 
-fn run_typed<S: Invert + Sample>(file: &mut RowFile, plan: &InPlaceBands) -> Result<(), String>
+fn run_typed<S: Invert + Sample>(
+    file: &mut RowFile,
+    plan: &InPlaceBands,
+    rows_per_band: usize,
+) -> Result<(), String>
 where
     S::Value: LutSample,
 {
     let [_, width, channels] = file.layout().shape();
-    let rows_per_band = (BAND_BYTES / file.layout().row_bytes()).max(1);
     let buffer_rows = match plan {
         InPlaceBands::Rows(rows) => rows_per_band.min(rows.output_shape[0]),
         InPlaceBands::Mirrored { rows, .. } => rows_per_band.max(2).min(rows.len()),
@@ -136,4 +140,61 @@ where
         InPlaceBands::Whole { rows, .. } => band(file, &[(rows.start, rows.len())])?,
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use viewlib::ViewMut;
+
+    /// Every pipeline shape (row-local, mirrored pairs, a crop after the mirror) in bands of
+    /// 1 to 4 rows and whole, against the same operations on the image in memory.
+    #[test]
+    fn bands_equal_the_whole_image_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let (h, w, c) = (11, 5, 3);
+        let pixels: Vec<u8> = (0..h * w * c).map(|i| (i * 37 % 251) as u8).collect();
+        let header = format!("P6\n{w} {h}\n255\n");
+        let chains: [&[&str]; 7] = [
+            &["invert"],
+            &["crop=1,2,3,7", "channel=G", "gamma=0.5"],
+            &["flip=v"],
+            &["crop=0,1,5,9", "flip=v", "invert", "flip=h"],
+            &[
+                "channel=B",
+                "flip=v",
+                "crop=2,0,2,11",
+                "flip=v",
+                "threshold=0.5",
+            ],
+            &["flip=v", "crop=1,3,2,4", "invert"],
+            &[
+                "crop=0,2,5,8",
+                "flip=v",
+                "crop=0,1,5,5",
+                "flip=v",
+                "invert=all",
+            ],
+        ];
+        for chain in chains {
+            let ops: Vec<Op> = chain.iter().map(|s| s.parse().unwrap()).collect();
+            let mut expected = pixels.clone();
+            pipeline::apply_in_place(ViewMut::from_slice(&mut expected, [h, w, c]).unwrap(), &ops)
+                .unwrap();
+            for rows_per_band in [1, 2, 3, 4, 100] {
+                let path = dir.path().join("image.ppm");
+                std::fs::write(&path, [header.as_bytes(), &pixels].concat()).unwrap();
+                let mut file = RowFile::open_mut(&path).unwrap();
+                let plan = InPlaceBands::new(&ops, [h, w, c]).unwrap();
+                run_typed::<u8>(&mut file, &plan, rows_per_band).unwrap();
+                drop(file);
+                let written = std::fs::read(&path).unwrap();
+                assert_eq!(
+                    &written[header.len()..],
+                    &expected[..],
+                    "{chain:?} in bands of {rows_per_band}"
+                );
+            }
+        }
+    }
 }

@@ -1,9 +1,15 @@
 //! How much a decoder may allocate.
 
-/// Decoding limits, checked against the header before the pixel buffer is allocated.
+/// Decoding limits, checked against the headers before anything large is allocated.
 ///
-/// The defaults admit any photograph (up to 256 megapixels, 1 GiB of decoded samples) and
-/// refuse decompression bombs: a few hundred bytes declaring a 100000 x 100000 image.
+/// The defaults admit any photograph (up to 256 megapixels, 1 GiB) and refuse decompression
+/// bombs: a few hundred bytes declaring a 100000 x 100000 image.
+///
+/// `max_bytes` bounds what decoding really allocates: the pixels plus the decoder's working
+/// memory, which viewlib computes per format from the file's headers before the decoder runs
+/// (a progressive JPEG's coefficients, a TIFF's second buffer, a WebP frame's planes, ...;
+/// the table is in the `io` module's source, `preflight/mod.rs`). Streaming readers and
+/// writers count their row buffers against it.
 ///
 /// ```
 /// use viewlib::io::Limits;
@@ -15,7 +21,8 @@
 pub struct Limits {
     /// The largest `width * height` accepted.
     pub max_pixels: u64,
-    /// The most bytes the decoder may allocate, the decoded image included.
+    /// The most bytes decoding one image may allocate: the pixels and the decoder's working
+    /// memory together.
     pub max_bytes: u64,
 }
 

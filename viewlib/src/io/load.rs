@@ -1,6 +1,6 @@
 //! Decoding files into owned buffers that keep their sample type.
 
-use super::preflight::{self, Preflight};
+use super::preflight;
 use super::{FileErrorKind, ImageFileError, Limits};
 use crate::{DynImageBuf, Sample};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
@@ -59,15 +59,8 @@ fn decode(path: &Path, limits: Limits) -> Result<DynImageBuf, FileErrorKind> {
     // header, before any limit applies.
     let mut inner = reader.into_inner();
     let working = contain_panics(&name, || {
-        preflight::before_decoder(format, &mut inner, file_len, limits.max_bytes).map_err(|e| {
-            match e {
-                Preflight::Io(e) => FileErrorKind::Read(e),
-                Preflight::Refused(reason) => FileErrorKind::UnboundedMemory {
-                    format: name.clone(),
-                    reason,
-                },
-            }
-        })
+        preflight::before_decoder(format, &mut inner, file_len, limits.max_bytes)
+            .map_err(|e| e.into_kind(&name))
     })?;
     let mut reader = ImageReader::with_format(inner, format);
     reader.limits(limits.to_image());

@@ -100,7 +100,8 @@ pub fn load_png_samples(
 }
 
 fn decode(path: &Path, limits: Limits) -> Result<PngSamples, FileErrorKind> {
-    let file = super::open_regular(path, false)?;
+    let mut file = super::open_regular(path, false)?;
+    super::preflight::check_png_file(&mut file)?;
     let max_bytes = usize::try_from(limits.max_bytes).unwrap_or(usize::MAX);
     let mut decoder =
         png::Decoder::new_with_limits(BufReader::new(file), png::Limits { bytes: max_bytes });

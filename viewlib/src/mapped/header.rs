@@ -109,7 +109,7 @@ impl FromStr for SampleType {
         SAMPLE_TYPES
             .iter()
             .find(|entry| {
-                entry.1 == s || (entry.0.size() == 1 && s.len() == 3 && &s[1..] == entry.1)
+                entry.1 == s || (entry.0.size() == 1 && s.len() == 3 && s.get(1..) == Some(entry.1))
             })
             .map(|entry| entry.0)
             .ok_or_else(|| {

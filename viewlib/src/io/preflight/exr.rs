@@ -569,14 +569,17 @@ impl<'a, R: Read + Seek> Stream<'a, R> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Cursor;
 
     fn run(bytes: &[u8], budget: u64) -> Result<u64, String> {
-        super::super::outcome(overhead(&mut Cursor::new(bytes), bytes.len() as u64, budget))
+        super::super::outcome(overhead(
+            &mut Cursor::new(bytes),
+            bytes.len() as u64,
+            budget,
+        ))
     }
 
     fn attr(v: &mut Vec<u8>, name: &str, kind: &str, value: &[u8]) {

@@ -318,7 +318,11 @@ mod tests {
     use std::io::Cursor;
 
     fn run(bytes: &[u8], budget: u64) -> Result<u64, String> {
-        super::super::outcome(overhead(&mut Cursor::new(bytes), bytes.len() as u64, budget))
+        super::super::outcome(overhead(
+            &mut Cursor::new(bytes),
+            bytes.len() as u64,
+            budget,
+        ))
     }
 
     fn segment(out: &mut Vec<u8>, marker: u8, body: &[u8]) {

@@ -25,6 +25,7 @@
 mod exr;
 mod gif;
 mod jpeg;
+mod png;
 mod tiff;
 mod webp;
 
@@ -37,6 +38,25 @@ pub(crate) enum Preflight {
     Io(std::io::Error),
     /// The file cannot be decoded within bounded memory; the reason carries the numbers.
     Refused(String),
+    /// The headers are malformed in a way a decoder would panic on, not refuse.
+    Corrupt(String),
+}
+
+impl Preflight {
+    /// As a file error, for a file read as `format`.
+    pub(crate) fn into_kind(self, format: &str) -> super::FileErrorKind {
+        match self {
+            Preflight::Io(e) => super::FileErrorKind::Read(e),
+            Preflight::Refused(reason) => super::FileErrorKind::UnboundedMemory {
+                format: format.into(),
+                reason,
+            },
+            Preflight::Corrupt(reason) => super::FileErrorKind::BadHeader {
+                format: format.into(),
+                reason,
+            },
+        }
+    }
 }
 
 impl From<std::io::Error> for Preflight {
@@ -66,7 +86,17 @@ fn outcome(result: Result<u64, Preflight>) -> Result<u64, String> {
         Ok(n) => Ok(n),
         Err(Preflight::Refused(why)) => Err(why),
         Err(Preflight::Io(e)) => Err(format!("io: {e}")),
+        Err(Preflight::Corrupt(why)) => Err(format!("corrupt: {why}")),
     }
+}
+
+/// [`png::check`] on an opened PNG file, left rewound: for the readers that use the `png`
+/// crate directly.
+pub(crate) fn check_png_file(file: &mut std::fs::File) -> Result<(), super::FileErrorKind> {
+    let len = file.metadata().map_err(super::FileErrorKind::Read)?.len();
+    png::check(file, len)
+        .and_then(|()| Ok(file.rewind()?))
+        .map_err(|e| e.into_kind("Png"))
 }
 
 /// Working memory of the formats whose headers viewlib parses, before the decoder reads
@@ -83,6 +113,10 @@ pub(crate) fn before_decoder<R: Read + Seek>(
         ImageFormat::WebP => webp::overhead(r, file_len, budget)?,
         ImageFormat::Tiff => tiff::overhead(r, file_len, budget)?,
         ImageFormat::OpenExr => exr::overhead(r, file_len, budget)?,
+        ImageFormat::Png => {
+            png::check(r, file_len)?;
+            0
+        }
         _ => 0,
     };
     r.rewind()?;

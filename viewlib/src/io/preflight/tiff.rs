@@ -567,14 +567,17 @@ impl Seq {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Cursor;
 
     fn run(bytes: &[u8], budget: u64) -> Result<u64, String> {
-        super::super::outcome(overhead(&mut Cursor::new(bytes), bytes.len() as u64, budget))
+        super::super::outcome(overhead(
+            &mut Cursor::new(bytes),
+            bytes.len() as u64,
+            budget,
+        ))
     }
 
     /// A little-endian classic TIFF: `entries` as (tag, type, count, value-or-offset), the

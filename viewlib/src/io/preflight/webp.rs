@@ -921,7 +921,11 @@ mod tests {
     const MIB: u64 = 1 << 20;
 
     fn run(bytes: &[u8], budget: u64) -> Result<u64, String> {
-        super::super::outcome(overhead(&mut Cursor::new(bytes), bytes.len() as u64, budget))
+        super::super::outcome(overhead(
+            &mut Cursor::new(bytes),
+            bytes.len() as u64,
+            budget,
+        ))
     }
 
     fn encoded(w: u32, h: u32, alpha: bool) -> Vec<u8> {
