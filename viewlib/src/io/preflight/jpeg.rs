@@ -78,15 +78,6 @@ pub(crate) fn overhead<R: Read + Seek>(
     Ok(total)
 }
 
-/// Width and height of the frame zune-jpeg would decode (the last SOF0/1/2 before the first
-/// SOS), or `None` when the headers end or break before declaring one. `r` is read from its
-/// current position, which must be the SOI marker. (tiff.rs uses [`scan`], which also gives
-/// the components and sampling factors it needs.)
-#[allow(dead_code)]
-pub(crate) fn frame_size<R: Read + Seek>(r: &mut R) -> Result<Option<(u32, u32)>, Preflight> {
-    Ok(scan(r, u64::MAX)?.map(|f| (u32::from(f.width), u32::from(f.height))))
-}
-
 /// Bytes zune-jpeg allocates for `frame` besides its output and its input: coefficient planes
 /// (when needed), row buffers and tables. `Refused` only on arithmetic overflow, which cannot
 /// happen for 16-bit dimensions and factors up to 4.
@@ -315,6 +306,12 @@ impl<'a, R: Read + Seek> Bytes<'a, R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Width and height of the frame zune-jpeg would decode (the last SOF0/1/2 before the
+    /// first SOS), from [`scan`].
+    fn frame_size<R: Read + Seek>(r: &mut R) -> Result<Option<(u32, u32)>, Preflight> {
+        Ok(scan(r, u64::MAX)?.map(|f| (u32::from(f.width), u32::from(f.height))))
+    }
     use std::io::Cursor;
 
     fn run(bytes: &[u8], budget: u64) -> Result<u64, String> {
