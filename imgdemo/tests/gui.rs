@@ -296,12 +296,6 @@ fn an_operation_that_does_not_apply_is_explained_and_the_app_recovers() {
     assert_eq!(result_u8(harness.state()), red);
 }
 
-fn corpus(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/corpus")
-        .join(path)
-}
-
 #[derive(Debug)]
 struct Dropped(PathBuf);
 
@@ -316,16 +310,14 @@ impl egui::DroppedFile for Dropped {
 
 #[test]
 fn dropped_files_open_and_corrupt_ones_are_reported_in_the_window() {
+    let Some(corpus) = viewlib_e2e::corpus_dir() else {
+        return;
+    };
     let mut harness = app(Launch {
         ops: vec!["invert".parse().unwrap()],
         ..Launch::default()
     });
-    let corrupt = corpus("pngsuite/xcsn0g01.png");
-    assert!(
-        corrupt.exists(),
-        "the corpus is beside the project: {}",
-        corrupt.display()
-    );
+    let corrupt = corpus.join("pngsuite/xcsn0g01.png");
     harness
         .input_mut()
         .dropped_files
@@ -349,7 +341,7 @@ fn dropped_files_open_and_corrupt_ones_are_reported_in_the_window() {
         [720, 1280, 4]
     );
 
-    let photo = corpus("photos/camera.png");
+    let photo = corpus.join("photos/camera.png");
     harness
         .input_mut()
         .dropped_files
@@ -365,14 +357,17 @@ fn dropped_files_open_and_corrupt_ones_are_reported_in_the_window() {
 
 #[test]
 fn open_by_typed_path_and_save_at_the_source_bit_depth() {
+    let Some(corpus) = viewlib_e2e::corpus_dir() else {
+        return;
+    };
     let mut harness = app(Launch::default());
     click(&mut harness, "File");
     click(&mut harness, "Open path…");
-    let path = corpus("photos/hdr_room.png");
+    let path = corpus.join("photos/hdr_room.png");
     let typed = if path.exists() {
         path
     } else {
-        corpus("photos/astronaut.png")
+        corpus.join("photos/astronaut.png")
     };
     harness
         .get_by_role(egui::accesskit::Role::TextInput)
