@@ -9,7 +9,7 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-use viewlib::ops::Alpha;
+use viewlib::ops::{Alpha, LumaWeights, Lut};
 use viewlib::{View, ViewMut};
 
 fn pool(threads: usize) -> rayon::ThreadPool {
@@ -95,24 +95,39 @@ fn image_group(c: &mut Criterion, name: &str, shape: [usize; 3], threads: usize)
             .unwrap()
             .flip_horizontal_in_place()
     });
+    let gamma = Lut::<u8>::gamma(0.8);
+    bench_in(&mut group, &pool, "lut_map_in_place", || {
+        ViewMut::from_slice(&mut buf, shape)
+            .unwrap()
+            .map_in_place(&gamma)
+    });
+    let mut gray = vec![0u8; h * w];
+    for (id, weights) in [
+        ("luma_into", LumaWeights::Rec709),
+        ("luma_into_bt601", LumaWeights::Bt601),
+    ] {
+        bench_in(&mut group, &pool, id, || {
+            let dst = ViewMut::from_slice(&mut gray, [h, w]).unwrap();
+            image.luma_into_with(dst, weights).unwrap()
+        });
+    }
     if threads == 1 {
-        // The peer: image's invert (keeps alpha) on an ImageBuffer of the same pixels.
+        // Rust peers on the same pixels: image's invert (keeps alpha), grayscale and flips;
+        // ndarray's map over one strided channel.
         let (wu, hu) = (w as u32, h as u32);
         match ch {
-            4 => {
-                let mut img = image::RgbaImage::from_raw(wu, hu, src.clone()).unwrap();
-                group.bench_function("image_crate_invert", |b| {
-                    b.iter(|| image::imageops::invert(&mut img))
-                });
-            }
-            3 => {
-                let mut img = image::RgbImage::from_raw(wu, hu, src.clone()).unwrap();
-                group.bench_function("image_crate_invert", |b| {
-                    b.iter(|| image::imageops::invert(&mut img))
-                });
-            }
+            4 => image_crate_peers(&mut group, image::RgbaImage::from_raw(wu, hu, src.clone())),
+            3 => image_crate_peers(&mut group, image::RgbImage::from_raw(wu, hu, src.clone())),
             _ => {}
         }
+        let mut array = ndarray::Array3::from_shape_vec((h, w, ch), src.clone()).unwrap();
+        group.bench_function("ndarray_invert_one_channel_mapv_inplace", |b| {
+            b.iter(|| {
+                array
+                    .index_axis_mut(ndarray::Axis(2), 1)
+                    .mapv_inplace(|v| 255 - v)
+            })
+        });
     }
 
     // Channel extraction reads the whole image; throughput counts the image's bytes.
@@ -152,6 +167,20 @@ fn image_group(c: &mut Criterion, name: &str, shape: [usize; 3], threads: usize)
         let dst = ViewMut::from_slice(&mut crop_out, [crop_h, crop_w, ch]).unwrap();
         dst.copy_from(crop).unwrap()
     });
+    bench_in(&mut group, &pool, "crop_to_image_buf", || {
+        let crop = image.crop(w / 4, h / 4, crop_w, crop_h).unwrap();
+        black_box(crop.to_image_buf().unwrap());
+    });
+    if threads == 1 {
+        let array = ndarray::ArrayView3::from_shape((h, w, ch), &src[..]).unwrap();
+        let mut out = ndarray::Array3::<u8>::zeros((crop_h, crop_w, ch));
+        group.bench_function("ndarray_crop_assign", |b| {
+            b.iter(|| {
+                let (y, x) = (h / 4, w / 4);
+                out.assign(&array.slice(ndarray::s![y..y + crop_h, x..x + crop_w, ..]))
+            })
+        });
+    }
     group.finish();
 
     if threads == 1 {
@@ -161,6 +190,28 @@ fn image_group(c: &mut Criterion, name: &str, shape: [usize; 3], threads: usize)
             })
         });
     }
+}
+
+/// The `image` crate's operations on an `ImageBuffer` of the bench's pixels.
+fn image_crate_peers<P>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    img: Option<image::ImageBuffer<P, Vec<u8>>>,
+) where
+    P: image::Pixel<Subpixel = u8> + 'static,
+{
+    let mut img = img.unwrap();
+    group.bench_function("image_crate_invert", |b| {
+        b.iter(|| image::imageops::invert(&mut img))
+    });
+    group.bench_function("image_crate_grayscale", |b| {
+        b.iter(|| image::imageops::grayscale(black_box(&img)))
+    });
+    group.bench_function("image_crate_flip_horizontal_in_place", |b| {
+        b.iter(|| image::imageops::flip_horizontal_in_place(&mut img))
+    });
+    group.bench_function("image_crate_flip_vertical_in_place", |b| {
+        b.iter(|| image::imageops::flip_vertical_in_place(&mut img))
+    });
 }
 
 fn kernels(c: &mut Criterion) {

@@ -54,8 +54,11 @@
 //!   properties, and are re-checked in O(ndim) anyway.
 //! - Bad requests return a [`ViewError`] naming the offending numbers; nothing panics except
 //!   the methods documented to (`set`, indexing with `[]`), each with a `try_` twin.
-//! - `unsafe` is confined to two private modules (the views, and the memory maps of
-//!   [`mapped`]), each block with the invariant it relies on.
+//! - `unsafe` is confined to three modules (the views, the memory maps of [`mapped`], and the
+//!   run-time dispatch of [`simd`]), each block with the invariant it relies on.
+//! - Kernels whose inner loops need byte shuffles (3-byte RGB pixels, grayscale, 8-bit lookup
+//!   tables) pick AVX2 or AVX-512 code at run time ([`simd::instruction_set`]); the portable
+//!   loops stay the reference, and `VIEWLIB_SIMD=portable` forces them.
 //!
 //! ## Cargo features
 //!
@@ -83,6 +86,7 @@ pub mod ops;
 mod owned;
 mod raw;
 mod sample;
+pub mod simd;
 mod slice;
 mod split;
 mod view;

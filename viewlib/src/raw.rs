@@ -1,4 +1,5 @@
-//! The views' `unsafe` (the only other is `mapped/map.rs`, the memory maps): the two view
+//! The views' `unsafe` (the others are `mapped/map.rs`, the memory maps, and `simd`, the calls
+//! into run-time-detected instruction sets): the two view
 //! types, how they are built from a borrowed buffer, how their elements are reached, and how
 //! one view is derived from another.
 //!
@@ -656,6 +657,19 @@ impl<'a, T> Iterator for Iter<'a, T> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.remaining, Some(self.remaining))
     }
+    /// A counted loop (what `for_each` and most adapters run): the compiler unrolls it, where
+    /// `next`'s countdown measured 1.4 to 1.7x slower on a strided channel.
+    #[inline]
+    fn fold<B, F: FnMut(B, &'a T) -> B>(self, init: B, mut f: F) -> B {
+        let mut acc = init;
+        for k in 0..self.remaining {
+            // SAFETY: element `k` of the `remaining` left in this 1-D view: in bounds by
+            // invariant 1 (so the offset cannot wrap), shared-borrowed for 'a.
+            let item = unsafe { &*self.ptr.wrapping_offset(k as isize * self.stride) };
+            acc = f(acc, item);
+        }
+        acc
+    }
 }
 impl<T> ExactSizeIterator for Iter<'_, T> {}
 
@@ -675,6 +689,18 @@ impl<'a, T> Iterator for IterMut<'a, T> {
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.remaining, Some(self.remaining))
+    }
+    /// A counted loop, as for [`Iter`].
+    #[inline]
+    fn fold<B, F: FnMut(B, &'a mut T) -> B>(self, init: B, mut f: F) -> B {
+        let mut acc = init;
+        for k in 0..self.remaining {
+            // SAFETY: as in `next`: element `k` is in bounds (invariant 1), handed out once, and
+            // distinct `k` are distinct elements (invariant 2), so the `&mut` are disjoint.
+            let item = unsafe { &mut *self.ptr.wrapping_offset(k as isize * self.stride) };
+            acc = f(acc, item);
+        }
+        acc
     }
 }
 impl<T> ExactSizeIterator for IterMut<'_, T> {}

@@ -3,7 +3,7 @@
 //! cut-off, 1, 2 and 7 threads. The whole buffer is compared, so a kernel that writes outside
 //! its view fails too.
 
-use viewlib::ops::{Alpha, Invert, reference};
+use viewlib::ops::{Alpha, Invert, Luma, LumaWeights, reference};
 use viewlib::{Sample, ViewMut};
 
 /// Sizes `[height, width]`: tiny, odd, and one whose whole, flipped and transposed layouts are
@@ -533,24 +533,34 @@ fn luma_alpha_matches_reference_and_image_crate() {
     assert!(rgb.luma_alpha_into(ours.view_mut()).is_err());
 }
 
-#[test]
-fn luma_matches_reference_and_image_crate() {
+/// Luma of every layout, both weightings, against the per-pixel reference.
+fn check_luma<T: Luma + PartialEq>(make: impl Fn(usize) -> T + Copy) {
     for [h, w] in SIZES {
         for c in CHANNELS {
             for shape in SHAPES {
-                let mut px: Vec<u16> = samples(h * w * c, |i| (i * 7919 % 65536) as u16);
+                let mut px: Vec<T> = samples(h * w * c, make);
                 let image =
                     derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape).into_view();
-                let expected = reference::luma(&image);
-                for threads in [1, 2, 7] {
-                    with_threads(threads, || {
-                        let gray = image.to_luma().unwrap();
-                        assert_eq!(gray.as_slice(), expected, "{h}x{w}x{c} {shape:?}");
-                    });
+                for weights in [LumaWeights::Rec709, LumaWeights::Bt601] {
+                    let expected = reference::luma_with(&image, weights);
+                    for threads in [1, 2, 7] {
+                        with_threads(threads, || {
+                            let gray = image.to_luma_with(weights).unwrap();
+                            let context = format!("{h}x{w}x{c} {shape:?} {weights:?}");
+                            assert_eq!(gray.as_slice(), expected, "{context}");
+                        });
+                    }
                 }
             }
         }
     }
+}
+
+#[test]
+fn luma_matches_reference_and_image_crate() {
+    check_luma(|i| (i * 7919 % 65536) as u16);
+    check_luma(|i| (i * 7919 % 251) as u8);
+    check_luma(|i| (i * 7919 % 1000) as f32 / 999.0);
     for rgba in [
         image::DynamicImage::ImageRgba8(image::RgbaImage::from_fn(61, 17, |x, y| {
             image::Rgba([x as u8 * 4, y as u8 * 15, (x * y) as u8, 128])

@@ -7,6 +7,7 @@ use crate::ops::traverse::{for_each_run_pair, in_pieces};
 use crate::owned::ImageBuf;
 use crate::raw::{View, ViewMut};
 use crate::sample::Sample;
+use crate::simd;
 
 fn same_shape<const D: usize>(dst: [usize; D], src: [usize; D]) -> Result<()> {
     match (0..D).find(|&a| dst[a] != src[a]) {
@@ -206,6 +207,12 @@ fn extract_row<T: Sample>(dst: &mut [T], src: &[T], channels: usize, channel: us
             *d = (u32::from_le_bytes(*px) >> shift) as u8;
         }
         return;
+    }
+    if channels == 3
+        && let (Some(d), Some(s)) = (simd::as_u8(dst), simd::as_u8_ref(src))
+    {
+        // Three one-byte channels: byte shuffles the baseline target lacks.
+        return simd::extract_rgb_u8(simd::Supported::active(), d, s, channel);
     }
     match (channels, channel) {
         (1, _) => dst.copy_from_slice(src),

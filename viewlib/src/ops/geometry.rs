@@ -4,6 +4,7 @@
 use crate::ops::traverse::in_pieces;
 use crate::raw::ViewMut;
 use crate::sample::Sample;
+use crate::simd;
 
 impl<T: Sample> ViewMut<'_, T, 3> {
     /// Mirrors the image top to bottom in place: rows are swapped pairwise, in parallel.
@@ -86,14 +87,17 @@ fn swap_slices<T: Sample>(a: &mut [T], b: &mut [T]) {
 }
 
 /// Reverses the order of the `channels`-sample pixels of a contiguous row.
-fn reverse_pixels<T: Copy>(row: &mut [T], channels: usize) {
+fn reverse_pixels<T: Sample>(row: &mut [T], channels: usize) {
     fn reverse<T: Copy, const N: usize>(row: &mut [T]) {
         row.as_chunks_mut::<N>().0.reverse();
     }
     match channels {
         1 => row.reverse(),
         2 => reverse::<T, 2>(row),
-        3 => reverse::<T, 3>(row),
+        3 => match simd::as_u8(row) {
+            Some(bytes) => simd::reverse_rgb_u8(simd::Supported::active(), bytes),
+            None => reverse::<T, 3>(row),
+        },
         4 => reverse::<T, 4>(row),
         0 => {}
         n => {

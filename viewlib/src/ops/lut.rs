@@ -6,6 +6,7 @@ use crate::ops::traverse::{for_each_run, in_pieces};
 use crate::owned::ImageBuf;
 use crate::raw::{View, ViewMut};
 use crate::sample::Sample;
+use crate::simd::{self, Divide, LumaFormula};
 
 mod sealed {
     pub trait Sealed {}
@@ -149,6 +150,10 @@ impl<T: LutSample> Lut<T> {
     }
 
     fn apply<S: Sample<Value = T>>(&self, run: &mut [S]) {
+        if let (Some(run), Some(table)) = (simd::as_u8(run), simd::as_u8_ref(&self.table)) {
+            let table = table.try_into().expect("a u8 table has 256 entries");
+            return simd::lut_u8(simd::Supported::active(), table, run);
+        }
         // A fixed-length table lets the compiler drop the bounds check (index < LEN).
         let table = &self.table[..T::LEN];
         for v in run {
@@ -186,21 +191,59 @@ where
     }
 }
 
-/// Sample types grayscale is defined for: `u8` and `u16` with the `image` crate's integer
-/// arithmetic (Rec. 709 weights, truncated), and `f32`.
+/// The weights grayscale gives red, green and blue.
+///
+/// ```
+/// use viewlib::{ops::LumaWeights, View};
+/// let green = View::from_slice(&[0u8, 255, 0], [1, 1, 3])?;
+/// assert_eq!(green.to_luma()?.as_slice(), [182]); // 0.7152 x 255, truncated
+/// assert_eq!(green.to_luma_with(LumaWeights::Bt601)?.as_slice(), [150]); // 0.587 x 255, rounded
+/// # Ok::<(), viewlib::ViewError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum LumaWeights {
+    /// ITU-R BT.709 (0.2126, 0.7152, 0.0722) with the `image` crate's arithmetic, so results
+    /// are byte-identical to its `to_luma8`/`to_luma16`: `(2126 R + 7152 G + 722 B) / 10000`,
+    /// truncated, for integers. The default.
+    #[default]
+    Rec709,
+    /// ITU-R BT.601 (0.299, 0.587, 0.114) with OpenCV's arithmetic, so results are
+    /// byte-identical to `cv2.cvtColor(a, cv2.COLOR_RGB2GRAY)`: `(4899 R + 9617 G + 1868 B +
+    /// 8192) >> 14`, rounded, for integers. (Pillow's `convert("L")` uses the same weights in
+    /// 16-bit fixed point and differs by one on a few values.)
+    Bt601,
+}
+
+impl LumaWeights {
+    fn formula(self) -> LumaFormula {
+        match self {
+            LumaWeights::Rec709 => LumaFormula {
+                weights: [2126, 7152, 722],
+                divide: Divide::By10000,
+            },
+            LumaWeights::Bt601 => LumaFormula {
+                weights: [4899, 9617, 1868],
+                divide: Divide::RoundShift(14),
+            },
+        }
+    }
+}
+
+/// Sample types grayscale is defined for: `u8` and `u16` with integer arithmetic, and `f32`
+/// (see [`LumaWeights`]).
 pub trait Luma: Sample {
     /// The luma of one RGB pixel.
-    fn luma(rgb: [Self; 3]) -> Self;
+    fn luma(rgb: [Self; 3], weights: LumaWeights) -> Self;
 }
 
 macro_rules! integer_luma {
     ($($t:ty),*) => {$(
         impl Luma for $t {
             #[inline(always)]
-            fn luma([r, g, b]: [Self; 3]) -> Self {
-                // `image`'s rgb_to_luma: (2126 R + 7152 G + 722 B) / 10000, which fits u32
-                // for 16-bit samples too.
-                ((2126 * r as u32 + 7152 * g as u32 + 722 * b as u32) / 10000) as $t
+            fn luma(rgb: [Self; 3], weights: LumaWeights) -> Self {
+                // The weighted sums fit u32 for 16-bit samples too.
+                weights.formula().apply(rgb.map(u32::from)) as $t
             }
         }
     )*};
@@ -209,15 +252,43 @@ integer_luma!(u8, u16);
 
 impl Luma for f32 {
     #[inline(always)]
-    fn luma([r, g, b]: [Self; 3]) -> Self {
-        0.2126 * r + 0.7152 * g + 0.0722 * b
+    fn luma([r, g, b]: [Self; 3], weights: LumaWeights) -> Self {
+        match weights {
+            LumaWeights::Rec709 => 0.2126 * r + 0.7152 * g + 0.0722 * b,
+            LumaWeights::Bt601 => 0.299 * r + 0.587 * g + 0.114 * b,
+        }
     }
 }
 
 impl<T: Luma> View<'_, T, 3> {
     /// Grayscale into `dst` (`[height, width]`): the luma of RGB or RGBA pixels (alpha is
-    /// dropped), or channel 0 of gray and gray+alpha images.
+    /// dropped) with the default [`LumaWeights::Rec709`], or channel 0 of gray and gray+alpha
+    /// images.
+    ///
+    /// ```
+    /// use viewlib::{View, ViewMut};
+    /// let rgb = [255u8, 0, 0, 0, 0, 255];
+    /// let mut gray = [0u8; 2];
+    /// View::from_slice(&rgb, [1, 2, 3])?.luma_into(ViewMut::from_slice(&mut gray, [1, 2])?)?;
+    /// assert_eq!(gray, [54, 18]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
     pub fn luma_into(self, dst: ViewMut<'_, T, 2>) -> Result<()> {
+        self.luma_into_with(dst, LumaWeights::Rec709)
+    }
+
+    /// Grayscale into `dst` with the given weights (see [`luma_into`](Self::luma_into)).
+    ///
+    /// ```
+    /// use viewlib::{ops::LumaWeights, View, ViewMut};
+    /// let rgb = [255u8, 0, 0, 0, 0, 255];
+    /// let mut gray = [0u8; 2];
+    /// let dst = ViewMut::from_slice(&mut gray, [1, 2])?;
+    /// View::from_slice(&rgb, [1, 2, 3])?.luma_into_with(dst, LumaWeights::Bt601)?;
+    /// assert_eq!(gray, [76, 29]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn luma_into_with(self, dst: ViewMut<'_, T, 2>, weights: LumaWeights) -> Result<()> {
         let [h, w, channels] = self.shape();
         if dst.shape() != [h, w] {
             let axis = usize::from(dst.shape()[0] == h);
@@ -232,7 +303,7 @@ impl<T: Luma> View<'_, T, 3> {
         }
         in_pieces((dst, self), 0, |(d, s)| {
             for (d, s) in d.rows().zip(s.rows()) {
-                luma_row(d, s);
+                luma_row(d, s, weights);
             }
         });
         Ok(())
@@ -247,8 +318,21 @@ impl<T: Luma> View<'_, T, 3> {
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
     pub fn to_luma(self) -> Result<ImageBuf<T>> {
+        self.to_luma_with(LumaWeights::Rec709)
+    }
+
+    /// Grayscale with the given weights into a new `[height, width, 1]` image.
+    ///
+    /// ```
+    /// use viewlib::{ops::LumaWeights, View};
+    /// let rgb = [255u8, 0, 0, 0, 255, 0];
+    /// let gray = View::from_slice(&rgb, [1, 2, 3])?.to_luma_with(LumaWeights::Bt601)?;
+    /// assert_eq!(gray.as_slice(), [76, 150]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn to_luma_with(self, weights: LumaWeights) -> Result<ImageBuf<T>> {
         let mut out = ImageBuf::new(self.height(), self.width(), 1)?;
-        self.luma_into(out.view_mut().channel(0)?)?;
+        self.luma_into_with(out.view_mut().channel(0)?, weights)?;
         Ok(out)
     }
 }
@@ -293,14 +377,14 @@ impl<T: Luma> View<'_, T, 3> {
                         let d = d.into_slice_mut().expect("contiguous");
                         let pairs = d.as_chunks_mut::<2>().0.iter_mut();
                         for (d, px) in pairs.zip(s.as_chunks::<4>().0) {
-                            *d = [T::luma([px[0], px[1], px[2]]), px[3]];
+                            *d = [T::luma([px[0], px[1], px[2]], LumaWeights::Rec709), px[3]];
                         }
                     }
                     _ => {
                         let mut d = d;
                         for x in 0..s.shape()[0] {
                             let px = |c| *s.get_ref([x, c]).expect("in range");
-                            let luma = T::luma([px(0), px(1), px(2)]);
+                            let luma = T::luma([px(0), px(1), px(2)], LumaWeights::Rec709);
                             *d.get_mut([x, 0]).expect("in range") = luma;
                             *d.get_mut([x, 1]).expect("in range") = px(3);
                         }
@@ -312,38 +396,48 @@ impl<T: Luma> View<'_, T, 3> {
     }
 }
 
-fn luma_row<T: Luma>(dst: ViewMut<'_, T, 1>, src: View<'_, T, 2>) {
+fn luma_row<T: Luma>(dst: ViewMut<'_, T, 1>, src: View<'_, T, 2>, weights: LumaWeights) {
     let channels = src.shape()[1];
+    let luma = |px: &[T]| T::luma([px[0], px[1], px[2]], weights);
     match (dst.is_c_contiguous(), src.as_slice()) {
         (true, Some(s)) => {
             let d = dst.into_slice_mut().expect("contiguous");
-            fn run<T: Luma, const N: usize>(d: &mut [T], s: &[T]) {
+            if let (Some(d), Some(s)) = (simd::as_u8(d), simd::as_u8_ref(s))
+                && (channels == 3 || channels == 4)
+            {
+                // 8-bit RGB(A): the byte-shuffle paths.
+                let set = simd::Supported::active();
+                return match channels {
+                    3 => simd::luma_u8::<3>(set, d, s, weights.formula()),
+                    _ => simd::luma_u8::<4>(set, d, s, weights.formula()),
+                };
+            }
+            fn run<T: Luma, const N: usize>(d: &mut [T], s: &[T], w: LumaWeights) {
                 for (d, px) in d.iter_mut().zip(s.as_chunks::<N>().0) {
-                    *d = T::luma([px[0], px[1], px[2]]);
+                    *d = T::luma([px[0], px[1], px[2]], w);
                 }
             }
             match channels {
-                3 => run::<T, 3>(d, s),
-                4 => run::<T, 4>(d, s),
-                n => {
-                    for (d, px) in d.iter_mut().zip(s.chunks_exact(n)) {
-                        *d = T::luma([px[0], px[1], px[2]]);
-                    }
-                }
+                3 => run::<T, 3>(d, s, weights),
+                4 => run::<T, 4>(d, s, weights),
+                n => d
+                    .iter_mut()
+                    .zip(s.chunks_exact(n))
+                    .for_each(|(d, px)| *d = luma(px)),
             }
         }
         (false, Some(s)) => {
             // A channel of a wider output (gray+alpha): strided writes, contiguous reads.
             let mut dst = dst;
             for (d, px) in dst.iter_mut().zip(s.chunks_exact(channels)) {
-                *d = T::luma([px[0], px[1], px[2]]);
+                *d = luma(px);
             }
         }
         _ => {
             let mut dst = dst;
             for (x, d) in dst.iter_mut().enumerate() {
                 let px = |c| *src.get_ref([x, c]).expect("in range");
-                *d = T::luma([px(0), px(1), px(2)]);
+                *d = T::luma([px(0), px(1), px(2)], weights);
             }
         }
     }

@@ -15,6 +15,6 @@ mod traverse;
 
 pub(crate) use copy::copy;
 pub use invert::{Alpha, Invert};
-pub use lut::{Luma, Lut, LutSample};
+pub use lut::{Luma, LumaWeights, Lut, LutSample};
 pub use traverse::PARALLEL_MIN_BYTES;
 pub(crate) use traverse::for_each_run;

@@ -2,7 +2,7 @@
 //! `get`/`set` so that they share no code with the kernels they check.
 
 use crate::ops::invert::Invert;
-use crate::ops::lut::Luma;
+use crate::ops::lut::{Luma, LumaWeights};
 use crate::raw::{View, ViewMut};
 use crate::sample::Sample;
 
@@ -68,13 +68,18 @@ pub fn map<T: Sample>(image: &mut ViewMut<'_, T, 3>, f: impl Fn(T::Value) -> T::
 
 /// Luma of every pixel: `image`'s formula for RGB(A), channel 0 for gray(+alpha).
 pub fn luma<T: Luma>(image: &View<'_, T, 3>) -> Vec<T> {
+    luma_with(image, LumaWeights::Rec709)
+}
+
+/// Luma of every pixel with the given weights for RGB(A), channel 0 for gray(+alpha).
+pub fn luma_with<T: Luma>(image: &View<'_, T, 3>, weights: LumaWeights) -> Vec<T> {
     let [h, w, c] = image.shape();
     let mut out = Vec::with_capacity(h * w);
     for y in 0..h {
         for x in 0..w {
             let px = |k| *image.get_ref([y, x, k]).unwrap();
             out.push(if c >= 3 {
-                T::luma([px(0), px(1), px(2)])
+                T::luma([px(0), px(1), px(2)], weights)
             } else {
                 px(0)
             });

@@ -1,0 +1,32 @@
+//! The reference loops: plain Rust for the target's baseline, and the tails of the vector paths.
+
+use super::LumaFormula;
+
+pub(super) fn luma<const N: usize>(dst: &mut [u8], src: &[u8], formula: LumaFormula) {
+    for (d, px) in dst.iter_mut().zip(src.as_chunks::<N>().0) {
+        *d = formula.apply([px[0], px[1], px[2]].map(u32::from)) as u8;
+    }
+}
+
+pub(super) fn extract3(dst: &mut [u8], src: &[u8], channel: usize) {
+    fn pick<const C: usize>(dst: &mut [u8], src: &[u8]) {
+        for (d, px) in dst.iter_mut().zip(src.as_chunks::<3>().0) {
+            *d = px[C];
+        }
+    }
+    match channel {
+        0 => pick::<0>(dst, src),
+        1 => pick::<1>(dst, src),
+        _ => pick::<2>(dst, src),
+    }
+}
+
+pub(super) fn reverse3(row: &mut [u8]) {
+    row.as_chunks_mut::<3>().0.reverse();
+}
+
+pub(super) fn lut(table: &[u8; 256], run: &mut [u8]) {
+    for v in run {
+        *v = table[usize::from(*v)];
+    }
+}

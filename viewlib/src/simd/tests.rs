@@ -1,0 +1,166 @@
+//! Every path of every loop against the portable one (and the portable one against the
+//! formula), on lengths around the vector widths and on unaligned starts.
+
+use super::*;
+
+/// Rec. 709 as the `image` crate computes it.
+const REC709: LumaFormula = LumaFormula {
+    weights: [2126, 7152, 722],
+    divide: Divide::By10000,
+};
+/// BT.601 as OpenCV computes it.
+const BT601: LumaFormula = LumaFormula {
+    weights: [4899, 9617, 1868],
+    divide: Divide::RoundShift(14),
+};
+
+fn supported() -> Vec<Supported> {
+    InstructionSet::ALL
+        .into_iter()
+        .filter_map(Supported::new)
+        .collect()
+}
+
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed;
+    (0..len)
+        .map(|_| {
+            // splitmix64
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            (z ^ (z >> 31)) as u8
+        })
+        .collect()
+}
+
+/// Pixel counts around every block size the paths use (16, 32, 64), and a row of 1080p.
+fn pixel_counts() -> impl Iterator<Item = usize> {
+    (0..300).chain([511, 512, 513, 1000, 1920])
+}
+
+#[test]
+fn the_portable_set_is_always_supported_and_active_is_supported() {
+    assert!(Supported::new(InstructionSet::Portable).is_some());
+    assert!(instruction_set().is_supported());
+    assert_eq!(
+        InstructionSet::from_name("avx512"),
+        Some(InstructionSet::Avx512Vbmi)
+    );
+    assert_eq!(InstructionSet::from_name("AVX2"), None);
+}
+
+#[test]
+fn luma_paths_match_the_formula() {
+    for set in supported() {
+        for formula in [REC709, BT601] {
+            for pixels in pixel_counts() {
+                for start in [0, 1, 3] {
+                    let src = noise(start + 4 * pixels, pixels as u64);
+                    let src = &src[start..];
+                    for n in [3, 4] {
+                        let mut dst = vec![0xA5; pixels + 1];
+                        let want: Vec<u8> = src
+                            .chunks_exact(n)
+                            .take(pixels)
+                            .map(|px| formula.apply([px[0], px[1], px[2]].map(u32::from)) as u8)
+                            .collect();
+                        if n == 3 {
+                            luma_u8::<3>(set, &mut dst[..pixels], &src[..3 * pixels], formula);
+                        } else {
+                            luma_u8::<4>(set, &mut dst[..pixels], &src[..4 * pixels], formula);
+                        }
+                        assert_eq!(dst[..pixels], want, "{set:?} {formula:?} {n} x {pixels}");
+                        assert_eq!(dst[pixels], 0xA5, "wrote past the end");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The float division of the vector paths equals integer division on every 8-bit RGB triple,
+/// and the formula equals the `image` crate's and OpenCV's arithmetic.
+#[test]
+fn luma_is_exact_on_every_rgb_triple() {
+    let all: Vec<u8> = (0..1u32 << 24)
+        .flat_map(|v| [(v >> 16) as u8, (v >> 8) as u8, v as u8])
+        .collect();
+    let mut got = vec![0u8; 1 << 24];
+    for set in supported() {
+        luma_u8::<3>(set, &mut got, &all, REC709);
+        for (i, (&g, px)) in got.iter().zip(all.chunks_exact(3)).enumerate() {
+            let [r, gr, b] = [px[0], px[1], px[2]].map(u32::from);
+            assert_eq!(
+                u32::from(g),
+                (2126 * r + 7152 * gr + 722 * b) / 10000,
+                "{set:?} at {i}"
+            );
+        }
+        luma_u8::<3>(set, &mut got, &all, BT601);
+        for (i, (&g, px)) in got.iter().zip(all.chunks_exact(3)).enumerate() {
+            let [r, gr, b] = [px[0], px[1], px[2]].map(u32::from);
+            assert_eq!(
+                u32::from(g),
+                (4899 * r + 9617 * gr + 1868 * b + 8192) >> 14,
+                "{set:?} at {i}"
+            );
+        }
+    }
+}
+
+#[test]
+fn extraction_paths_match_the_portable_loop() {
+    for set in supported() {
+        for pixels in pixel_counts() {
+            let src = noise(3 * pixels + 1, pixels as u64);
+            for channel in 0..3 {
+                for start in [0, 1] {
+                    let src = &src[start..start + 3 * pixels];
+                    let mut dst = vec![0; pixels];
+                    extract_rgb_u8(set, &mut dst, src, channel);
+                    let want: Vec<u8> = src.chunks_exact(3).map(|px| px[channel]).collect();
+                    assert_eq!(dst, want, "{set:?} channel {channel} of {pixels}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn reversal_paths_match_the_portable_loop() {
+    for set in supported() {
+        for pixels in pixel_counts() {
+            let src = noise(3 * pixels + 2, pixels as u64);
+            for start in [0, 2] {
+                let mut row = src.clone();
+                reverse_rgb_u8(set, &mut row[start..start + 3 * pixels]);
+                let mut want = src.clone();
+                want[start..start + 3 * pixels]
+                    .as_chunks_mut::<3>()
+                    .0
+                    .reverse();
+                assert_eq!(row, want, "{set:?} {pixels} pixels from {start}");
+            }
+        }
+    }
+}
+
+#[test]
+fn table_paths_match_the_portable_loop() {
+    let table: [u8; 256] = noise(256, 7).try_into().unwrap();
+    for set in supported() {
+        for len in (0..300).chain([4095, 4096, 4097]) {
+            let src = noise(len + 1, len as u64);
+            let mut run = src.clone();
+            lut_u8(set, &table, &mut run[1..]);
+            let want: Vec<u8> = src
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| if i == 0 { v } else { table[usize::from(v)] })
+                .collect();
+            assert_eq!(run, want, "{set:?} {len}");
+        }
+    }
+}

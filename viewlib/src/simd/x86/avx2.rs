@@ -1,0 +1,178 @@
+//! AVX2: byte shuffles within 16-byte lanes. RGB pixels are regrouped 16 at a time (48 bytes,
+//! three lanes' worth) or 4 per lane for grayscale.
+
+use super::super::{Divide, LumaFormula, portable};
+use super::reversed_3;
+use bytemuck::cast;
+use core::arch::x86_64::*;
+
+/// A shuffle that is `0x80` (zero) for output bytes drawn from other lanes.
+const fn lane_part(sources: [u8; 64], lane: u8) -> [u8; 16] {
+    let mut m = [0x80u8; 16];
+    let mut j = 0;
+    while j < 16 {
+        if sources[j] / 16 == lane {
+            m[j] = sources[j] % 16;
+        }
+        j += 1;
+    }
+    m
+}
+
+/// For each of the 3 output lanes of 16 reversed pixels, the shuffle of each input lane.
+const fn reverse_masks() -> [[[u8; 16]; 3]; 3] {
+    let mut m = [[[0u8; 16]; 3]; 3];
+    let mut out = 0;
+    while out < 3 {
+        let sources = reversed_3(16, out, 16);
+        let mut lane = 0;
+        while lane < 3 {
+            m[out][lane] = lane_part(sources, lane as u8);
+            lane += 1;
+        }
+        out += 1;
+    }
+    m
+}
+static REVERSE: [[[u8; 16]; 3]; 3] = reverse_masks();
+
+#[inline]
+#[target_feature(enable = "avx2")]
+fn reversed(block: &[u8; 48]) -> [u8; 48] {
+    let v: [__m128i; 3] = cast(*block);
+    let out = REVERSE.map(|masks| {
+        let a = _mm_shuffle_epi8(v[0], cast(masks[0]));
+        let b = _mm_shuffle_epi8(v[1], cast(masks[1]));
+        let c = _mm_shuffle_epi8(v[2], cast(masks[2]));
+        _mm_or_si128(_mm_or_si128(a, b), c)
+    });
+    cast(out)
+}
+
+#[target_feature(enable = "avx2")]
+pub(in crate::simd) fn reverse3(row: &mut [u8]) {
+    let mut rest = row;
+    while rest.len() >= 2 * 48 {
+        let (left, tail) = rest.split_at_mut(48);
+        let (middle, right) = tail.split_at_mut(tail.len() - 48);
+        let (left, right): (&mut [u8; 48], &mut [u8; 48]) = (
+            left.try_into().expect("48 bytes"),
+            right.try_into().expect("48 bytes"),
+        );
+        let (l, r) = (reversed(left), reversed(right));
+        (*left, *right) = (r, l);
+        rest = middle;
+    }
+    portable::reverse3(rest);
+}
+
+/// The portable loop, compiled with AVX2: the compiler's own stride-3 shuffles are good here.
+#[target_feature(enable = "avx2")]
+pub(in crate::simd) fn extract3(dst: &mut [u8], src: &[u8], channel: usize) {
+    portable::extract3(dst, src, channel)
+}
+
+/// In one 16-byte lane holding 4 RGB pixels (12 bytes): the `[R, 0, G, 0]` words and the
+/// `[B, 0, 0, 0]` words.
+const RG_WORDS: [u8; 16] = [
+    0, 128, 1, 128, 3, 128, 4, 128, 6, 128, 7, 128, 9, 128, 10, 128,
+];
+const B_WORDS: [u8; 16] = [
+    2, 128, 128, 128, 5, 128, 128, 128, 8, 128, 128, 128, 11, 128, 128, 128,
+];
+
+/// The weighted sums of 8 pixels.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn sums(pair_a: __m256i, weights_a: __m256i, pair_b: __m256i, weights_b: __m256i) -> __m256i {
+    _mm256_add_epi32(
+        _mm256_madd_epi16(pair_a, weights_a),
+        _mm256_madd_epi16(pair_b, weights_b),
+    )
+}
+
+/// 32 pixels' sums (4 vectors of 8) divided and packed to bytes, in order.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn finish(sums: [__m256i; 4], divide: Divide) -> [u8; 32] {
+    let values = sums.map(|sum| match divide {
+        Divide::By10000 => {
+            // See the AVX-512 path: exact below 2^22.
+            let x = _mm256_add_ps(_mm256_cvtepi32_ps(sum), _mm256_set1_ps(0.5));
+            _mm256_cvttps_epi32(_mm256_mul_ps(x, _mm256_set1_ps(1.0 / 10000.0)))
+        }
+        Divide::RoundShift(shift) => {
+            let rounded = _mm256_add_epi32(sum, _mm256_set1_epi32(1 << shift >> 1));
+            _mm256_srl_epi32(rounded, _mm_cvtsi32_si128(shift as i32))
+        }
+    });
+    // Packing works per 128-bit lane; the final permute puts the 4-byte groups in order.
+    let a = _mm256_packs_epi32(values[0], values[1]);
+    let b = _mm256_packs_epi32(values[2], values[3]);
+    let bytes = _mm256_packus_epi16(a, b);
+    cast(_mm256_permutevar8x32_epi32(
+        bytes,
+        _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7),
+    ))
+}
+
+fn pair(low: u16, high: u16) -> i32 {
+    (u32::from(high) << 16 | u32::from(low)) as i32
+}
+
+#[target_feature(enable = "avx2")]
+pub(in crate::simd) fn luma<const N: usize>(dst: &mut [u8], src: &[u8], formula: LumaFormula) {
+    let [wr, wg, wb] = formula.weights;
+    let mut done = 0;
+    if N == 3 {
+        let (rg, b) = (
+            _mm256_set1_epi32(pair(wr, wg)),
+            _mm256_set1_epi32(pair(wb, 0)),
+        );
+        let (rg_words, b_words) = (
+            _mm256_broadcastsi128_si256(cast(RG_WORDS)),
+            _mm256_broadcastsi128_si256(cast(B_WORDS)),
+        );
+        // 32 pixels (96 bytes) a step; each group of 8 reads 16 bytes at 12 bytes past its
+        // start, so a step needs 4 bytes beyond its own.
+        for d in dst.as_chunks_mut::<32>().0 {
+            let Some(s) = src.get(3 * done..3 * done + 100) else {
+                break;
+            };
+            let group = |k: usize| {
+                let lanes: [[u8; 16]; 2] = [
+                    s[24 * k..24 * k + 16].try_into().expect("16 bytes"),
+                    s[24 * k + 12..24 * k + 28].try_into().expect("16 bytes"),
+                ];
+                let v: __m256i = cast(lanes);
+                sums(
+                    _mm256_shuffle_epi8(v, rg_words),
+                    rg,
+                    _mm256_shuffle_epi8(v, b_words),
+                    b,
+                )
+            };
+            *d = finish([group(0), group(1), group(2), group(3)], formula.divide);
+            done += 32;
+        }
+    } else {
+        let (rb, ga) = (
+            _mm256_set1_epi32(pair(wr, wb)),
+            _mm256_set1_epi32(pair(wg, 0)),
+        );
+        let low_bytes = _mm256_set1_epi32(0x00ff_00ff);
+        let (d32, _) = dst.as_chunks_mut::<32>();
+        let (s128, _) = src.as_chunks::<128>();
+        for (d, s) in d32.iter_mut().zip(s128) {
+            let v: [__m256i; 4] = cast(*s);
+            let group = |v: __m256i| {
+                let rb_words = _mm256_and_si256(v, low_bytes);
+                let ga_words = _mm256_and_si256(_mm256_srli_epi32::<8>(v), low_bytes);
+                sums(rb_words, rb, ga_words, ga)
+            };
+            *d = finish(v.map(group), formula.divide);
+        }
+        done = d32.len() * 32;
+    }
+    portable::luma::<N>(&mut dst[done..], &src[N * done..], formula);
+}

@@ -1,0 +1,201 @@
+//! AVX-512 F/BW/VL/VBMI: `vpermt2b` picks any byte of 128 (two vectors), so 3-byte pixels are
+//! regrouped from 192-byte blocks (64 pixels), and a 256-entry table is two permutes.
+
+use super::super::{Divide, LumaFormula, portable};
+use super::{Gather192, channel_of_3, reversed_3};
+use bytemuck::cast;
+use core::arch::x86_64::*;
+
+/// Three vectors of a 192-byte block.
+type Block = [__m512i; 3];
+
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
+fn gather(v: &Block, g: &Gather192) -> __m512i {
+    let lo = _mm512_permutex2var_epi8(v[0], cast(g.lo), v[1]);
+    let hi = _mm512_permutex2var_epi8(v[1], cast(g.hi), v[2]);
+    _mm512_mask_blend_epi8(g.from_hi, lo, hi)
+}
+
+static CHANNEL_OF_3: [Gather192; 3] = [
+    Gather192::new(channel_of_3(0)),
+    Gather192::new(channel_of_3(1)),
+    Gather192::new(channel_of_3(2)),
+];
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
+pub(in crate::simd) fn extract3(dst: &mut [u8], src: &[u8], channel: usize) {
+    let g = &CHANNEL_OF_3[channel];
+    let (d64, _) = dst.as_chunks_mut::<64>();
+    let (s192, _) = src.as_chunks::<192>();
+    for (d, s) in d64.iter_mut().zip(s192) {
+        *d = cast(gather(&cast(*s), g));
+    }
+    let done = d64.len() * 64;
+    portable::extract3(&mut dst[done..], &src[3 * done..], channel);
+}
+
+static REVERSED_3: [Gather192; 3] = [
+    Gather192::new(reversed_3(64, 0, 64)),
+    Gather192::new(reversed_3(64, 1, 64)),
+    Gather192::new(reversed_3(64, 2, 64)),
+];
+
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
+fn reversed(block: &[u8; 192]) -> [u8; 192] {
+    let v: Block = cast(*block);
+    cast([
+        gather(&v, &REVERSED_3[0]),
+        gather(&v, &REVERSED_3[1]),
+        gather(&v, &REVERSED_3[2]),
+    ])
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
+pub(in crate::simd) fn reverse3(row: &mut [u8]) {
+    // 64-pixel blocks from both ends swap places reversed; the middle goes the portable way.
+    let mut rest = row;
+    while rest.len() >= 2 * 192 {
+        let (left, tail) = rest.split_at_mut(192);
+        let (middle, right) = tail.split_at_mut(tail.len() - 192);
+        let (left, right): (&mut [u8; 192], &mut [u8; 192]) = (
+            left.try_into().expect("192 bytes"),
+            right.try_into().expect("192 bytes"),
+        );
+        let (l, r) = (reversed(left), reversed(right));
+        (*left, *right) = (r, l);
+        rest = middle;
+    }
+    portable::reverse3(rest);
+}
+
+/// Byte `j` of 16 pixels' `[R, 0, G, 0]` or `[B, 0, 0, 0]` words from group `group` (of 4)
+/// of a 192-byte RGB block, as an index over the two vectors the group lies in.
+const fn rgb_words(group: usize, blue: bool) -> [u8; 64] {
+    let base = if group < 2 { 0 } else { 64 };
+    let mut s = [0u8; 64];
+    let mut q = 0;
+    while q < 16 {
+        let px = 48 * group + 3 * q - base;
+        if blue {
+            s[4 * q] = (px + 2) as u8;
+        } else {
+            s[4 * q] = px as u8;
+            s[4 * q + 2] = (px + 1) as u8;
+        }
+        q += 1;
+    }
+    s
+}
+
+static RG_WORDS: [[u8; 64]; 4] = [
+    rgb_words(0, false),
+    rgb_words(1, false),
+    rgb_words(2, false),
+    rgb_words(3, false),
+];
+static B_WORDS: [[u8; 64]; 4] = [
+    rgb_words(0, true),
+    rgb_words(1, true),
+    rgb_words(2, true),
+    rgb_words(3, true),
+];
+/// Bytes 0 and 2 of every word: R and G.
+const RG_LANES: u64 = 0x5555_5555_5555_5555;
+/// Byte 0 of every word: B.
+const B_LANES: u64 = 0x1111_1111_1111_1111;
+
+/// The weighted sums of 16 pixels (`u16` pairs times weight pairs) as bytes.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
+fn finish(
+    pair_a: __m512i,
+    weights_a: __m512i,
+    pair_b: __m512i,
+    weights_b: __m512i,
+    divide: Divide,
+) -> [u8; 16] {
+    let sum = _mm512_add_epi32(
+        _mm512_madd_epi16(pair_a, weights_a),
+        _mm512_madd_epi16(pair_b, weights_b),
+    );
+    let value = match divide {
+        Divide::By10000 => {
+            // Exact for sums below 2^22 (checked over every 8-bit RGB triple by the tests):
+            // the half keeps exact multiples of 10000 from rounding down.
+            let x = _mm512_add_ps(_mm512_cvtepi32_ps(sum), _mm512_set1_ps(0.5));
+            _mm512_cvttps_epi32(_mm512_mul_ps(x, _mm512_set1_ps(1.0 / 10000.0)))
+        }
+        Divide::RoundShift(shift) => {
+            let rounded = _mm512_add_epi32(sum, _mm512_set1_epi32(1 << shift >> 1));
+            _mm512_srl_epi32(rounded, _mm_cvtsi32_si128(shift as i32))
+        }
+    };
+    cast(_mm512_cvtepi32_epi8(value))
+}
+
+/// A weight pair as the 32-bit word `madd` multiplies 16-bit pairs by.
+fn pair(low: u16, high: u16) -> i32 {
+    (u32::from(high) << 16 | u32::from(low)) as i32
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
+pub(in crate::simd) fn luma<const N: usize>(dst: &mut [u8], src: &[u8], formula: LumaFormula) {
+    let [wr, wg, wb] = formula.weights;
+    let done = if N == 3 {
+        let (rg, b) = (
+            _mm512_set1_epi32(pair(wr, wg)),
+            _mm512_set1_epi32(pair(wb, 0)),
+        );
+        let (d64, _) = dst.as_chunks_mut::<64>();
+        let (s192, _) = src.as_chunks::<192>();
+        for (d, s) in d64.iter_mut().zip(s192) {
+            let v: Block = cast(*s);
+            let (d16, _) = d.as_chunks_mut::<16>();
+            for (group, d) in d16.iter_mut().enumerate() {
+                let (x, y) = if group < 2 {
+                    (v[0], v[1])
+                } else {
+                    (v[1], v[2])
+                };
+                let rg_words =
+                    _mm512_maskz_permutex2var_epi8(RG_LANES, x, cast(RG_WORDS[group]), y);
+                let b_words = _mm512_maskz_permutex2var_epi8(B_LANES, x, cast(B_WORDS[group]), y);
+                *d = finish(rg_words, rg, b_words, b, formula.divide);
+            }
+        }
+        d64.len() * 64
+    } else {
+        // RGBA words: R and B are the even bytes, G and A the odd ones.
+        let (rb, ga) = (
+            _mm512_set1_epi32(pair(wr, wb)),
+            _mm512_set1_epi32(pair(wg, 0)),
+        );
+        let low_bytes = _mm512_set1_epi32(0x00ff_00ff);
+        let (d16, _) = dst.as_chunks_mut::<16>();
+        let (s64, _) = src.as_chunks::<64>();
+        for (d, s) in d16.iter_mut().zip(s64) {
+            let v: __m512i = cast(*s);
+            let rb_words = _mm512_and_si512(v, low_bytes);
+            let ga_words = _mm512_and_si512(_mm512_srli_epi32::<8>(v), low_bytes);
+            *d = finish(rb_words, rb, ga_words, ga, formula.divide);
+        }
+        d16.len() * 16
+    };
+    portable::luma::<N>(&mut dst[done..], &src[N * done..], formula);
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
+pub(in crate::simd) fn lut(table: &[u8; 256], run: &mut [u8]) {
+    let t: [__m512i; 4] = cast(*table);
+    let (chunks, rest) = run.as_chunks_mut::<64>();
+    for c in chunks {
+        let v: __m512i = cast(*c);
+        // Index bit 6 picks the table half, bits 0-5 the byte; bit 7 picks the pair of halves.
+        let low = _mm512_permutex2var_epi8(t[0], v, t[1]);
+        let high = _mm512_permutex2var_epi8(t[2], v, t[3]);
+        *c = cast(_mm512_mask_blend_epi8(_mm512_movepi8_mask(v), low, high));
+    }
+    portable::lut(table, rest);
+}

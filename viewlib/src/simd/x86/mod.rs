@@ -1,0 +1,60 @@
+//! x86-64 paths. Every function is `#[target_feature]`: safe to write, and called only
+//! through a `Supported` token (see the parent module). Vectors are loaded and stored as
+//! `bytemuck` casts of fixed-size arrays, which compile to unaligned vector moves.
+
+pub(super) mod avx2;
+pub(super) mod avx512;
+
+/// Where each byte of a 64-byte output block comes from in a 192-byte input block, split for
+/// two-table permutes: bytes below 128 come from `lo` (over input vectors 0 and 1), the others
+/// from `hi` (over vectors 1 and 2), chosen by the bit of `from_hi`.
+pub(super) struct Gather192 {
+    pub(super) lo: [u8; 64],
+    pub(super) hi: [u8; 64],
+    pub(super) from_hi: u64,
+}
+
+impl Gather192 {
+    /// The gather for `sources[j]`, each below 192.
+    pub(super) const fn new(sources: [u8; 64]) -> Self {
+        let (mut lo, mut hi, mut from_hi) = ([0u8; 64], [0u8; 64], 0u64);
+        let mut j = 0;
+        while j < 64 {
+            let s = sources[j];
+            assert!(s < 192);
+            if s < 128 {
+                lo[j] = s;
+            } else {
+                hi[j] = s - 64;
+                from_hi |= 1 << j;
+            }
+            j += 1;
+        }
+        Gather192 { lo, hi, from_hi }
+    }
+}
+
+/// Output byte `j` of 3-byte pixels' channel `c`: input byte `3j + c`.
+pub(super) const fn channel_of_3(c: u8) -> [u8; 64] {
+    let mut s = [0u8; 64];
+    let mut j = 0;
+    while j < 64 {
+        s[j] = 3 * j as u8 + c;
+        j += 1;
+    }
+    s
+}
+
+/// Output byte `j` of block `k` (of 3) of 3-byte pixels in reverse order, over `pixels`
+/// pixels (`3 * pixels` input bytes).
+pub(super) const fn reversed_3(pixels: usize, block: usize, width: usize) -> [u8; 64] {
+    let mut s = [0u8; 64];
+    let mut j = 0;
+    while j < width {
+        let o = block * width + j;
+        let (p, c) = (o / 3, o % 3);
+        s[j] = ((pixels - 1 - p) * 3 + c) as u8;
+        j += 1;
+    }
+    s
+}
