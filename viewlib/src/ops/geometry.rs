@@ -91,13 +91,17 @@ fn reverse_pixels<T: Sample>(row: &mut [T], channels: usize) {
     fn reverse<T: Copy, const N: usize>(row: &mut [T]) {
         row.as_chunks_mut::<N>().0.reverse();
     }
+    // Pixels of 3 or 4 bytes (RGB8, RGBA8, gray+alpha 16-bit, 32-bit gray): byte shuffles.
+    let set = simd::Supported::active();
+    match size_of::<T>() * channels {
+        3 => return simd::reverse_3_bytes(set, bytemuck::cast_slice_mut(row)),
+        4 => return simd::reverse_4_bytes(set, bytemuck::cast_slice_mut(row)),
+        _ => {}
+    }
     match channels {
         1 => row.reverse(),
         2 => reverse::<T, 2>(row),
-        3 => match simd::as_u8(row) {
-            Some(bytes) => simd::reverse_rgb_u8(simd::Supported::active(), bytes),
-            None => reverse::<T, 3>(row),
-        },
+        3 => reverse::<T, 3>(row),
         4 => reverse::<T, 4>(row),
         0 => {}
         n => {

@@ -230,7 +230,7 @@ pub(crate) fn extract_rgb_u8(set: Supported, dst: &mut [u8], src: &[u8], channel
 }
 
 /// Reverses the order of the 3-byte pixels of `row` (whose length is a multiple of 3).
-pub(crate) fn reverse_rgb_u8(set: Supported, row: &mut [u8]) {
+pub(crate) fn reverse_3_bytes(set: Supported, row: &mut [u8]) {
     #[cfg(target_arch = "x86_64")]
     match set.0 {
         // SAFETY: a `Supported` holds only sets the CPU reported (here AVX-512 F/BW/VL/VBMI).
@@ -241,6 +241,20 @@ pub(crate) fn reverse_rgb_u8(set: Supported, row: &mut [u8]) {
     }
     let _ = set;
     portable::reverse3(row)
+}
+
+/// Reverses the order of the 4-byte pixels of `row` (whose length is a multiple of 4).
+pub(crate) fn reverse_4_bytes(set: Supported, row: &mut [u8]) {
+    #[cfg(target_arch = "x86_64")]
+    match set.0 {
+        // SAFETY: a `Supported` holds only sets the CPU reported (here AVX-512 F/BW/VL/VBMI).
+        InstructionSet::Avx512Vbmi => return unsafe { x86::avx512::reverse4(row) },
+        // SAFETY: as above, with AVX2.
+        InstructionSet::Avx2 => return unsafe { x86::avx2::reverse4(row) },
+        InstructionSet::Portable => {}
+    }
+    let _ = set;
+    portable::reverse4(row)
 }
 
 /// Replaces every byte `v` of `run` with `table[v]`.

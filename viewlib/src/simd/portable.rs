@@ -25,6 +25,10 @@ pub(super) fn reverse3(row: &mut [u8]) {
     row.as_chunks_mut::<3>().0.reverse();
 }
 
+pub(super) fn reverse4(row: &mut [u8]) {
+    row.as_chunks_mut::<4>().0.reverse();
+}
+
 pub(super) fn lut(table: &[u8; 256], run: &mut [u8]) {
     for v in run {
         *v = table[usize::from(*v)];

@@ -130,20 +130,24 @@ fn extraction_paths_match_the_portable_loop() {
 
 #[test]
 fn reversal_paths_match_the_portable_loop() {
-    for set in supported() {
+    fn check<const N: usize>(set: Supported, reverse: fn(Supported, &mut [u8])) {
         for pixels in pixel_counts() {
-            let src = noise(3 * pixels + 2, pixels as u64);
+            let src = noise(N * pixels + 2, pixels as u64);
             for start in [0, 2] {
                 let mut row = src.clone();
-                reverse_rgb_u8(set, &mut row[start..start + 3 * pixels]);
+                reverse(set, &mut row[start..start + N * pixels]);
                 let mut want = src.clone();
-                want[start..start + 3 * pixels]
-                    .as_chunks_mut::<3>()
+                want[start..start + N * pixels]
+                    .as_chunks_mut::<N>()
                     .0
                     .reverse();
-                assert_eq!(row, want, "{set:?} {pixels} pixels from {start}");
+                assert_eq!(row, want, "{set:?} {pixels} {N}-byte pixels from {start}");
             }
         }
+    }
+    for set in supported() {
+        check::<3>(set, reverse_3_bytes);
+        check::<4>(set, reverse_4_bytes);
     }
 }
 

@@ -2,7 +2,7 @@
 //! three lanes' worth) or 4 per lane for grayscale.
 
 use super::super::{Divide, LumaFormula, portable};
-use super::reversed_3;
+use super::{reversed_3, swap_reversed_blocks};
 use bytemuck::cast;
 use core::arch::x86_64::*;
 
@@ -51,19 +51,18 @@ fn reversed(block: &[u8; 48]) -> [u8; 48] {
 
 #[target_feature(enable = "avx2")]
 pub(in crate::simd) fn reverse3(row: &mut [u8]) {
-    let mut rest = row;
-    while rest.len() >= 2 * 48 {
-        let (left, tail) = rest.split_at_mut(48);
-        let (middle, right) = tail.split_at_mut(tail.len() - 48);
-        let (left, right): (&mut [u8; 48], &mut [u8; 48]) = (
-            left.try_into().expect("48 bytes"),
-            right.try_into().expect("48 bytes"),
-        );
-        let (l, r) = (reversed(left), reversed(right));
-        (*left, *right) = (r, l);
-        rest = middle;
-    }
-    portable::reverse3(rest);
+    let middle = swap_reversed_blocks::<48>(row, |block| reversed(block));
+    portable::reverse3(middle);
+}
+
+#[target_feature(enable = "avx2")]
+pub(in crate::simd) fn reverse4(row: &mut [u8]) {
+    // 8-pixel blocks from both ends, each reversed by one 32-bit permute.
+    let reverse = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
+    let reversed =
+        |block: &[u8; 32]| -> [u8; 32] { cast(_mm256_permutevar8x32_epi32(cast(*block), reverse)) };
+    let middle = swap_reversed_blocks::<32>(row, reversed);
+    portable::reverse4(middle);
 }
 
 /// The portable loop, compiled with AVX2: the compiler's own stride-3 shuffles are good here.

@@ -2,7 +2,7 @@
 //! regrouped from 192-byte blocks (64 pixels), and a 256-entry table is two permutes.
 
 use super::super::{Divide, LumaFormula, portable};
-use super::{Gather192, channel_of_3, reversed_3};
+use super::{Gather192, channel_of_3, reversed_3, swap_reversed_blocks};
 use bytemuck::cast;
 use core::arch::x86_64::*;
 
@@ -55,19 +55,18 @@ fn reversed(block: &[u8; 192]) -> [u8; 192] {
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
 pub(in crate::simd) fn reverse3(row: &mut [u8]) {
     // 64-pixel blocks from both ends swap places reversed; the middle goes the portable way.
-    let mut rest = row;
-    while rest.len() >= 2 * 192 {
-        let (left, tail) = rest.split_at_mut(192);
-        let (middle, right) = tail.split_at_mut(tail.len() - 192);
-        let (left, right): (&mut [u8; 192], &mut [u8; 192]) = (
-            left.try_into().expect("192 bytes"),
-            right.try_into().expect("192 bytes"),
-        );
-        let (l, r) = (reversed(left), reversed(right));
-        (*left, *right) = (r, l);
-        rest = middle;
-    }
-    portable::reverse3(rest);
+    let middle = swap_reversed_blocks::<192>(row, |block| reversed(block));
+    portable::reverse3(middle);
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
+pub(in crate::simd) fn reverse4(row: &mut [u8]) {
+    // 16-pixel blocks from both ends, each reversed by one 32-bit permute.
+    let reverse = _mm512_setr_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    let reversed =
+        |block: &[u8; 64]| -> [u8; 64] { cast(_mm512_permutexvar_epi32(reverse, cast(*block))) };
+    let middle = swap_reversed_blocks::<64>(row, reversed);
+    portable::reverse4(middle);
 }
 
 /// Byte `j` of 16 pixels' `[R, 0, G, 0]` or `[B, 0, 0, 0]` words from group `group` (of 4)

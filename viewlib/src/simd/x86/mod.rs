@@ -5,6 +5,28 @@
 pub(super) mod avx2;
 pub(super) mod avx512;
 
+/// Reverses `row` from both ends by `B`-byte blocks: the first and last blocks trade places,
+/// each reversed by `reversed`, then the next pair inward, while two whole blocks remain.
+/// Returns the middle left over, for the caller's scalar loop.
+#[inline(always)]
+pub(super) fn swap_reversed_blocks<const B: usize>(
+    row: &mut [u8],
+    reversed: impl Fn(&[u8; B]) -> [u8; B],
+) -> &mut [u8] {
+    let mut rest = row;
+    while rest.len() >= 2 * B {
+        let (left, tail) = rest.split_at_mut(B);
+        let (middle, right) = tail.split_at_mut(tail.len() - B);
+        let (left, right): (&mut [u8; B], &mut [u8; B]) = (
+            left.try_into().expect("B bytes"),
+            right.try_into().expect("B bytes"),
+        );
+        (*left, *right) = (reversed(right), reversed(left));
+        rest = middle;
+    }
+    rest
+}
+
 /// Where each byte of a 64-byte output block comes from in a 192-byte input block, split for
 /// two-table permutes: bytes below 128 come from `lo` (over input vectors 0 and 1), the others
 /// from `hi` (over vectors 1 and 2), chosen by the bit of `from_hi`.
