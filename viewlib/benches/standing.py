@@ -13,8 +13,12 @@ machine, and writes:
 
 Only the Python standard library is used.
 
-    python3 viewlib/benches/standing.py --kernels kernels.txt --peers peers.jsonl \
-        [--portable portable.txt] [--svg standing.svg]
+    python3 viewlib/benches/standing.py --kernels r1/kernels.txt r2/kernels.txt ... \
+        --peers r1/peers.jsonl r2/peers.jsonl ... [--portable r1/portable.txt ...] [--svg out.svg]
+
+With several rounds (files in the same order for each flag), every time is the median over the
+rounds, and ratios are taken between those medians: on a shared machine whose memory bandwidth
+drifts, one round can be slow throughout.
 """
 import argparse
 import html
@@ -88,6 +92,33 @@ def peer_records(path):
             r = json.loads(line)
             if "op" in r and r.get("median_s"):
                 out.append(r)
+    return out
+
+
+def median(values):
+    v = sorted(values)
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+
+
+def median_medians(rounds):
+    """{id: median over the rounds that measured it} from several {id: seconds}."""
+    keys = {k for r in rounds for k in r}
+    return {k: median([r[k] for r in rounds if k in r]) for k in keys}
+
+
+def median_peers(rounds):
+    """The first round's records, each median_s replaced by the median over the rounds."""
+    key = lambda r: (r["op"], r["impl"], r["size"], r["threads"])
+    times = {}
+    for records in rounds:
+        for r in records:
+            times.setdefault(key(r), []).append(r["median_s"])
+    out, seen = [], set()
+    for records in rounds:
+        for r in records:
+            if key(r) not in seen:
+                seen.add(key(r))
+                out.append(dict(r, median_s=median(times[key(r)]), rounds=len(times[key(r)])))
     return out
 
 
@@ -208,13 +239,17 @@ def svg(rows):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--kernels", required=True, help="criterion stdout of the kernels bench")
-    ap.add_argument("--peers", required=True, help="JSON lines from peers.py bench")
-    ap.add_argument("--portable", help="criterion stdout of a VIEWLIB_SIMD=portable run")
+    ap.add_argument("--kernels", nargs="+", required=True,
+                    help="criterion stdout of the kernels bench, one file per round")
+    ap.add_argument("--peers", nargs="+", required=True,
+                    help="JSON lines from peers.py bench, one file per round")
+    ap.add_argument("--portable", nargs="*", default=[],
+                    help="criterion stdout of VIEWLIB_SIMD=portable runs")
     ap.add_argument("--svg", help="write the chart here")
     a = ap.parse_args()
-    rows = standing(criterion_medians(a.kernels), peer_records(a.peers),
-                    criterion_medians(a.portable) if a.portable else {})
+    rows = standing(median_medians([criterion_medians(f) for f in a.kernels]),
+                    median_peers([peer_records(f) for f in a.peers]),
+                    median_medians([criterion_medians(f) for f in a.portable]))
     print(markdown(rows))
     if a.svg:
         with open(a.svg, "w", encoding="utf-8") as f:

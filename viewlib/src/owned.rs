@@ -127,7 +127,7 @@ impl<T: Sample> View<'_, T, 3> {
     /// ```
     pub fn to_image_buf(&self) -> Result<ImageBuf<T>> {
         let [h, w, c] = self.shape();
-        if let Ok(rows) = self.reshape([h, w * c])
+        if let Some(rows) = self.merged2()
             && rows.rows().all(|row| row.as_slice().is_some())
         {
             // Rows that are runs (whole images, crops): appended to an unwritten buffer in one

@@ -296,6 +296,13 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
         Ok(self.derive(layout, 0))
     }
 
+    /// The same elements in the same order as a 2-D view, when the axes merge into two (see
+    /// `Layout::merged2`).
+    pub(crate) fn merged2(self) -> Option<View<'a, T, 2>> {
+        let layout = self.layout.merged2()?;
+        Some(self.derive(layout, 0))
+    }
+
     pub(crate) fn reshaped<const E: usize>(self, shape: [usize; E]) -> Result<View<'a, T, E>> {
         let layout = self.layout.reshaped(shape)?;
         Ok(self.derive(layout, 0))
