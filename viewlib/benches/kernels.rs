@@ -169,7 +169,7 @@ fn image_group(c: &mut Criterion, name: &str, shape: [usize; 3], threads: usize)
     });
     bench_in(&mut group, &pool, "crop_to_image_buf", || {
         let crop = image.crop(w / 4, h / 4, crop_w, crop_h).unwrap();
-        black_box(crop.to_image_buf().unwrap());
+        let _ = black_box(crop.to_image_buf().unwrap());
     });
     if threads == 1 {
         let array = ndarray::ArrayView3::from_shape((h, w, ch), &src[..]).unwrap();
@@ -186,7 +186,7 @@ fn image_group(c: &mut Criterion, name: &str, shape: [usize; 3], threads: usize)
     if threads == 1 {
         c.bench_function(&format!("{name}/crop_view_creation"), |b| {
             b.iter(|| {
-                black_box(black_box(image).crop(w / 4, h / 4, crop_w, crop_h)).unwrap();
+                let _ = black_box(black_box(image).crop(w / 4, h / 4, crop_w, crop_h)).unwrap();
             })
         });
     }

@@ -16,6 +16,7 @@ use crate::sample::Sample;
 /// # Ok::<(), viewlib::ViewError>(())
 /// ```
 #[derive(Clone, PartialEq)]
+#[must_use]
 pub struct ImageBuf<T> {
     samples: Vec<T>,
     shape: [usize; 3],
@@ -177,6 +178,7 @@ impl<T: Sample> core::fmt::Debug for ImageBuf<T> {
 /// An owned image whose sample type is known only at run time (what a decoder returns).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[must_use]
 pub enum DynImageBuf {
     /// 8-bit samples.
     U8(ImageBuf<u8>),

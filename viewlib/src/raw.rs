@@ -74,6 +74,26 @@ pub(crate) struct BufferSpan {
 ///     viewlib::View::from_slice(&pixels, [12]).unwrap()
 /// }; // error: `pixels` does not live long enough
 /// ```
+///
+/// Views are `#[must_use]`: a derived view that is dropped unused is almost always a mistake,
+/// such as `flip_horizontal()` written where `flip_horizontal_in_place()` was meant. It warns,
+/// and with the lint denied it does not compile:
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let mut px = [1u8, 2, 3, 4, 5, 6];
+/// let image = viewlib::ViewMut::from_slice(&mut px, [1, 2, 3]).unwrap();
+/// image.flip_horizontal(); // error: unused `ViewMut` that must be used
+/// ```
+///
+/// ```
+/// #![deny(unused_must_use)]
+/// let mut px = [1u8, 2, 3, 4, 5, 6];
+/// let image = viewlib::ViewMut::from_slice(&mut px, [1, 2, 3]).unwrap();
+/// image.flip_horizontal_in_place(); // what was meant
+/// assert_eq!(px, [4, 5, 6, 1, 2, 3]);
+/// ```
+#[must_use = "a view does nothing unless used; for a change in place, see the `_in_place` methods"]
 pub struct View<'a, T, const D: usize> {
     ptr: *const T,
     layout: Layout<D>,
@@ -93,6 +113,7 @@ pub struct View<'a, T, const D: usize> {
 /// pixels[0] = 1; // error: `pixels` is mutably borrowed by `view`
 /// view.get([0]);
 /// ```
+#[must_use = "a view does nothing unless used; for a change in place, see the `_in_place` methods"]
 pub struct ViewMut<'a, T, const D: usize> {
     ptr: *mut T,
     layout: Layout<D>,

@@ -74,19 +74,19 @@ fn the_counter_sees_allocations() {
     let image = View::from_slice(&px, [6, 8, 3]).unwrap();
     assert!(
         allocations_in(|| {
-            black_box(image.to_vec());
+            let _ = black_box(image.to_vec());
             Ok(())
         }) >= 1
     );
     assert!(
         allocations_in(|| {
-            black_box(image.crop(1, 1, 3, 2)?.to_bytes(Order::F));
+            let _ = black_box(image.crop(1, 1, 3, 2)?.to_bytes(Order::F));
             Ok(())
         }) >= 1
     );
     assert!(
         allocations_in(|| {
-            black_box(image.pixel(0, 0)?.to_list());
+            let _ = black_box(image.pixel(0, 0)?.to_list());
             Ok(())
         }) >= 1
     );
@@ -98,29 +98,29 @@ fn creating_views_allocates_nothing() {
     let mut buf = image_u8();
     let padded = [0u8; 4 * 10];
     let n = allocations_in(|| {
-        black_box(View::from_slice(&px, [6, 8, 3])?);
-        black_box(View::new(&px[..]));
-        black_box(View::from_slice_with_strides(
+        let _ = black_box(View::from_slice(&px, [6, 8, 3])?);
+        let _ = black_box(View::new(&px[..]));
+        let _ = black_box(View::from_slice_with_strides(
             &padded,
             [4, 3, 3],
             [10, 3, 1],
             0,
         )?);
-        black_box(View::from_slice_with_strides(
+        let _ = black_box(View::from_slice_with_strides(
             &padded,
             [4, 3],
             [-10, 3],
             30,
         )?);
-        black_box(View::from_slice_with_strides(&padded, [5, 10], [0, 1], 10)?);
-        black_box(ViewMut::from_slice(&mut buf, [6, 8, 3])?);
-        black_box(ViewMut::from_slice_with_strides(
+        let _ = black_box(View::from_slice_with_strides(&padded, [5, 10], [0, 1], 10)?);
+        let _ = black_box(ViewMut::from_slice(&mut buf, [6, 8, 3])?);
+        let _ = black_box(ViewMut::from_slice_with_strides(
             &mut buf,
             [6, 4, 3],
             [24, 6, 1],
             0,
         )?);
-        black_box(ViewMut::new(&mut buf[..]));
+        let _ = black_box(ViewMut::new(&mut buf[..]));
         // Errors allocate nothing either.
         assert!(View::from_slice(&px, [5, 5, 5]).is_err());
         assert!(ViewMut::from_slice_with_strides(&mut buf, [3, 3], [0, 1], 0).is_err());
@@ -135,36 +135,36 @@ fn slicing_allocates_nothing() {
     let mut buf = image_u8();
     let n = allocations_in(|| {
         let image = View::from_slice(&px, [6, 8, 3])?;
-        black_box(image.slice([
+        let _ = black_box(image.slice([
             Slice::new(Some(1), Some(-1), 2),
             Slice::REVERSED,
             Slice::FULL,
         ])?);
-        black_box(image.slice(s![1..5; 2, ..;-1, 0..2])?);
-        black_box(image.slice_along(1, 2..6)?);
-        black_box(image.crop(2, 1, 4, 3)?);
-        black_box(image.channel(1)?);
-        black_box(image.channel_range(0..2)?);
-        black_box(image.row(3)?);
-        black_box(image.row(3)?.column(2)?);
-        black_box(image.pixel(7, 5)?);
-        black_box(image.flip(0)?);
-        black_box(image.flip_horizontal());
-        black_box(image.flip_vertical());
-        black_box(image.transpose());
-        black_box(image.permute_axes([2, 0, 1])?);
-        black_box(image.reverse_axes());
-        black_box(image.crop(1, 1, 2, 2)?.position_in(&image));
-        black_box(image.crop(9, 0, 1, 1).is_err());
+        let _ = black_box(image.slice(s![1..5; 2, ..;-1, 0..2])?);
+        let _ = black_box(image.slice_along(1, 2..6)?);
+        let _ = black_box(image.crop(2, 1, 4, 3)?);
+        let _ = black_box(image.channel(1)?);
+        let _ = black_box(image.channel_range(0..2)?);
+        let _ = black_box(image.row(3)?);
+        let _ = black_box(image.row(3)?.column(2)?);
+        let _ = black_box(image.pixel(7, 5)?);
+        let _ = black_box(image.flip(0)?);
+        let _ = black_box(image.flip_horizontal());
+        let _ = black_box(image.flip_vertical());
+        let _ = black_box(image.transpose());
+        let _ = black_box(image.permute_axes([2, 0, 1])?);
+        let _ = black_box(image.reverse_axes());
+        let _ = black_box(image.crop(1, 1, 2, 2)?.position_in(&image));
+        let _ = black_box(image.crop(9, 0, 1, 1).is_err());
         let mut writable = ViewMut::from_slice(&mut buf, [6, 8, 3])?;
-        black_box(writable.reborrow().slice(s![.., 1..;3, ..])?);
-        black_box(writable.reborrow().crop(2, 1, 4, 3)?.flip_horizontal());
-        black_box(writable.reborrow().channel(2)?.transpose());
-        black_box(writable.reborrow().row(0)?);
-        black_box(writable.reborrow().pixel(1, 1)?);
-        black_box(writable.reborrow().permute_axes([1, 0, 2])?);
-        black_box(writable.view());
-        black_box(writable.into_view());
+        let _ = black_box(writable.reborrow().slice(s![.., 1..;3, ..])?);
+        let _ = black_box(writable.reborrow().crop(2, 1, 4, 3)?.flip_horizontal());
+        let _ = black_box(writable.reborrow().channel(2)?.transpose());
+        let _ = black_box(writable.reborrow().row(0)?);
+        let _ = black_box(writable.reborrow().pixel(1, 1)?);
+        let _ = black_box(writable.reborrow().permute_axes([1, 0, 2])?);
+        let _ = black_box(writable.view());
+        let _ = black_box(writable.into_view());
         Ok(())
     });
     assert_eq!(n, 0);
@@ -177,19 +177,19 @@ fn casting_allocates_nothing() {
     let n = allocations_in(|| {
         let wide = View::from_slice(&words, [6, 8, 4])?;
         let bytes = wide.as_bytes()?;
-        black_box(bytes.cast::<u16>()?);
-        black_box(bytes.cast::<U16Be>()?);
-        black_box(bytes.cast::<U32Be>()?);
-        black_box(wide.cast::<u8>()?);
-        black_box(wide.cast_shape::<u8, 1>([6 * 8 * 8])?);
-        black_box(bytes.cast_shape::<U16Be, 2>([48, 4])?);
-        black_box(wide.reshape([48, 4])?);
-        black_box(wide.reshape::<1>([192])?);
-        black_box(wide.crop(1, 1, 2, 2)?.reshape([16]).is_err());
-        black_box(bytes.crop(1, 1, 2, 2)?.cast::<U32Be>()?);
+        let _ = black_box(bytes.cast::<u16>()?);
+        let _ = black_box(bytes.cast::<U16Be>()?);
+        let _ = black_box(bytes.cast::<U32Be>()?);
+        let _ = black_box(wide.cast::<u8>()?);
+        let _ = black_box(wide.cast_shape::<u8, 1>([6 * 8 * 8])?);
+        let _ = black_box(bytes.cast_shape::<U16Be, 2>([48, 4])?);
+        let _ = black_box(wide.reshape([48, 4])?);
+        let _ = black_box(wide.reshape::<1>([192])?);
+        let _ = black_box(wide.crop(1, 1, 2, 2)?.reshape([16]).is_err());
+        let _ = black_box(bytes.crop(1, 1, 2, 2)?.cast::<U32Be>()?);
         let writable = ViewMut::from_slice(&mut words_mut, [6, 8, 4])?;
         let writable_bytes = writable.as_bytes()?;
-        black_box(
+        let _ = black_box(
             writable_bytes
                 .cast_shape::<U16Be, 3>([6, 8, 4])?
                 .reshape([12, 16])?,
@@ -206,25 +206,25 @@ fn splitting_allocates_nothing() {
     let n = allocations_in(|| {
         let image = View::from_slice(&px, [6, 8, 3])?;
         let (top, bottom) = image.split_at(0, 2)?;
-        black_box((top, bottom));
+        let _ = black_box((top, bottom));
         for band in image.bands(4)? {
-            black_box(band);
+            let _ = black_box(band);
         }
         for tile in image.tiles(4, 3)? {
-            black_box(tile);
+            let _ = black_box(tile);
         }
         for row in image.rows() {
-            black_box(row);
+            let _ = black_box(row);
         }
         for channel in image.split_channels() {
-            black_box(channel);
+            let _ = black_box(channel);
         }
         for chunk in image.axis_chunks(1, 5)? {
-            black_box(chunk);
+            let _ = black_box(chunk);
         }
         let mut writable = ViewMut::from_slice(&mut buf, [6, 8, 3])?;
         let (left, right) = writable.reborrow().split_at(1, 3)?;
-        black_box((left, right));
+        let _ = black_box((left, right));
         for mut band in writable.reborrow().bands(4)? {
             band.fill(1);
         }
@@ -238,7 +238,7 @@ fn splitting_allocates_nothing() {
             channel.fill(9);
         }
         for chunk in writable.reborrow().axis_chunks(2, 2)? {
-            black_box(chunk);
+            let _ = black_box(chunk);
         }
         Ok(())
     });
@@ -261,22 +261,22 @@ fn indexing_allocates_nothing() {
                 }
             }
         }
-        black_box(sum);
-        black_box(image.get([6, 0, 0]));
-        black_box(image.try_get([0, 8, 0]).is_err());
-        black_box(image.get_ref([1, 1, 1]));
+        let _ = black_box(sum);
+        let _ = black_box(image.get([6, 0, 0]));
+        let _ = black_box(image.try_get([0, 8, 0]).is_err());
+        let _ = black_box(image.get_ref([1, 1, 1]));
         let mut writable = ViewMut::from_slice(&mut buf, [6, 8, 3])?;
         writable.set([1, 2, 0], 42);
         writable.try_set([1, 2, 1], 43)?;
-        black_box(writable.try_set([9, 9, 9], 0).is_err());
+        let _ = black_box(writable.try_set([9, 9, 9], 0).is_err());
         writable[[1, 2, 2]] = 44;
         if let Some(sample) = writable.get_mut([0, 0, 0]) {
             *sample = 45;
         }
-        black_box(writable[[1, 2, 2]]);
-        black_box(writable.get([1, 2, 0]));
+        let _ = black_box(writable[[1, 2, 2]]);
+        let _ = black_box(writable.get([1, 2, 0]));
         let be = View::new(&px[..]).cast::<U16Be>()?;
-        black_box(be.get([3]));
+        let _ = black_box(be.get([3]));
         Ok(())
     });
     assert_eq!(n, 0);
@@ -295,8 +295,8 @@ fn iterating_and_writing_allocate_nothing() {
         }
         sum += image.values().map(u32::from).sum::<u32>();
         sum += image.iter().map(|&v| u32::from(v)).sum::<u32>();
-        black_box(sum);
-        black_box(image == image.flip(0)?.flip(0)?);
+        let _ = black_box(sum);
+        let _ = black_box(image == image.flip(0)?.flip(0)?);
         let mut writable = ViewMut::from_slice(&mut buf, [6, 8, 3])?;
         for mut lane in writable.reborrow().channel(1)?.lanes_mut() {
             for v in lane.iter_mut() {
@@ -315,7 +315,7 @@ fn iterating_and_writing_allocate_nothing() {
             .flip_horizontal()
             .crop(0, 0, 5, 2)?
             .assign(&src.crop(3, 4, 5, 2)?.transpose().transpose())?;
-        black_box(writable.assign(&src.crop(0, 0, 1, 1)?).is_err());
+        let _ = black_box(writable.assign(&src.crop(0, 0, 1, 1)?).is_err());
         if let Some(slice) = writable.as_slice_mut() {
             slice[0] = 1;
         }

@@ -290,7 +290,7 @@ impl MappedImage {
         rows_per_band: usize,
         mut f: impl FnMut(usize, View<'_, T, 3>),
     ) -> Result<(), ImageFileError> {
-        self.view::<T>()?; // a wrong sample type fails before any band is touched
+        let _ = self.view::<T>()?; // a wrong sample type fails before any band is touched
         let layout = self.layout;
         for rows in band_rows(&layout, rows, rows_per_band) {
             let (offset, len) = row_bytes(&layout, rows.clone());
@@ -389,7 +389,7 @@ impl MappedImageMut {
         rows_per_band: usize,
         mut f: impl FnMut(usize, ViewMut<'_, T, 3>),
     ) -> Result<(), ImageFileError> {
-        self.view::<T>()?; // a wrong sample type fails before any band is touched
+        let _ = self.view::<T>()?; // a wrong sample type fails before any band is touched
         let layout = self.layout;
         for rows in band_rows(&layout, rows, rows_per_band) {
             let (offset, len) = row_bytes(&layout, rows.clone());
