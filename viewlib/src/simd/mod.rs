@@ -160,7 +160,7 @@ pub(crate) fn as_u8_ref<S: 'static + bytemuck::Pod>(run: &[S]) -> Option<&[u8]> 
     (TypeId::of::<S>() == TypeId::of::<u8>()).then(|| bytemuck::cast_slice(run))
 }
 
-/// Integer luma weights: `(wr * r + wg * g + wb * b)` then a division the kernel's `Rounding`
+/// Integer luma weights: `(wr * r + wg * g + wb * b)`, then the division that `divide`
 /// names. Each weight is below 2^15 (the vector paths multiply 16-bit lanes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct LumaFormula {
