@@ -168,6 +168,24 @@ fn whole_batch(c: &mut Criterion) {
                 });
             })
         });
+        // The peer: the `image` crate on a rayon pool of `jobs` threads, in one process: open,
+        // invert, save (its PNG default is `Fast` too; no sync, no temporary file).
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build()
+            .unwrap();
+        group.bench_function(format!("image_crate_rayon_jobs{jobs}"), |b| {
+            use rayon::prelude::*;
+            b.iter(|| {
+                pool.install(|| {
+                    inputs.par_iter().enumerate().for_each(|(i, input)| {
+                        let mut img = image::open(input).unwrap();
+                        img.invert();
+                        img.save(out.join(format!("image_crate{i}.png"))).unwrap();
+                    })
+                })
+            })
+        });
         group.bench_function(format!("invert_{IMAGES}_files_jobs{jobs}"), |b| {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;

@@ -24,6 +24,7 @@ mod error;
 mod file;
 mod limits;
 mod load;
+mod parallel_png;
 mod png_samples;
 mod png_stream;
 mod preflight;
