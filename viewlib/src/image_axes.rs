@@ -140,6 +140,45 @@ macro_rules! image_methods {
             pub fn transpose(self) -> Self {
                 self.permuted([1, 0, 2]).expect("a permutation")
             }
+
+            /// Turned a quarter clockwise (`[width, height, channels]`), as the `image` crate's
+            /// `rotate90`: the transpose mirrored left to right. A view: no pixel moves.
+            ///
+            /// ```
+            /// let px = [1u8, 2, 3, 4, 5, 6]; // 2 rows, 3 columns, gray
+            /// let r = viewlib::View::from_slice(&px, [2, 3, 1])?.rotate90();
+            /// assert_eq!((r.shape(), r.to_vec()), ([3, 2, 1], vec![4, 1, 5, 2, 6, 3]));
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
+            pub fn rotate90(self) -> Self {
+                self.transpose().flip_horizontal()
+            }
+
+            /// Turned half a turn: mirrored both ways. A view: no pixel moves.
+            ///
+            /// ```
+            /// let px = [1u8, 2, 3, 4, 5, 6];
+            /// let r = viewlib::View::from_slice(&px, [2, 3, 1])?.rotate180();
+            /// assert_eq!((r.shape(), r.to_vec()), ([2, 3, 1], vec![6, 5, 4, 3, 2, 1]));
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
+            pub fn rotate180(self) -> Self {
+                self.flip_vertical().flip_horizontal()
+            }
+
+            /// Turned a quarter counter-clockwise (`[width, height, channels]`), as the
+            /// `image` crate's `rotate270`: the transpose mirrored top to bottom. A view: no
+            /// pixel moves.
+            ///
+            /// ```
+            /// let px = [1u8, 2, 3, 4, 5, 6];
+            /// let r = viewlib::View::from_slice(&px, [2, 3, 1])?.rotate270();
+            /// assert_eq!((r.shape(), r.to_vec()), ([3, 2, 1], vec![3, 6, 2, 5, 1, 4]));
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
+            pub fn rotate270(self) -> Self {
+                self.transpose().flip_vertical()
+            }
         }
 
         impl<'a, T: Sample> $ty<'a, T, 2> {

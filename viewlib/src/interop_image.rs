@@ -57,6 +57,42 @@ impl<'a, T: Sample> ViewMut<'a, T, 3> {
     }
 }
 
+macro_rules! oriented {
+    ($ty:ident) => {
+        impl<'a, T: Sample> $ty<'a, T, 3> {
+            /// The image as an EXIF orientation tag says to show it (what
+            /// `DynamicImage::apply_orientation` does, and what a decoder's `orientation()`
+            /// reports), as a view: no pixel moves.
+            ///
+            /// ```
+            /// use image::metadata::Orientation;
+            /// let px = [1u8, 2, 3, 4, 5, 6]; // 2 rows, 3 columns, gray
+            /// let view = viewlib::View::from_slice(&px, [2, 3, 1])?;
+            /// // EXIF 6: the camera was turned; show it a quarter turn clockwise.
+            /// let shown = view.oriented(Orientation::from_exif(6).unwrap());
+            /// assert_eq!((shown.shape(), shown.to_vec()), ([3, 2, 1], vec![4, 1, 5, 2, 6, 3]));
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
+            pub fn oriented(self, orientation: image::metadata::Orientation) -> Self {
+                use image::metadata::Orientation::*;
+                match orientation {
+                    NoTransforms => self,
+                    Rotate90 => self.rotate90(),
+                    Rotate180 => self.rotate180(),
+                    Rotate270 => self.rotate270(),
+                    FlipHorizontal => self.flip_horizontal(),
+                    FlipVertical => self.flip_vertical(),
+                    Rotate90FlipH => self.rotate90().flip_horizontal(),
+                    Rotate270FlipH => self.rotate270().flip_horizontal(),
+                }
+            }
+        }
+    };
+}
+
+oriented!(View);
+oriented!(ViewMut);
+
 impl<P> From<ImageBuffer<P, Vec<P::Subpixel>>> for ImageBuf<P::Subpixel>
 where
     P: Pixel,

@@ -4,7 +4,7 @@
 //! its view fails too.
 
 use viewlib::ops::{Alpha, Invert, Luma, LumaWeights, reference};
-use viewlib::{Sample, ViewMut};
+use viewlib::{Sample, View, ViewMut};
 
 /// Sizes `[height, width]`: tiny, odd, and one whose whole, flipped and transposed layouts are
 /// above `PARALLEL_MIN_BYTES` (613 x 431 x 4 x u8 is 1.06 MB).
@@ -429,6 +429,52 @@ fn flips_match_image_crate() {
     let mut ours = rgb.clone();
     ViewMut::from_image(&mut ours).flip_vertical_in_place();
     assert_eq!(ours, image::imageops::flip_vertical(&rgb));
+}
+
+#[test]
+fn rotations_match_image_crate_and_compose_to_the_identity() {
+    let rgb = image::RgbImage::from_fn(67, 31, |x, y| image::Rgb([x as u8, y as u8, 3]));
+    let view = View::from_image(&rgb);
+    let turned = [
+        (view.rotate90(), image::imageops::rotate90(&rgb)),
+        (view.rotate180(), image::imageops::rotate180(&rgb)),
+        (view.rotate270(), image::imageops::rotate270(&rgb)),
+    ];
+    for (ours, theirs) in turned {
+        let [h, w, _] = ours.shape();
+        assert_eq!((w as u32, h as u32), theirs.dimensions());
+        assert_eq!(ours.to_vec(), theirs.into_raw());
+    }
+    // Views, not copies: four quarter turns give the same view back.
+    let around = view.rotate90().rotate90().rotate90().rotate90();
+    assert_eq!(
+        (around.shape(), around.strides()),
+        (view.shape(), view.strides())
+    );
+    assert_eq!(around.offset_bytes(), view.offset_bytes());
+    let back = view.rotate90().rotate270();
+    assert_eq!(
+        (back.strides(), back.offset_bytes()),
+        (view.strides(), view.offset_bytes())
+    );
+}
+
+#[test]
+fn every_exif_orientation_matches_image_crate() {
+    let rgb = image::RgbImage::from_fn(13, 7, |x, y| image::Rgb([x as u8, y as u8, 3]));
+    for tag in 1..=8 {
+        let orientation = image::metadata::Orientation::from_exif(tag).unwrap();
+        let mut theirs = image::DynamicImage::ImageRgb8(rgb.clone());
+        theirs.apply_orientation(orientation);
+        let ours = View::from_image(&rgb).oriented(orientation);
+        let [h, w, _] = ours.shape();
+        assert_eq!(
+            (w as u32, h as u32),
+            (theirs.width(), theirs.height()),
+            "EXIF {tag}"
+        );
+        assert_eq!(ours.to_vec(), theirs.into_bytes(), "EXIF {tag}");
+    }
 }
 
 #[test]

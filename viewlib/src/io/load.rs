@@ -3,8 +3,9 @@
 use super::preflight;
 use super::{FileErrorKind, ImageFileError, Limits};
 use crate::{DynImageBuf, Sample};
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
-use std::io::BufReader;
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
@@ -33,25 +34,104 @@ pub fn load(path: impl AsRef<Path>) -> Result<DynImageBuf, ImageFileError> {
 /// assert!(matches!(err.kind(), FileErrorKind::TooManyPixels { max_pixels: 100, .. }));
 /// ```
 pub fn load_with(path: impl AsRef<Path>, limits: Limits) -> Result<DynImageBuf, ImageFileError> {
+    load_with_orientation(path, limits).map(|(image, _)| image)
+}
+
+/// [`load_with`], and how the file's EXIF data says to show the image (JPEG, PNG, TIFF and
+/// WebP carry it; a camera held upright writes a quarter turn). The pixels are as stored;
+/// `oriented` on a view of them shows the image upright without moving a pixel. Missing or
+/// unreadable EXIF data means `NoTransforms`, as photo viewers treat it.
+///
+/// ```
+/// use image::metadata::Orientation;
+/// use viewlib::io::{load_with_orientation, Limits};
+/// let (card, orientation) = load_with_orientation("../assets/testcard.png", Limits::default())?;
+/// assert_eq!(orientation, Orientation::NoTransforms); // no EXIF data
+/// let viewlib::DynImageBuf::U8(card) = card else { unreachable!() };
+/// let upright = card.view().oriented(orientation);
+/// assert_eq!(upright.shape(), [720, 1280, 4]);
+/// # Ok::<(), viewlib::io::ImageFileError>(())
+/// ```
+pub fn load_with_orientation(
+    path: impl AsRef<Path>,
+    limits: Limits,
+) -> Result<(DynImageBuf, Orientation), ImageFileError> {
     let path = path.as_ref();
     decode(path, limits).map_err(|kind| ImageFileError::new(path, kind))
 }
 
-fn decode(path: &Path, limits: Limits) -> Result<DynImageBuf, FileErrorKind> {
+/// Decodes an image held in memory (a download, an archive member, a database blob) with the
+/// default [`Limits`]. The format is recognised from the content alone; TGA, which has no
+/// signature, cannot be loaded this way. Errors are what [`load`] reports, without a path.
+///
+/// ```
+/// let bytes = std::fs::read("../assets/testcard.png")?;
+/// let image = viewlib::io::load_from_memory(&bytes)?;
+/// assert_eq!(image.shape(), [720, 1280, 4]);
+/// let err = viewlib::io::load_from_memory(&bytes[..100]).unwrap_err(); // cut short
+/// assert!(matches!(err, viewlib::io::FileErrorKind::Decode { .. }), "{err}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn load_from_memory(bytes: &[u8]) -> Result<DynImageBuf, FileErrorKind> {
+    load_from_reader(std::io::Cursor::new(bytes), Limits::default())
+}
+
+/// Decodes an image from any buffered, seekable reader within `limits`, exactly as
+/// [`load_with`] decodes a file: the format from the content, and memory bounded from the
+/// headers before anything large is allocated. The image must start at the reader's first
+/// byte: the reader is rewound, because decoders (TIFF's offsets, for one) seek to positions
+/// counted from there; for an image inside a larger stream, pass its bytes to
+/// [`load_from_memory`]. Wrap a plain [`Read`](std::io::Read) + [`Seek`] (a `File`) in a
+/// [`BufReader`]; a `Cursor` over bytes is already buffered.
+///
+/// ```
+/// use viewlib::io::{load_from_reader, FileErrorKind, Limits};
+/// let file = std::fs::File::open("../assets/testcard.png")?;
+/// let image = load_from_reader(std::io::BufReader::new(file), Limits::default())?;
+/// assert_eq!(image.shape(), [720, 1280, 4]);
+/// let tiny = Limits { max_pixels: 100, ..Limits::default() };
+/// let bytes = std::fs::read("../assets/testcard.png")?;
+/// let err = load_from_reader(std::io::Cursor::new(bytes), tiny).unwrap_err();
+/// assert!(matches!(err, FileErrorKind::TooManyPixels { max_pixels: 100, .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn load_from_reader<R: BufRead + Seek>(
+    mut reader: R,
+    limits: Limits,
+) -> Result<DynImageBuf, FileErrorKind> {
+    let len = reader.seek(SeekFrom::End(0)).map_err(FileErrorKind::Read)?;
+    reader.rewind().map_err(FileErrorKind::Read)?;
+    decode_from(reader, len, None, limits).map(|(image, _)| image)
+}
+
+fn decode(path: &Path, limits: Limits) -> Result<(DynImageBuf, Orientation), FileErrorKind> {
     let file = super::open_regular(path, false)?;
     let file_len = file.metadata().map_err(FileErrorKind::Read)?.len();
-    let mut reader = ImageReader::new(BufReader::new(file))
+    decode_from(BufReader::new(file), file_len, Some(path), limits)
+}
+
+/// Decodes `len` bytes from `reader`; `path`, if the bytes are a file's, lends its extension
+/// to formats without a signature and to the error.
+fn decode_from<R: BufRead + Seek>(
+    reader: R,
+    file_len: u64,
+    path: Option<&Path>,
+    limits: Limits,
+) -> Result<(DynImageBuf, Orientation), FileErrorKind> {
+    let mut reader = ImageReader::new(reader)
         .with_guessed_format()
         .map_err(FileErrorKind::Read)?;
     if reader.format().is_none() {
         // No signature: the extension decides, as `ImageReader::open` does.
-        if let Ok(format) = ImageFormat::from_path(path) {
+        if let Some(Ok(format)) = path.map(ImageFormat::from_path) {
             reader.set_format(format);
         }
     }
     let Some(format) = reader.format() else {
         return Err(FileErrorKind::UnknownFormat {
-            extension: path.extension().map(|e| e.to_string_lossy().into_owned()),
+            extension: path
+                .and_then(Path::extension)
+                .map(|e| e.to_string_lossy().into_owned()),
         });
     };
     let name = format!("{format:?}");
@@ -85,10 +165,12 @@ fn decode(path: &Path, limits: Limits) -> Result<DynImageBuf, FileErrorKind> {
         let mut net = image::Limits::no_limits();
         net.max_alloc = Some(limits.max_bytes - pixels);
         decoder.set_limits(net).map_err(decode_error)?;
-        read_pixels(decoder).map_err(|e| match e {
+        let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+        let image = read_pixels(decoder).map_err(|e| match e {
             Pixels::Buffer(e) => e.into(),
             Pixels::Decoder(e) => decode_error(e),
-        })
+        })?;
+        Ok((image, orientation))
     })
 }
 
@@ -241,6 +323,88 @@ mod tests {
                 "cut at {cut}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn memory_and_readers_decode_as_files_do_with_the_same_limits() {
+        let rgb =
+            image::RgbImage::from_fn(37, 23, |x, y| image::Rgb([x as u8 * 6, y as u8 * 9, 7]));
+        let formats = [
+            ImageFormat::Png,
+            ImageFormat::Jpeg,
+            ImageFormat::Bmp,
+            ImageFormat::Tiff,
+            ImageFormat::WebP,
+            ImageFormat::Gif,
+            ImageFormat::Pnm,
+            ImageFormat::Qoi,
+        ];
+        for format in formats {
+            let mut bytes = std::io::Cursor::new(Vec::new());
+            rgb.write_to(&mut bytes, format).unwrap();
+            let bytes = bytes.into_inner();
+            let name = format!("image.{}", format.extensions_str()[0]);
+            let (_dir, path) = write_temp(&bytes, &name);
+            let from_file = load(&path).unwrap();
+            assert_eq!(load_from_memory(&bytes).unwrap(), from_file, "{format:?}");
+            let reader = std::io::Cursor::new(&bytes);
+            assert_eq!(
+                load_from_reader(reader, Limits::default()).unwrap(),
+                from_file
+            );
+            // A reader left part-way is rewound: the image starts at its first byte.
+            let mut reader = std::io::Cursor::new(&bytes);
+            reader.set_position(5);
+            assert_eq!(
+                load_from_reader(reader, Limits::default()).unwrap(),
+                from_file
+            );
+            let tiny = Limits {
+                max_pixels: 100,
+                ..Limits::default()
+            };
+            let err = load_from_reader(std::io::Cursor::new(&bytes), tiny).unwrap_err();
+            assert!(
+                matches!(err, FileErrorKind::TooManyPixels { .. }),
+                "{format:?}: {err}"
+            );
+        }
+        // Content with no signature is unknown, with no extension to name.
+        let err = load_from_memory(b"just some notes").unwrap_err();
+        assert!(
+            matches!(err, FileErrorKind::UnknownFormat { extension: None }),
+            "{err}"
+        );
+        assert!(matches!(
+            load_from_memory(&[]).unwrap_err(),
+            FileErrorKind::UnknownFormat { .. }
+        ));
+    }
+
+    #[test]
+    fn the_exif_orientation_comes_with_the_pixels() {
+        // A TIFF-structured EXIF block whose one entry is Orientation (0x0112) = 6.
+        let exif = [
+            b"MM\0*".as_slice(),
+            &[0, 0, 0, 8, 0, 1],
+            &[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0],
+            &[0, 0, 0, 0],
+        ]
+        .concat();
+        let rgb = image::RgbImage::from_fn(5, 3, |x, y| image::Rgb([x as u8, y as u8, 0]));
+        let mut bytes = Vec::new();
+        let mut encoder = image::codecs::png::PngEncoder::new(&mut bytes);
+        image::ImageEncoder::set_exif_metadata(&mut encoder, exif).unwrap();
+        image::ImageEncoder::write_image(encoder, &rgb, 5, 3, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        let (_dir, path) = write_temp(&bytes, "turned.png");
+        let (image, orientation) = load_with_orientation(&path, Limits::default()).unwrap();
+        assert_eq!(orientation, Orientation::Rotate90);
+        assert_eq!(image.shape(), [3, 5, 3], "the pixels as stored");
+        let DynImageBuf::U8(image) = image else {
+            panic!("8-bit")
+        };
+        assert_eq!(image.view().oriented(orientation).shape(), [5, 3, 3]);
     }
 
     fn crc32(bytes: &[u8]) -> u32 {

@@ -2,7 +2,9 @@
 //!
 //! - [`load`] decodes any format the `image` crate reads, recognised by content (the extension
 //!   is only a fallback), into a [`DynImageBuf`](crate::DynImageBuf) that keeps the file's sample
-//!   type and channel count: 16-bit stays 16-bit.
+//!   type and channel count: 16-bit stays 16-bit. [`load_from_memory`] and [`load_from_reader`]
+//!   decode bytes and streams the same way, within the same limits; [`load_with_orientation`]
+//!   also returns the EXIF orientation, which `oriented` applies to a view without a copy.
 //! - Decoding is bounded by [`Limits`] (on by default): a small file that declares a gigantic
 //!   image is refused before anything large is allocated.
 //! - [`save_png`] writes any 3-D view (cropped, flipped, strided) at 8 or 16 bits through the
@@ -35,7 +37,7 @@ pub use error::{FileErrorKind, ImageFileError};
 pub(crate) use file::open_regular;
 pub use file::{display_path, file_type_name};
 pub use limits::Limits;
-pub use load::{load, load_with};
+pub use load::{load, load_from_memory, load_from_reader, load_with, load_with_orientation};
 pub use png_samples::{PngSamples, PngSamplesView, load_png_samples};
 pub use png_stream::{PngRowReader, PngRowWriter};
 pub use save::{
