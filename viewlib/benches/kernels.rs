@@ -164,7 +164,7 @@ fn image_group(c: &mut Criterion, name: &str, shape: [usize; 3], threads: usize)
     });
     bench_in(&mut group, &pool, "crop_materialize_into", || {
         let crop = image.crop(w / 4, h / 4, crop_w, crop_h).unwrap();
-        let dst = ViewMut::from_slice(&mut crop_out, [crop_h, crop_w, ch]).unwrap();
+        let mut dst = ViewMut::from_slice(&mut crop_out, [crop_h, crop_w, ch]).unwrap();
         dst.copy_from(crop).unwrap()
     });
     bench_in(&mut group, &pool, "crop_to_image_buf", || {

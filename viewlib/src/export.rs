@@ -1,7 +1,6 @@
 //! Copies out of a view, made only when asked (`tobytes`, `tolist`, `hex`), element-wise
-//! comparison, and writing into a view (assignment, fill).
+//! comparison, and writing into a view (fill; copies are `copy_from`, in `ops`).
 
-use crate::error::Result;
 use crate::raw::{View, ViewMut};
 use crate::sample::Sample;
 use core::fmt::{self, Write as _};
@@ -27,6 +26,7 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
     /// assert_eq!(samples.to_vec(), [0x1234, 0xabcd]);
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
+    #[must_use]
     pub fn to_vec(&self) -> Vec<T::Value> {
         let mut out = Vec::with_capacity(self.len());
         match self.as_slice() {
@@ -45,6 +45,7 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
     /// assert_eq!(m.to_bytes(Order::F), [1, 4, 2, 5, 3, 6]);
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
+    #[must_use]
     pub fn to_bytes(&self, order: Order) -> Vec<u8> {
         let view = match order {
             Order::C => *self,
@@ -71,6 +72,7 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
     /// let v = viewlib::View::new(b"\xb9\x01\xef".as_slice());
     /// assert_eq!(v.hex(), "b901ef");
     /// ```
+    #[must_use]
     pub fn hex(&self) -> String {
         let mut out = String::with_capacity(self.nbytes() * 2);
         for b in self.to_bytes(Order::C) {
@@ -89,6 +91,7 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
     ///      00000010  77                                                |w|\n"
     /// );
     /// ```
+    #[must_use]
     pub fn hex_dump(&self) -> String {
         let bytes = self.to_bytes(Order::C);
         let mut out = String::new();
@@ -125,6 +128,7 @@ impl<T: Sample> View<'_, T, 1> {
     /// ```
     /// assert_eq!(viewlib::View::new(&[1u8, 2]).to_list(), [1, 2]);
     /// ```
+    #[must_use]
     pub fn to_list(&self) -> Vec<T::Value> {
         self.to_vec()
     }
@@ -138,6 +142,7 @@ impl<T: Sample> View<'_, T, 2> {
     /// assert_eq!(m.to_list(), vec![vec![0, 1, 2], vec![3, 4, 5]]);
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
+    #[must_use]
     pub fn to_list(&self) -> Vec<Vec<T::Value>> {
         // `rows`, not `lanes`: a `[2, 0]` view is two empty rows, and lanes of an empty view
         // are none.
@@ -153,34 +158,13 @@ impl<T: Sample> View<'_, T, 3> {
     /// assert_eq!(image.to_list(), vec![vec![vec![1, 2], vec![3, 4]]]);
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
+    #[must_use]
     pub fn to_list(&self) -> Vec<Vec<Vec<T::Value>>> {
         self.rows().map(|row| row.to_list()).collect()
     }
 }
 
 impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
-    /// Copies `source` into this view element by element; shapes must match exactly.
-    ///
-    /// The borrow checker already rules out what makes `memoryview` slice assignment subtle:
-    /// `source` cannot overlap `self`, because `self` borrows its elements uniquely.
-    ///
-    /// ```
-    /// use viewlib::{ViewError, ViewMut, View};
-    /// let mut data = *b"ABCDEFGH";
-    /// let mut mv = ViewMut::new(&mut data);
-    /// mv.reborrow().slice_along(0, 2..4)?.assign(&View::new(b"XY"))?;
-    /// assert_eq!(&data, b"ABXYEFGH");
-    /// // Python's own rule: a 2-element slice takes exactly 2 elements.
-    /// let mut data = *b"Python is great!";
-    /// let mut mv = ViewMut::new(&mut data);
-    /// let err = mv.reborrow().slice_along(0, 7..9)?.assign(&View::new(b"was"));
-    /// assert_eq!(err, Err(ViewError::ShapeMismatch { axis: 0, expected: 2, found: 3 }));
-    /// # Ok::<(), ViewError>(())
-    /// ```
-    pub fn assign(&mut self, source: &View<'_, T, D>) -> Result<()> {
-        crate::ops::copy(self.reborrow(), *source)
-    }
-
     /// Writes `value` into every element (in parallel for large views).
     ///
     /// ```

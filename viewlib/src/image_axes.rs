@@ -10,16 +10,19 @@ macro_rules! image_methods {
     ($ty:ident) => {
         impl<'a, T: Sample> $ty<'a, T, 3> {
             /// Rows of the image (axis 0).
+            #[must_use]
             pub fn height(&self) -> usize {
                 self.shape()[0]
             }
 
             /// Columns of the image (axis 1).
+            #[must_use]
             pub fn width(&self) -> usize {
                 self.shape()[1]
             }
 
             /// Samples per pixel (axis 2).
+            #[must_use]
             pub fn channels(&self) -> usize {
                 self.shape()[2]
             }

@@ -162,16 +162,19 @@ impl<const D: usize> Layout<D> {
     }
 
     /// Length of each axis.
+    #[must_use]
     pub fn shape(&self) -> [usize; D] {
         self.shape
     }
 
     /// Stride of each axis, in elements.
+    #[must_use]
     pub fn strides(&self) -> [isize; D] {
         self.strides
     }
 
     /// Number of elements.
+    #[must_use]
     pub fn len(&self) -> usize {
         if self.is_empty() {
             // The other axes may multiply past `usize` (only a non-empty shape's product is
@@ -182,6 +185,7 @@ impl<const D: usize> Layout<D> {
     }
 
     /// Whether the layout addresses no element.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.shape.contains(&0)
     }
@@ -193,6 +197,7 @@ impl<const D: usize> Layout<D> {
     /// assert_eq!(Layout::new([2, 3], [-3, 1])?.extent(), Some((-3, 2)));
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
+    #[must_use]
     pub fn extent(&self) -> Option<(isize, isize)> {
         if self.is_empty() {
             return None;
@@ -211,6 +216,7 @@ impl<const D: usize> Layout<D> {
     }
 
     /// Offset of the element at `index`, or `None` if an index is outside its axis.
+    #[must_use]
     pub fn offset_of(&self, index: [usize; D]) -> Option<isize> {
         let mut offset = 0isize;
         for ((&i, &len), &stride) in index.iter().zip(&self.shape).zip(&self.strides) {
@@ -287,11 +293,13 @@ impl<const D: usize> Layout<D> {
 
     /// Whether elements follow each other in C order with no gaps (axes of length 1 and empty
     /// layouts do not count against it).
+    #[must_use]
     pub fn is_c_contiguous(&self) -> bool {
         self.is_contiguous_in((0..D).rev())
     }
 
     /// Whether elements follow each other in Fortran order with no gaps.
+    #[must_use]
     pub fn is_f_contiguous(&self) -> bool {
         self.is_contiguous_in(0..D)
     }

@@ -37,7 +37,7 @@
 //! | reinterpret | `cast`, `cast_shape`, `as_bytes`, `reshape`; sample types in [`Sample`] incl. [`U16Be`] |
 //! | split for threads | `bands`, `tiles`, `rows`, `split_channels`, `axis_chunks`, `lanes_mut` |
 //! | copy out | `to_vec`, `to_list`, `to_bytes`, `hex`, `hex_dump`, `to_image_buf` |
-//! | write | `assign`, `fill`, `iter_mut` |
+//! | write | `copy_from`, `fill`, `iter_mut` |
 //! | owned | [`ImageBuf`], [`DynImageBuf`] |
 //! | files | [`io`]: `load` (keeps 8/16-bit/float), `save_png` (any view, 8/16-bit), `save`, `load_png_samples` (big-endian view), `PngRowReader`/`PngRowWriter` (by rows), `Limits` |
 //! | files larger than memory | [`mapped`]: `MappedImage` (read-only view of a PNM, farbfeld or raw file), `MappedImageMut` (in place), `MappedOutput` (new file), `FileLayout`, `SampleType` |
@@ -68,6 +68,8 @@
 //! - `ndarray`: zero-copy conversions with `ndarray` array views.
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
+// A value computed and dropped is a bug; every such method says so (see `View`'s docs).
+#![warn(clippy::must_use_candidate)]
 
 mod alloc;
 mod error;

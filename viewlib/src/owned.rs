@@ -68,21 +68,25 @@ impl<T: Sample> ImageBuf<T> {
     }
 
     /// `[height, width, channels]`.
+    #[must_use]
     pub fn shape(&self) -> [usize; 3] {
         self.shape
     }
 
     /// Rows.
+    #[must_use]
     pub fn height(&self) -> usize {
         self.shape[0]
     }
 
     /// Columns.
+    #[must_use]
     pub fn width(&self) -> usize {
         self.shape[1]
     }
 
     /// Samples per pixel.
+    #[must_use]
     pub fn channels(&self) -> usize {
         self.shape[2]
     }
@@ -98,6 +102,7 @@ impl<T: Sample> ImageBuf<T> {
     }
 
     /// The samples in C order.
+    #[must_use]
     pub fn as_slice(&self) -> &[T] {
         &self.samples
     }
@@ -108,6 +113,7 @@ impl<T: Sample> ImageBuf<T> {
     }
 
     /// Gives the samples back, without copying.
+    #[must_use]
     pub fn into_vec(self) -> Vec<T> {
         self.samples
     }
@@ -190,6 +196,7 @@ pub enum DynImageBuf {
 
 impl DynImageBuf {
     /// `[height, width, channels]`.
+    #[must_use]
     pub fn shape(&self) -> [usize; 3] {
         match self {
             DynImageBuf::U8(b) => b.shape(),
@@ -206,6 +213,7 @@ impl DynImageBuf {
     /// assert_eq!((image.bits_per_sample(), image.format(), image.shape()), (16, "H", [2, 3, 4]));
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
+    #[must_use]
     pub fn bits_per_sample(&self) -> u32 {
         match self {
             DynImageBuf::U8(_) => 8,
@@ -215,6 +223,7 @@ impl DynImageBuf {
     }
 
     /// The sample format code: `"B"`, `"H"` or `"f"`.
+    #[must_use]
     pub fn format(&self) -> &'static str {
         match self {
             DynImageBuf::U8(_) => u8::FORMAT,

@@ -93,6 +93,16 @@ pub(crate) struct BufferSpan {
 /// image.flip_horizontal_in_place(); // what was meant
 /// assert_eq!(px, [4, 5, 6, 1, 2, 3]);
 /// ```
+///
+/// So is every method that returns a value without changing anything (`to_vec`, `shape`,
+/// `get`, `len`, ...): a dropped result is a computation for nothing, or a mistaken reading.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let px = [1u8, 2, 3];
+/// let view = viewlib::View::from_slice(&px, [3]).unwrap();
+/// view.to_vec(); // error: unused return value of `to_vec` that must be used
+/// ```
 #[must_use = "a view does nothing unless used; for a change in place, see the `_in_place` methods"]
 pub struct View<'a, T, const D: usize> {
     ptr: *const T,
@@ -189,6 +199,7 @@ fn assert_inside<T, const D: usize>(ptr: *const T, layout: &Layout<D>, buffer: B
 macro_rules! shared_accessors {
     () => {
         /// The layout: shape and element strides.
+        #[must_use]
         pub fn layout(&self) -> Layout<D> {
             self.layout
         }
@@ -204,6 +215,7 @@ macro_rules! shared_accessors {
         }
 
         /// Address of element `[0, 0, ...]`, for identity checks (never dereference it).
+        #[must_use]
         pub fn as_ptr(&self) -> *const T {
             self.ptr
         }
@@ -259,6 +271,7 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
     /// assert!(core::ptr::eq(third, &data[2]));
     /// ```
     #[inline]
+    #[must_use]
     pub fn get_ref(&self, index: [usize; D]) -> Option<&'a T> {
         let offset = self.layout.offset_of(index)?;
         // SAFETY: `offset_of` checked `index` against the shape, so by invariant 1 the pointer is
@@ -275,6 +288,7 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
     /// assert_eq!(image.channel(0)?.as_slice(), None); // strided: no slice without a copy
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
+    #[must_use]
     pub fn as_slice(&self) -> Option<&'a [T]> {
         if !self.layout.is_c_contiguous() {
             return None;
@@ -487,6 +501,7 @@ impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
     /// assert_eq!(px, [0, 0, 0, 5, 5, 5]);
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
+    #[must_use]
     pub fn into_slice_mut(self) -> Option<&'a mut [T]> {
         if !self.layout.is_c_contiguous() {
             return None;

@@ -60,6 +60,7 @@ impl Slice {
     /// assert_eq!(odd.to_vec(), [1, 3, 5]);
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
+    #[must_use]
     pub const fn new(start: Option<isize>, stop: Option<isize>, step: isize) -> Slice {
         Slice { start, stop, step }
     }
@@ -70,6 +71,7 @@ impl Slice {
     /// use viewlib::Slice;
     /// assert_eq!(Slice::from(1..).step_by(3), Slice::new(Some(1), None, 3));
     /// ```
+    #[must_use]
     pub const fn step_by(self, step: isize) -> Slice {
         Slice { step, ..self }
     }

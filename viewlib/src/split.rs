@@ -8,8 +8,28 @@ use crate::error::{Result, ViewError};
 use crate::raw::{View, ViewMut};
 use crate::sample::Sample;
 
-/// A view that can be cut in two along an axis; implemented by [`View`] and [`ViewMut`].
-pub trait Splittable: Sized {
+mod sealed {
+    /// Only viewlib's views split: a cut must keep the parts disjoint, which the kernels'
+    /// safety rests on.
+    pub trait Sealed {}
+    impl<T, const D: usize> Sealed for crate::raw::View<'_, T, D> {}
+    impl<T, const D: usize> Sealed for crate::raw::ViewMut<'_, T, D> {}
+    impl<A: Sealed, B: Sealed> Sealed for (A, B) {}
+}
+
+/// A view that can be cut in two along an axis; implemented by [`View`], [`ViewMut`] and
+/// pairs of them (split in lockstep). Sealed: the parallel kernels rely on the parts being
+/// disjoint, so no other type can implement it.
+///
+/// ```compile_fail
+/// struct Mine;
+/// impl viewlib::Splittable for Mine { // error: `Sealed` is not implemented for `Mine`
+///     fn axis_len(&self, _: usize) -> usize { 0 }
+///     fn byte_len(&self) -> usize { 0 }
+///     fn split_parts(self, _: usize, _: usize) -> viewlib::Result<(Self, Self)> { todo!() }
+/// }
+/// ```
+pub trait Splittable: Sized + sealed::Sealed {
     /// Length of `axis` (0 for an axis the view does not have).
     fn axis_len(&self, axis: usize) -> usize;
     /// Bytes of the elements (what a kernel touches).

@@ -33,16 +33,19 @@ macro_rules! common_methods {
     ($ty:ident) => {
         impl<'a, T: Sample, const D: usize> $ty<'a, T, D> {
             /// Length of each axis (`memoryview.shape`).
+            #[must_use]
             pub fn shape(&self) -> [usize; D] {
                 self.layout().shape()
             }
 
             /// Stride of each axis in elements.
+            #[must_use]
             pub fn strides(&self) -> [isize; D] {
                 self.layout().strides()
             }
 
             /// Stride of each axis in bytes (`memoryview.strides`).
+            #[must_use]
             pub fn byte_strides(&self) -> [isize; D] {
                 // Exact for every stride that moves between elements (they lie in one buffer);
                 // a stride no index uses (length-1 axis, empty view) may be huge and saturates.
@@ -66,43 +69,51 @@ macro_rules! common_methods {
             }
 
             /// Number of elements.
+            #[must_use]
             pub fn len(&self) -> usize {
                 self.layout().len()
             }
 
             /// Whether the view has no element.
+            #[must_use]
             pub fn is_empty(&self) -> bool {
                 self.layout().is_empty()
             }
 
             /// Bytes the elements occupy, `len * itemsize` (`memoryview.nbytes`); not the span
             /// they are spread over.
+            #[must_use]
             pub fn nbytes(&self) -> usize {
                 self.len() * size_of::<T>()
             }
 
             /// Byte offset of element `[0, 0, ...]` from the start of the buffer the view was
             /// built on (NumPy's `__array_interface__` offset).
+            #[must_use]
             pub fn offset_bytes(&self) -> usize {
                 self.byte_offset()
             }
 
             /// Size in bytes of the buffer the view was built on.
+            #[must_use]
             pub fn base_bytes(&self) -> usize {
                 self.buffer_bytes()
             }
 
             /// Whether the elements are gap-free in C (row-major) order (`c_contiguous`).
+            #[must_use]
             pub fn is_c_contiguous(&self) -> bool {
                 self.layout().is_c_contiguous()
             }
 
             /// Whether the elements are gap-free in Fortran order (`f_contiguous`).
+            #[must_use]
             pub fn is_f_contiguous(&self) -> bool {
                 self.layout().is_f_contiguous()
             }
 
             /// Whether the elements are gap-free in C or Fortran order (`contiguous`).
+            #[must_use]
             pub fn is_contiguous(&self) -> bool {
                 self.is_c_contiguous() || self.is_f_contiguous()
             }
@@ -119,6 +130,7 @@ macro_rules! common_methods {
             /// # Ok::<(), viewlib::ViewError>(())
             /// ```
             #[inline]
+            #[must_use]
             pub fn get(&self, index: [usize; D]) -> Option<T::Value> {
                 self.view().get_ref(index).map(|s| s.to_value())
             }
@@ -347,6 +359,7 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
     /// assert_eq!(reds, [[0, 3], [6, 9]]);
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
+    #[must_use]
     pub fn lanes(&self) -> Lanes<'a, T, D> {
         let layout = self.layout();
         Lanes {
@@ -394,6 +407,7 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
     /// assert_eq!(crop.position_in(&image), Some([1, 2, 0]));
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
+    #[must_use]
     pub fn position_in(&self, parent: &View<'_, T, D>) -> Option<[usize; D]> {
         if self.is_empty() || parent.is_empty() || self.buffer_span() != parent.buffer_span() {
             return None;

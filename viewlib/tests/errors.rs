@@ -253,7 +253,7 @@ fn shape_mismatch() {
         mv.reborrow()
             .slice_along(0, 7..9)
             .unwrap()
-            .assign(&View::new(b"was")),
+            .copy_from(View::new(b"was")),
         ViewError::ShapeMismatch {
             axis: 0,
             expected: 2,

@@ -247,7 +247,7 @@ fn copies_materialize_every_layout() {
                         // Into the middle of a bigger, flipped destination.
                         let [sh, sw, sc] = src.shape();
                         let mut big = vec![0u16; (sh + 2) * (sw + 3) * sc];
-                        let dst = ViewMut::from_slice(&mut big, [sh + 2, sw + 3, sc])
+                        let mut dst = ViewMut::from_slice(&mut big, [sh + 2, sw + 3, sc])
                             .unwrap()
                             .crop(1, 1, sw, sh)
                             .unwrap()

@@ -96,7 +96,7 @@ fn in_place_kernels_allocate_nothing_proportional() {
             (
                 "copy into a crop",
                 Box::new(|v, _| {
-                    let (top, bottom) = v.split_at(0, H / 2).unwrap();
+                    let (mut top, bottom) = v.split_at(0, H / 2).unwrap();
                     top.copy_from(bottom.into_view()).unwrap()
                 }),
             ),

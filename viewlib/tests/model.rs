@@ -930,7 +930,7 @@ fn write_all<T: Num, const D: usize>(v: &mut ViewMut<'_, T, D>, m: &Model, how: 
         }
         Write::Assign => {
             let source = View::from_slice(&values, v.shape()).expect("a C-order source");
-            v.assign(&source).expect("shapes match");
+            v.copy_from(source).expect("shapes match");
         }
         Write::Fill => v.fill(T::from_u16(salt)),
     }

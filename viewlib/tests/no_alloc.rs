@@ -309,13 +309,13 @@ fn iterating_and_writing_allocate_nothing() {
         writable.reborrow().channel(0)?.fill(5);
         // Assignment, both contiguous and strided.
         let src = View::from_slice(&source, [6, 8, 3])?;
-        writable.assign(&src)?;
+        writable.copy_from(src)?;
         writable
             .reborrow()
             .flip_horizontal()
             .crop(0, 0, 5, 2)?
-            .assign(&src.crop(3, 4, 5, 2)?.transpose().transpose())?;
-        let _ = black_box(writable.assign(&src.crop(0, 0, 1, 1)?).is_err());
+            .copy_from(src.crop(3, 4, 5, 2)?.transpose().transpose())?;
+        let _ = black_box(writable.copy_from(src.crop(0, 0, 1, 1)?).is_err());
         if let Some(slice) = writable.as_slice_mut() {
             slice[0] = 1;
         }

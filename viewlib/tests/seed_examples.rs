@@ -166,7 +166,7 @@ fn seed_001_core_concept_write_through_view_and_sub_view() -> TestResult {
     let mut data = b"ABCDEFGH".to_vec();
     {
         let mut mv = ViewMut::new(&mut data);
-        mv.reborrow().slice(s![2..4])?.assign(&View::new(b"XY"))?;
+        mv.reborrow().slice(s![2..4])?.copy_from(View::new(b"XY"))?;
         assert_eq!(mv.view().to_bytes(Order::C), b"ABXYEFGH");
 
         // Slicing the view creates another view, not a copy.
@@ -402,7 +402,7 @@ fn seed_003_modify_data() -> TestResult {
     let mut data = b"Python is great!".to_vec();
     {
         let mut mv = ViewMut::new(&mut data);
-        let err = mv.reborrow().slice(s![7..9])?.assign(&View::new(b"was"));
+        let err = mv.reborrow().slice(s![7..9])?.copy_from(View::new(b"was"));
         assert_eq!(
             err,
             Err(ViewError::ShapeMismatch {
@@ -414,7 +414,7 @@ fn seed_003_modify_data() -> TestResult {
         assert_eq!(mv.view().to_bytes(Order::C), b"Python is great!");
 
         // A 2-byte slice takes exactly 2 bytes.
-        mv.reborrow().slice(s![7..9])?.assign(&View::new(b"IS"))?;
+        mv.reborrow().slice(s![7..9])?.copy_from(View::new(b"IS"))?;
         assert_eq!(mv.view().to_bytes(Order::C), b"Python IS great!");
 
         mv.set([0], 112); // lowercase 'p'
@@ -435,7 +435,7 @@ fn seed_003_array_processing() -> TestResult {
         let replacement: Vec<i32> = vec![25, 35, 45];
         mv.reborrow()
             .slice(s![1..4])?
-            .assign(&View::new(&replacement))?;
+            .copy_from(View::new(&replacement))?;
     }
     assert_eq!(numbers, [10, 25, 35, 45, 50]);
     Ok(())

@@ -32,6 +32,7 @@ pub struct PendingFile {
 
 impl PendingFile {
     /// Where [`commit`](Self::commit) puts the file.
+    #[must_use]
     pub fn target(&self) -> &Path {
         &self.target
     }

@@ -30,16 +30,19 @@ impl ImageFileError {
     }
 
     /// The file the error is about.
+    #[must_use]
     pub fn path(&self) -> &Path {
         &self.path
     }
 
     /// Why it failed.
+    #[must_use]
     pub fn kind(&self) -> &FileErrorKind {
         &self.kind
     }
 
     /// Why it failed, by value.
+    #[must_use]
     pub fn into_kind(self) -> FileErrorKind {
         self.kind
     }

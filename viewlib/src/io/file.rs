@@ -50,6 +50,7 @@ fn check_regular(meta: &std::fs::Metadata) -> Result<(), FileErrorKind> {
 /// assert_eq!(viewlib::io::file_type_name(&kind), "a character device");
 /// # Ok::<(), std::io::Error>(())
 /// ```
+#[must_use]
 pub fn file_type_name(kind: &std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
@@ -89,6 +90,7 @@ pub fn file_type_name(kind: &std::fs::FileType) -> &'static str {
 /// assert_eq!(display_path(Path::new("two\nlines.png")).to_string(), "two\\nlines.png");
 /// assert_eq!(display_path(Path::new("bell\u{7}.png")).to_string(), "bell\\u{7}.png");
 /// ```
+#[must_use]
 pub fn display_path(path: &Path) -> impl fmt::Display + '_ {
     EscapedPath(path)
 }

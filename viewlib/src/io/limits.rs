@@ -37,6 +37,7 @@ impl Default for Limits {
 
 impl Limits {
     /// No limits: for trusted files larger than the defaults admit.
+    #[must_use]
     pub fn none() -> Self {
         Limits {
             max_pixels: u64::MAX,

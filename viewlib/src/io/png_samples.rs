@@ -30,21 +30,25 @@ pub enum PngSamplesView<'a> {
 
 impl PngSamples {
     /// `[height, width, channels]`.
+    #[must_use]
     pub fn shape(&self) -> [usize; 3] {
         self.shape
     }
 
     /// 8 or 16.
+    #[must_use]
     pub fn bit_depth(&self) -> u8 {
         self.bit_depth
     }
 
     /// The samples' bytes, rows top to bottom, big-endian for 16-bit.
+    #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }
 
     /// Gives the bytes back without copying.
+    #[must_use]
     pub fn into_bytes(self) -> Vec<u8> {
         self.bytes
     }
@@ -61,6 +65,7 @@ impl PngSamples {
     /// assert_eq!(view.get([5, 100, 0]), Some(decoded.get_pixel(100, 5)[0]));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[must_use]
     pub fn view(&self) -> PngSamplesView<'_> {
         let [h, w, c] = self.shape;
         if self.bit_depth == 16 {

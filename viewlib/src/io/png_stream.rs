@@ -117,11 +117,13 @@ impl PngRowReader {
     }
 
     /// `[height, width, channels]` of the whole image.
+    #[must_use]
     pub fn shape(&self) -> [usize; 3] {
         self.shape
     }
 
     /// 8 or 16.
+    #[must_use]
     pub fn bit_depth(&self) -> u8 {
         self.bit_depth
     }
@@ -138,6 +140,7 @@ impl PngRowReader {
     /// assert_eq!(reader.working_bytes(), 10 * 1280 * 4 + (512 << 10));
     /// # Ok::<(), viewlib::io::ImageFileError>(())
     /// ```
+    #[must_use]
     pub fn working_bytes(&self) -> u64 {
         PngRowReader::working_bytes_for(self.row.len())
     }
@@ -150,6 +153,7 @@ impl PngRowReader {
     }
 
     /// Rows not read yet.
+    #[must_use]
     pub fn rows_left(&self) -> usize {
         self.shape[0] - self.rows_read
     }
@@ -331,6 +335,7 @@ impl PngRowWriter {
     }
 
     /// Rows not written yet.
+    #[must_use]
     pub fn rows_left(&self) -> usize {
         self.shape[0] - self.rows_written
     }
@@ -343,6 +348,7 @@ impl PngRowWriter {
     /// use viewlib::io::PngRowWriter;
     /// assert_eq!(PngRowWriter::working_bytes([720, 1280, 4], 8), 5 * 1280 * 4 + (2 << 20));
     /// ```
+    #[must_use]
     pub fn working_bytes(shape: [usize; 3], bit_depth: u8) -> u64 {
         let [_, width, channels] = shape;
         let row = (width as u64)

@@ -68,6 +68,7 @@ impl SampleType {
     }
 
     /// Bytes per sample.
+    #[must_use]
     pub fn size(self) -> usize {
         match self {
             SampleType::U8 | SampleType::I8 => 1,
@@ -79,12 +80,14 @@ impl SampleType {
 
     /// The format code of the matching byte-order sample type (`">H"` for [`U16Be`](crate::U16Be)),
     /// as `memoryview.format` would report it.
+    #[must_use]
     pub fn format(self) -> &'static str {
         self.entry().2
     }
 
     /// Whether a view of `T` reads these samples: the byte-order type (`U16Be` for `>u2`), or
     /// the native type (`u16`) when the file's byte order is the machine's.
+    #[must_use]
     pub fn accepts<T: Sample>(self) -> bool {
         let (_, _, format, native) = self.entry();
         T::FORMAT == format || (!native.is_empty() && T::FORMAT == native)
@@ -138,6 +141,7 @@ pub enum FileKind {
 
 impl FileKind {
     /// The name errors use: `PNM`, `farbfeld`, `raw`.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             FileKind::Pnm { .. } => "PNM",
@@ -324,49 +328,58 @@ impl FileLayout {
     }
 
     /// The container.
+    #[must_use]
     pub fn kind(&self) -> FileKind {
         self.kind
     }
 
     /// `[height, width, channels]`.
+    #[must_use]
     pub fn shape(&self) -> [usize; 3] {
         self.shape
     }
 
     /// The stored sample type.
+    #[must_use]
     pub fn sample_type(&self) -> SampleType {
         self.sample
     }
 
     /// Byte offset of the first sample.
+    #[must_use]
     pub fn data_offset(&self) -> u64 {
         self.data_offset
     }
 
     /// Bytes of samples.
+    #[must_use]
     pub fn data_len(&self) -> u64 {
         self.data_len
     }
 
     /// Bytes per row: `width * channels * sample size`.
+    #[must_use]
     pub fn row_bytes(&self) -> usize {
         // Fits: it divides `data_len`, which was checked to fit `isize`.
         self.shape[1] * self.shape[2] * self.sample.size()
     }
 
     /// The least file length that holds every sample: `data_offset + data_len`.
+    #[must_use]
     pub fn file_len(&self) -> u64 {
         self.data_offset + self.data_len
     }
 
     /// Whether samples span their type's whole range (not a PNM with another `maxval` than
     /// 255 or 65535), so that kernels like invert mean what they say.
+    #[must_use]
     pub fn is_full_range(&self) -> bool {
         !matches!(self.kind, FileKind::Pnm { maxval } if maxval != 255 && maxval != 65535)
     }
 
     /// The header a new file of this layout starts with: empty for raw layouts (whose bytes
     /// before `data_offset` are left zero).
+    #[must_use]
     pub fn header_bytes(&self) -> Vec<u8> {
         let [height, width, channels] = self.shape;
         match self.kind {

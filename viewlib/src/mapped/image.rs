@@ -195,16 +195,19 @@ fn band_rows(
 macro_rules! common_methods {
     () => {
         /// Where and how the file keeps its samples.
+        #[must_use]
         pub fn layout(&self) -> &FileLayout {
             &self.layout
         }
 
         /// The mapped file.
+        #[must_use]
         pub fn path(&self) -> &Path {
             &self.path
         }
 
         /// The samples' bytes, as stored.
+        #[must_use]
         pub fn bytes(&self) -> &[u8] {
             let start = self.layout.data_offset() as usize;
             &self.map[start..]
@@ -426,11 +429,13 @@ impl MappedOutput {
     }
 
     /// Where [`commit`](Self::commit) puts the file.
+    #[must_use]
     pub fn path(&self) -> &Path {
         &self.image.path
     }
 
     /// The new file's layout.
+    #[must_use]
     pub fn layout(&self) -> &FileLayout {
         &self.image.layout
     }

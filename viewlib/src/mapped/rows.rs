@@ -83,11 +83,13 @@ impl RowFile {
     }
 
     /// The file's layout.
+    #[must_use]
     pub fn layout(&self) -> &FileLayout {
         &self.layout
     }
 
     /// The file.
+    #[must_use]
     pub fn path(&self) -> &Path {
         &self.path
     }

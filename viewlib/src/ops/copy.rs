@@ -31,8 +31,9 @@ pub(crate) fn copy<T: Sample, const D: usize>(
 }
 
 impl<T: Sample, const D: usize> ViewMut<'_, T, D> {
-    /// Copies `source` into this view, in parallel for large views; shapes must match. The
-    /// explicit copy that materializes any view: `dst.copy_from(image.crop(..)?)`.
+    /// Copies `source` into this view, in parallel for large views; shapes must match exactly
+    /// (`memoryview`'s slice assignment, `mv[a:b] = other`). The explicit copy that
+    /// materializes any view: `dst.copy_from(image.crop(..)?)`.
     ///
     /// ```
     /// use viewlib::{View, ViewMut};
@@ -43,8 +44,25 @@ impl<T: Sample, const D: usize> ViewMut<'_, T, D> {
     /// assert_eq!(out, [5, 6, 9, 10]);
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
-    pub fn copy_from(self, source: View<'_, T, D>) -> Result<()> {
-        copy(self, source)
+    ///
+    /// The borrow checker already rules out what makes `memoryview` slice assignment subtle:
+    /// `source` cannot overlap `self`, because `self` borrows its elements uniquely.
+    ///
+    /// ```
+    /// use viewlib::{ViewError, ViewMut, View};
+    /// let mut data = *b"ABCDEFGH";
+    /// let mut mv = ViewMut::new(&mut data);
+    /// mv.reborrow().slice_along(0, 2..4)?.copy_from(View::new(b"XY"))?;
+    /// assert_eq!(&data, b"ABXYEFGH");
+    /// // Python's own rule: a 2-element slice takes exactly 2 elements.
+    /// let mut data = *b"Python is great!";
+    /// let mut mv = ViewMut::new(&mut data);
+    /// let err = mv.reborrow().slice_along(0, 7..9)?.copy_from(View::new(b"was"));
+    /// assert_eq!(err, Err(ViewError::ShapeMismatch { axis: 0, expected: 2, found: 3 }));
+    /// # Ok::<(), ViewError>(())
+    /// ```
+    pub fn copy_from(&mut self, source: View<'_, T, D>) -> Result<()> {
+        copy(self.reborrow(), source)
     }
 }
 

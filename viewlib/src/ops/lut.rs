@@ -81,6 +81,7 @@ impl<T: LutSample> Lut<T> {
     }
 
     /// Leaves every value as it is.
+    #[must_use]
     pub fn identity() -> Self {
         Lut::from_fn(|v| v)
     }
@@ -91,6 +92,7 @@ impl<T: LutSample> Lut<T> {
     /// let lut = viewlib::ops::Lut::<u8>::brightness(0.1);
     /// assert_eq!((lut.get(0), lut.get(250)), (26, 255));
     /// ```
+    #[must_use]
     pub fn brightness(delta: f64) -> Self {
         Lut::from_unit_fn(|v| v + delta)
     }
@@ -102,6 +104,7 @@ impl<T: LutSample> Lut<T> {
     /// assert_eq!((lut.get(32), lut.get(224)), (0, 255));
     /// assert!(lut.get(100) < 100 && lut.get(160) > 160);
     /// ```
+    #[must_use]
     pub fn contrast(factor: f64) -> Self {
         Lut::from_unit_fn(|v| (v - 0.5) * factor + 0.5)
     }
@@ -112,6 +115,7 @@ impl<T: LutSample> Lut<T> {
     /// let lut = viewlib::ops::Lut::<u16>::gamma(2.0);
     /// assert_eq!((lut.get(0), lut.get(32768), lut.get(65535)), (0, 16384, 65535));
     /// ```
+    #[must_use]
     pub fn gamma(gamma: f64) -> Self {
         Lut::from_unit_fn(|v| v.powf(gamma))
     }
@@ -134,17 +138,20 @@ impl<T: LutSample> Lut<T> {
     }
 
     /// `MAX - v`.
+    #[must_use]
     pub fn invert() -> Self {
         Lut::from_fn(|v: T| T::from_f64(T::MAX - v.into()))
     }
 
     /// This table followed by `next`: one table, one pass for both.
+    #[must_use]
     pub fn then(&self, next: &Lut<T>) -> Self {
         Lut::from_fn(|v| next.get(self.get(v)))
     }
 
     /// The value `v` maps to.
     #[inline(always)]
+    #[must_use]
     pub fn get(&self, v: T) -> T {
         self.table[v.index()]
     }

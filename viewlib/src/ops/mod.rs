@@ -2,14 +2,16 @@
 //! rayon over disjoint parts cut by the splitting API, on any layout (contiguous, cropped,
 //! channel-strided, flipped, transposed).
 //!
-//! Each kernel also has a plain sequential reference in [`reference`](mod@reference), which the tests compare
-//! it against on odd sizes and every layout.
+//! Each kernel also has a plain sequential reference, which the tests compare it against on
+//! odd sizes and every layout: `ops::reference`, public with the feature `reference` (off by
+//! default) for checking other kernels the same way.
 
 mod channels;
 mod copy;
 mod geometry;
 mod invert;
 mod lut;
+#[cfg(any(test, feature = "reference"))]
 pub mod reference;
 mod traverse;
 

@@ -67,11 +67,13 @@ pub fn map<T: Sample>(image: &mut ViewMut<'_, T, 3>, f: impl Fn(T::Value) -> T::
 }
 
 /// Luma of every pixel: `image`'s formula for RGB(A), channel 0 for gray(+alpha).
+#[must_use]
 pub fn luma<T: Luma>(image: &View<'_, T, 3>) -> Vec<T> {
     luma_with(image, LumaWeights::Rec709)
 }
 
 /// Luma of every pixel with the given weights for RGB(A), channel 0 for gray(+alpha).
+#[must_use]
 pub fn luma_with<T: Luma>(image: &View<'_, T, 3>, weights: LumaWeights) -> Vec<T> {
     let [h, w, c] = image.shape();
     let mut out = Vec::with_capacity(h * w);

@@ -47,6 +47,7 @@ impl InstructionSet {
     /// use viewlib::simd::InstructionSet;
     /// assert!(InstructionSet::detected().is_supported());
     /// ```
+    #[must_use]
     pub fn detected() -> Self {
         Self::ALL
             .into_iter()
@@ -60,6 +61,7 @@ impl InstructionSet {
     /// ```
     /// assert!(viewlib::simd::InstructionSet::Portable.is_supported());
     /// ```
+    #[must_use]
     pub fn is_supported(self) -> bool {
         match self {
             Self::Portable => true,
@@ -83,6 +85,7 @@ impl InstructionSet {
     /// ```
     /// assert_eq!(viewlib::simd::InstructionSet::Avx512Vbmi.name(), "avx512");
     /// ```
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Self::Portable => "portable",
@@ -116,6 +119,7 @@ static ACTIVE: AtomicU8 = AtomicU8::new(UNKNOWN);
 /// assert!(set.is_supported());
 /// println!("viewlib kernels use {set}");
 /// ```
+#[must_use]
 pub fn instruction_set() -> InstructionSet {
     match ACTIVE.load(Ordering::Relaxed) {
         UNKNOWN => {
