@@ -22,6 +22,35 @@ use core::mem::size_of;
 /// assert_eq!(s![1..3; 2], [Slice::new(Some(1), Some(3), 2)]);
 /// # Ok::<(), viewlib::ViewError>(())
 /// ```
+///
+/// # Not `ndarray::s!`: a negative step follows Python
+///
+/// `start..stop; step` means Python's `start:stop:step`: with a negative step the walk starts
+/// at `start` and goes down towards `stop`, so `start` is the larger bound. `ndarray::s!`
+/// reads the same text the other way: the range `start..stop`, walked from its end. The two
+/// macros agree whenever the step is positive or a bound is left open at the walk's end, and
+/// differ when both bounds are given with a negative step:
+///
+/// | text | `viewlib::s!` (Python) | `ndarray::s!` |
+/// |---|---|---|
+/// | `1..4; -1` | empty (`x[1:4:-1]`) | `[3, 2, 1]` |
+/// | `3..0; -1` | `[3, 2, 1]` (`x[3:0:-1]`) | empty |
+/// | `2..; -1` | `[2, 1, 0]` | `[len - 1, ..., 2]` |
+/// | `..; -1` | all, reversed | all, reversed |
+///
+/// With the `ndarray` feature both macros can be in scope; name them in full
+/// (`viewlib::s!`, `ndarray::s!`) where both are used. viewlib keeps Python's rule rather than
+/// refusing the empty case: it is what `memoryview` and NumPy users write, and what the
+/// Python bindings must do with Python's own slices.
+///
+/// ```
+/// use viewlib::{s, View};
+/// let x = View::from_slice(&[0u8, 1, 2, 3, 4], [5])?;
+/// assert!(x.slice(s![1..4; -1])?.is_empty()); // Python: x[1:4:-1] == []
+/// assert_eq!(x.slice(s![3..0; -1])?.to_vec(), [3, 2, 1]); // x[3:0:-1]
+/// assert_eq!(x.slice(s![2..; -1])?.to_vec(), [2, 1, 0]); // x[2::-1]
+/// # Ok::<(), viewlib::ViewError>(())
+/// ```
 #[macro_export]
 macro_rules! s {
     ($($range:expr $(; $step:expr)?),+ $(,)?) => {
