@@ -38,6 +38,10 @@ use core::mem::size_of;
 /// | `2..; -1` | `[2, 1, 0]` | `[len - 1, ..., 2]` |
 /// | `..; -1` | all, reversed | all, reversed |
 ///
+/// Clippy's `reversed_empty_ranges` (deny by default) flags a literal `3..0` even inside
+/// `s!`, where it is a Python bound pair and not an empty Rust range: allow the lint there or
+/// write `Slice::new(Some(3), Some(0), -1)`.
+///
 /// With the `ndarray` feature both macros can be in scope; name them in full
 /// (`viewlib::s!`, `ndarray::s!`) where both are used. viewlib keeps Python's rule rather than
 /// refusing the empty case: it is what `memoryview` and NumPy users write, and what the
