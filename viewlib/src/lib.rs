@@ -86,6 +86,7 @@ mod layout;
 pub mod mapped;
 pub mod ops;
 mod owned;
+mod par;
 mod raw;
 mod sample;
 pub mod simd;
@@ -105,6 +106,7 @@ pub use error::{Result, ViewError};
 pub use export::Order;
 pub use layout::Layout;
 pub use owned::{DynImageBuf, ImageBuf};
+pub use par::ParAxisChunks;
 pub use raw::{LanesMut, View, ViewMut};
 pub use sample::{
     F32Be, F32Le, F64Be, F64Le, I16Be, I16Le, I32Be, I32Le, Sample, U16Be, U16Le, U32Be, U32Le,

@@ -7,6 +7,7 @@
 use crate::error::{Result, ViewError};
 use crate::raw::{View, ViewMut};
 use crate::sample::Sample;
+use rayon::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
 
 mod sealed {
     /// Only viewlib's views split: a cut must keep the parts disjoint, which the kernels'
@@ -174,6 +175,45 @@ macro_rules! splittable {
                     .expect("axis 2, size 1")
                     .map(|c| c.index_axis(2, 0).expect("a one-channel part"))
             }
+
+            /// [`rows`](Self::rows) as a rayon indexed parallel iterator: each row a view of
+            /// its own elements, on whichever thread takes it; nothing is allocated.
+            ///
+            /// ```
+            /// use rayon::prelude::*;
+            /// let mut px = vec![0u8; 4 * 3 * 1];
+            #[doc = concat!("let image = viewlib::", stringify!($ty), "::from_slice(&mut px, [4, 3, 1])?;")]
+            /// let sums: Vec<u32> = image.par_rows().enumerate()
+            ///     .map(|(y, row)| y as u32 * row.len() as u32).collect();
+            /// assert_eq!(sums, [0, 3, 6, 9]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
+            pub fn par_rows(self) -> impl IndexedParallelIterator<Item = $ty<'a, T, 2>> + 'a {
+                self.axis_chunks(0, 1)
+                    .expect("axis 0, size 1")
+                    .into_par_iter()
+                    .map(|row| row.index_axis(0, 0).expect("a one-row band"))
+            }
+
+            /// [`split_channels`](Self::split_channels) as a rayon indexed parallel iterator:
+            /// each channel's plane on its own thread.
+            ///
+            /// ```
+            /// use rayon::prelude::*;
+            /// let mut rgb = [10u8, 20, 30, 40, 50, 60];
+            /// let image = viewlib::ViewMut::from_slice(&mut rgb, [1, 2, 3])?;
+            /// image.par_split_channels().enumerate().for_each(|(c, mut plane)| plane.fill(c as u8));
+            /// assert_eq!(rgb, [0, 1, 2, 0, 1, 2]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
+            pub fn par_split_channels(
+                self,
+            ) -> impl IndexedParallelIterator<Item = $ty<'a, T, 2>> + 'a {
+                self.axis_chunks(2, 1)
+                    .expect("axis 2, size 1")
+                    .into_par_iter()
+                    .map(|c| c.index_axis(2, 0).expect("a one-channel part"))
+            }
         }
 
         impl<'a, T: Sample> $ty<'a, T, 2> {
@@ -197,11 +237,14 @@ splittable!(View);
 splittable!(ViewMut);
 
 /// Consecutive parts along one axis, from `axis_chunks` or `bands`.
+///
+/// With rayon, `into_par_iter()` makes it an indexed parallel iterator that splits the view
+/// itself, allocating nothing (see [`ParAxisChunks`](crate::ParAxisChunks)).
 #[derive(Debug)]
 pub struct AxisChunks<V> {
-    rest: Option<V>,
-    axis: usize,
-    size: usize,
+    pub(crate) rest: Option<V>,
+    pub(crate) axis: usize,
+    pub(crate) size: usize,
 }
 
 impl<V: Splittable> Iterator for AxisChunks<V> {
@@ -229,6 +272,23 @@ impl<V: Splittable> Iterator for AxisChunks<V> {
     }
 }
 impl<V: Splittable> ExactSizeIterator for AxisChunks<V> {}
+
+impl<V: Splittable> DoubleEndedIterator for AxisChunks<V> {
+    fn next_back(&mut self) -> Option<V> {
+        let rest = self.rest.take()?;
+        let chunks = rest.axis_len(self.axis).div_ceil(self.size);
+        if chunks == 0 {
+            return None;
+        }
+        let (head, last) = rest
+            .split_parts(self.axis, (chunks - 1) * self.size)
+            .expect("split inside the axis");
+        if chunks > 1 {
+            self.rest = Some(head);
+        }
+        Some(last)
+    }
+}
 
 /// Tiles in row-major order, from `tiles`.
 #[derive(Debug)]
