@@ -173,6 +173,14 @@ pub enum ViewError {
         /// Bytes asked for.
         bytes: usize,
     },
+    /// The view is wider or taller than the `image` crate's `u32` dimensions.
+    #[error("a {width}x{height} view does not fit the image crate's u32 dimensions")]
+    TooLargeForImage {
+        /// Width of the view.
+        width: usize,
+        /// Height of the view.
+        height: usize,
+    },
     /// The `image` crate has no buffer type for this sample type and channel count.
     #[error("image::DynamicImage has no {bits}-bit variant with {channels} channels")]
     UnsupportedChannels {

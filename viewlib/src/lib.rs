@@ -76,6 +76,8 @@ mod error;
 mod export;
 mod image_axes;
 #[cfg(feature = "image")]
+mod image_pixels;
+#[cfg(feature = "image")]
 mod interop_image;
 #[cfg(feature = "ndarray")]
 mod interop_ndarray;
@@ -104,6 +106,8 @@ struct ReadmeExample;
 
 pub use error::{Result, ViewError};
 pub use export::Order;
+#[cfg(feature = "image")]
+pub use image_pixels::{PixelView, PixelViewMut};
 pub use layout::Layout;
 pub use owned::{DynImageBuf, ImageBuf};
 pub use par::ParAxisChunks;
