@@ -1,5 +1,9 @@
 //! Helpers for viewlib's end-to-end tests, which live in `tests/tests/`: where the shared image
-//! corpus is, and what its manifest says about each file.
+//! corpus is, and what its manifest says about each file; a generated conformance set for
+//! clones without it; and the checks both go through.
+
+pub mod checks;
+pub mod conformance;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -2,15 +2,16 @@
 //! every corrupt one is an error naming the file (never a panic), PNG samples read without the
 //! byte swap agree with `load`, and what `write_png` / `save_png` / `save` write loads back equal.
 
-use image::{ImageFormat, ImageReader};
 use std::collections::BTreeSet;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use viewlib::io::{
     FileErrorKind, ImageFileError, ImageSample, Limits, PngCompression, PngSample, PngSamplesView,
-    SaveOptions, load, load_png_samples, load_with, save, save_png, write_png,
+    SaveOptions, load, load_png_samples, load_with, save, save_png,
 };
-use viewlib::{DynImageBuf, ImageBuf, Sample, View};
+use viewlib::{DynImageBuf, ImageBuf, View};
+use viewlib_e2e::checks::{
+    assert_names_file, assert_same, decode_with_image, load_ok, png_round_trip, without_panic,
+};
 use viewlib_e2e::{ManifestRow, corpus_dir, manifest};
 
 /// The rows of `corpus`'s manifest that `keep` selects, each with its full path.
@@ -37,89 +38,6 @@ fn corrupt_pngsuite_files(corpus: &Path) -> Vec<PathBuf> {
     files.sort();
     assert!(files.len() >= 14, "only {} x* files", files.len());
     files
-}
-
-/// Runs `f`, failing with the file's name if it panics: a bad file must cost an error, not
-/// the process.
-fn without_panic<R>(path: &Path, f: impl FnOnce() -> R) -> R {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| panic!("{}: panicked", path.display()))
-}
-
-fn load_ok(path: &Path) -> DynImageBuf {
-    without_panic(path, || load(path)).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// The reference: `image`'s own decode, moved into a `DynImageBuf`.
-fn decode_with_image(path: &Path) -> DynImageBuf {
-    let image = ImageReader::open(path)
-        .and_then(ImageReader::with_guessed_format)
-        .and_then(|r| r.decode().map_err(std::io::Error::other))
-        .unwrap_or_else(|e| panic!("{}: image: {e}", path.display()));
-    DynImageBuf::from(image)
-}
-
-/// `write_png` into memory, decoded back by `image` (an independent decoder path).
-fn png_round_trip<T: PngSample>(path: &Path, view: View<'_, T, 3>) -> DynImageBuf {
-    let mut file = Vec::new();
-    write_png(&mut file, view, PngCompression::Fast)
-        .unwrap_or_else(|e| panic!("{}: write_png: {e}", path.display()));
-    let image = image::load_from_memory_with_format(&file, ImageFormat::Png)
-        .unwrap_or_else(|e| panic!("{}: decoding our PNG: {e}", path.display()));
-    DynImageBuf::from(image)
-}
-
-/// The checks every load error must pass: it names `path`, first thing in its message, and
-/// no decoder panicked on the way.
-fn assert_names_file(path: &Path, err: &ImageFileError) {
-    assert_eq!(err.path(), path, "{err}");
-    let shown = err.to_string();
-    assert!(
-        shown.starts_with(&format!("{}: ", path.display())),
-        "{}: displays as {shown:?}",
-        path.display()
-    );
-    assert!(
-        !matches!(err.kind(), FileErrorKind::DecoderPanicked { .. }),
-        "{err}"
-    );
-}
-
-/// Fails with where two buffers first differ; `ImageBuf`'s Debug does not show samples.
-fn assert_same(path: &Path, what: &str, got: &DynImageBuf, want: &DynImageBuf) {
-    if got == want {
-        return;
-    }
-    let at = match (got, want) {
-        (DynImageBuf::U8(a), DynImageBuf::U8(b)) => first_difference(a, b),
-        (DynImageBuf::U16(a), DynImageBuf::U16(b)) => first_difference(a, b),
-        (DynImageBuf::F32(a), DynImageBuf::F32(b)) => first_difference(a, b),
-        _ => None,
-    };
-    panic!(
-        "{}: {what}: got {} {:?}, want {} {:?}{}",
-        path.display(),
-        got.format(),
-        got.shape(),
-        want.format(),
-        want.shape(),
-        at.unwrap_or_default()
-    );
-}
-
-fn first_difference<T: Sample + PartialEq + std::fmt::Debug>(
-    a: &ImageBuf<T>,
-    b: &ImageBuf<T>,
-) -> Option<String> {
-    let (a, b, [_, w, c]) = (a.as_slice(), b.as_slice(), a.shape());
-    let i = a.iter().zip(b).position(|(x, y)| x != y)?;
-    Some(format!(
-        "; first difference at (x {}, y {}, channel {}): {:?} vs {:?}",
-        i / c % w,
-        i / (w * c),
-        i % c,
-        a[i],
-        b[i]
-    ))
 }
 
 #[test]
