@@ -104,6 +104,11 @@ pub mod for_memoryview_users {}
 #[doc = include_str!("../../README.md")]
 struct ReadmeExample;
 
+/// The crate README's example, likewise.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadmeExample;
+
 pub use error::{Result, ViewError};
 pub use export::Order;
 #[cfg(feature = "image")]
