@@ -67,6 +67,8 @@
 //! - `image`: conversions with `image::ImageBuffer` and `DynamicImage`.
 //! - `ndarray`: zero-copy conversions with `ndarray` array views.
 #![forbid(unsafe_op_in_unsafe_fn)]
+// docs.rs builds with `--cfg docsrs` on nightly: items show the features they need.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 // A value computed and dropped is a bug; every such method says so (see `View`'s docs).
 #![warn(clippy::must_use_candidate)]
