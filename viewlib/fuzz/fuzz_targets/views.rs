@@ -15,7 +15,7 @@
 //! built with `get_ref`, and copies of the same contents in C and F layouts give equal
 //! `to_bytes` and compare equal. Then the same chain runs on a `ViewMut` over a second buffer:
 //! the constructor may only accept non-aliasing layouts, every step must succeed again, and
-//! `assign`, `iter_mut` and `fill` must write exactly the model's elements.
+//! `copy_from`, `iter_mut` and `fill` must write exactly the model's elements.
 #![no_main]
 
 use libfuzzer_sys::arbitrary::{Result as ArbResult, Unstructured};
@@ -1155,7 +1155,7 @@ fn run(cons: &Cons, ops: &[Op]) {
     run_mut(cons, &root_model, &replay, vs, &m, &storage);
 }
 
-/// The same chain on a `ViewMut` over a zeroed buffer: `assign`, `iter_mut` and `fill` must
+/// The same chain on a `ViewMut` over a zeroed buffer: `copy_from`, `iter_mut` and `fill` must
 /// write exactly the model's elements.
 fn run_mut(cons: &Cons, root_model: &Model, replay: &[Op], source: VS<'_>, m: &Model, a: &Storage) {
     let ctx = format!("{cons:?} as ViewMut, {replay:?}");
@@ -1203,18 +1203,18 @@ fn run_mut(cons: &Cons, root_model: &Model, replay: &[Op], source: VS<'_>, m: &M
         }
     };
 
-    // assign from the View chain's result (same shape, other buffer).
+    // copy_from the View chain's result (same shape, other buffer).
     {
         let mut vm = replay_mut(&mut target, cons, replay, &ctx);
         match (&mut vm, source) {
-            (VM::U8(t), VS::U8(s)) => t.assign(&s).unwrap(),
-            (VM::U16(t), VS::U16(s)) => t.assign(&s).unwrap(),
-            (VM::Be(t), VS::Be(s)) => t.assign(&s).unwrap(),
+            (VM::U8(t), VS::U8(s)) => t.copy_from(s).unwrap(),
+            (VM::U16(t), VS::U16(s)) => t.copy_from(s).unwrap(),
+            (VM::Be(t), VS::Be(s)) => t.copy_from(s).unwrap(),
             _ => panic!("{ctx}: the two chains end in different sample types"),
         }
     }
     let source_bytes = a.bytes();
-    verify(&target, &|k, j| source_bytes[m.offs[k] + j], "assign");
+    verify(&target, &|k, j| source_bytes[m.offs[k] + j], "copy_from");
 
     // iter_mut, element k in C order gets pattern bytes.
     let mut target = Storage::new(cons.ty, cons.len, |_| 0);
