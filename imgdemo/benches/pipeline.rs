@@ -190,7 +190,7 @@ fn whole_batch(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    let plan = batch::plan(&inputs, &out);
+                    let plan = batch::plan(&inputs, &batch::OutputNaming::flat(&out));
                     let start = Instant::now();
                     let summary = batch::run(&plan, &options, &AtomicBool::new(false), |_| {});
                     total += start.elapsed();

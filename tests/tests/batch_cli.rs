@@ -2,10 +2,9 @@
 //! outputs against a plain per-pixel reference of each operation chain, failures reported,
 //! nothing half-written, inputs untouched, exit codes, bounded memory.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use viewlib_e2e::{Plain, corpus_dir, imgdemo, peak_mib, text};
+use viewlib_e2e::{Plain, corpus_dir, imgdemo, peak_mib, snapshot, text};
 
 /// The bundled test card (1280x720 RGBA), for tests that need any image at all.
 const TEST_CARD: &str = "../assets/testcard.png";
@@ -58,23 +57,6 @@ fn mixed_folder(corpus: &Path, dir: &Path) -> PathBuf {
     std::fs::write(input.join("notes.txt"), "not an image").unwrap();
     std::fs::write(input.join("more/data.bin"), [0u8, 1, 2, 3]).unwrap();
     input
-}
-
-/// Every file under `dir` with its bytes.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.insert(path.clone(), std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    files
 }
 
 #[test]

@@ -5,13 +5,13 @@
 //! a file truncated by another program while it is read is then an error for that file, where
 //! a map would raise `SIGBUS` and end the whole batch.
 
-use super::{FileStats, Options};
+use super::{ErrorKind, FileError, FileStats, Options};
 use crate::pipeline::{self, PipelineSample, RowPlan};
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use viewlib::io::{Limits, PendingFile, PngRowReader, PngRowWriter, SaveOptions, display_path};
+use viewlib::io::{Limits, PendingFile, PngRowReader, PngRowWriter, SaveOptions};
 use viewlib::mapped::{RowFile, SampleType};
 use viewlib::{DynImageBuf, ImageBuf, U16Be, ViewMut};
 
@@ -31,7 +31,7 @@ impl Source {
     /// Opens `path` band by band if its format allows. `Ok(None)` for other formats (and for
     /// PNGs that cannot stream, such as interlaced ones), which are decoded whole. A PNM or
     /// farbfeld file with a bad header is an error here: its header was read.
-    pub fn open(path: &Path, limits: Limits) -> Result<Option<Source>, String> {
+    pub fn open(path: &Path, limits: Limits) -> Result<Option<Source>, FileError> {
         let mut magic = [0u8; 8];
         // Only regular files are read here; anything else is left to the decoder, which
         // refuses it with a reason.
@@ -43,9 +43,7 @@ impl Source {
         };
         let magic = &magic[..len];
         if magic.starts_with(b"P5") || magic.starts_with(b"P6") || magic == b"farbfeld" {
-            return RowFile::open(path)
-                .map(|image| Some(Source::Rows(image)))
-                .map_err(|e| e.to_string());
+            return Ok(Some(Source::Rows(RowFile::open(path)?)));
         }
         if magic == b"\x89PNG\r\n\x1a\n" {
             return Ok(PngRowReader::open(path, limits)
@@ -88,18 +86,17 @@ impl Source {
 
 /// A PNM or farbfeld file read whole into memory (8-bit, or 16-bit in the machine's byte
 /// order), for images small enough to process whole; `limits` apply as to any decoder.
-pub fn read_whole(file: &RowFile, limits: Limits) -> Result<DynImageBuf, String> {
+pub fn read_whole(file: &RowFile, limits: Limits) -> Result<DynImageBuf, FileError> {
     let [h, w, c] = file.layout().shape();
     let bytes = file.layout().data_len();
     limits
         .check(w as u64, h as u64, bytes)
-        .map_err(|kind| viewlib::io::ImageFileError::new(file.path(), kind).to_string())?;
-    let named = |e: viewlib::ViewError| format!("{}: {e}", display_path(file.path()));
+        .map_err(|kind| viewlib::io::ImageFileError::new(file.path(), kind))?;
+    let named = |e: viewlib::ViewError| FileError::about(ErrorKind::TooLarge, file.path(), e);
     Ok(match file.layout().sample_type() {
         SampleType::U8 => {
             let mut image = ImageBuf::<u8>::new(h, w, c).map_err(named)?;
-            file.read_rows(0, image.view_mut())
-                .map_err(|e| e.to_string())?;
+            file.read_rows(0, image.view_mut())?;
             DynImageBuf::U8(image)
         }
         _ => {
@@ -115,9 +112,12 @@ fn read_big_endian(
     file: &RowFile,
     first: usize,
     mut band: ViewMut<'_, u16, 3>,
-) -> Result<(), String> {
-    let stored = band.reborrow().cast::<U16Be>().map_err(|e| e.to_string())?;
-    file.read_rows(first, stored).map_err(|e| e.to_string())?;
+) -> Result<(), FileError> {
+    let stored = band
+        .reborrow()
+        .cast::<U16Be>()
+        .map_err(|e| FileError::about(ErrorKind::Internal, file.path(), e))?;
+    file.read_rows(first, stored)?;
     if let Some(samples) = band.as_slice_mut() {
         for v in samples {
             *v = u16::from_be(*v);
@@ -135,7 +135,7 @@ pub fn stream_to_png(
     output: &Path,
     options: &Options,
     stats: &mut FileStats,
-) -> Result<PendingFile, String> {
+) -> Result<PendingFile, FileError> {
     let budget = Budget {
         reading: match &source {
             Source::Png(reader) => reader.working_bytes(),
@@ -162,7 +162,7 @@ pub fn stream_to_png(
         ),
         Source::Rows(file) => match file.layout().sample_type() {
             SampleType::U8 => stream::<u8>(
-                &mut |first, band| file.read_rows(first, band).map_err(|e| e.to_string()),
+                &mut |first, band| Ok(file.read_rows(first, band)?),
                 plan,
                 &budget,
                 options,
@@ -184,7 +184,7 @@ fn read_png<T: viewlib::io::PngSample>(
     reader: &mut PngRowReader,
     first: usize,
     mut band: ViewMut<'_, T, 3>,
-) -> Result<(), String> {
+) -> Result<(), FileError> {
     let width = band.width();
     loop {
         let read = reader.shape()[0] - reader.rows_left();
@@ -195,13 +195,13 @@ fn read_png<T: viewlib::io::PngSample>(
         let part = band
             .reborrow()
             .crop(0, 0, width, skip)
-            .map_err(|e| e.to_string())?;
-        reader.read_rows(part).map_err(|e| e.to_string())?;
+            .map_err(|e| FileError::new(ErrorKind::Internal, e.to_string()))?;
+        reader.read_rows(part)?;
     }
-    reader.read_rows(band).map_err(|e| e.to_string())
+    Ok(reader.read_rows(band)?)
 }
 
-type NextBand<'s, T> = dyn FnMut(usize, ViewMut<'_, T, 3>) -> Result<(), String> + 's;
+type NextBand<'s, T> = dyn FnMut(usize, ViewMut<'_, T, 3>) -> Result<(), FileError> + 's;
 
 /// What streaming one image may use: `limits.max_bytes` covers the reader's working memory,
 /// the band and the encoder's, so a very wide image is refused, not streamed unbounded.
@@ -218,7 +218,7 @@ fn stream<T: PipelineSample>(
     budget: &Budget<'_>,
     options: &Options,
     stats: &mut FileStats,
-) -> Result<PendingFile, String> {
+) -> Result<PendingFile, FileError> {
     let output = budget.output;
     let [_, width, channels] = plan.source_shape;
     let row_bytes = (width * channels * size_of::<T>()).max(1);
@@ -230,20 +230,24 @@ fn stream<T: PipelineSample>(
         .saturating_add((band_rows as u64).saturating_mul(row_bytes as u64))
         .saturating_add(PngRowWriter::working_bytes(plan.output_shape, T::BIT_DEPTH));
     if needed > budget.limits.max_bytes {
-        return Err(format!(
-            "{}: streaming rows of {width} pixels needs {needed} bytes (decoder, band and \
-             encoder rows), over the memory limit of {} bytes",
-            display_path(budget.input),
-            budget.limits.max_bytes
+        return Err(FileError::about(
+            ErrorKind::TooLarge,
+            budget.input,
+            format_args!(
+                "streaming rows of {width} pixels needs {needed} bytes (decoder, band and \
+                 encoder rows), over the memory limit of {} bytes",
+                budget.limits.max_bytes
+            ),
         ));
     }
-    let mut band = ImageBuf::<T>::new(band_rows, width, channels).map_err(|e| e.to_string())?;
+    let mut band = ImageBuf::<T>::new(band_rows, width, channels)
+        .map_err(|e| FileError::about(ErrorKind::TooLarge, budget.input, e))?;
     let save = SaveOptions {
         compression: options.compression,
         overwrite: options.overwrite,
     };
-    let mut writer = PngRowWriter::create(output, plan.output_shape, T::BIT_DEPTH, &save)
-        .map_err(|e| e.to_string())?;
+    super::create_output_folder(output)?;
+    let mut writer = PngRowWriter::create(output, plan.output_shape, T::BIT_DEPTH, &save)?;
     let mut report = Vec::new();
     let (mut read, mut encode) = (Duration::ZERO, Duration::ZERO);
     let mut done = 0;
@@ -252,7 +256,7 @@ fn stream<T: PipelineSample>(
         let mut part = band
             .view_mut()
             .crop(0, 0, width, rows)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| FileError::about(ErrorKind::Internal, budget.input, e))?;
         let start = Instant::now();
         next_band(plan.first_row + done, part.reborrow())?;
         read += start.elapsed();
@@ -262,13 +266,11 @@ fn stream<T: PipelineSample>(
             encode += start.elapsed();
             written
         });
-        written
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+        written.map_err(|e| FileError::operation(budget.input, e))??;
         done += rows;
     }
     let start = Instant::now();
-    let pending = writer.finish().map_err(|e| e.to_string())?;
+    let pending = writer.finish()?;
     encode += start.elapsed();
     stats.decode += read;
     stats.ops += report.iter().map(|s| s.elapsed).sum::<Duration>();

@@ -5,12 +5,12 @@
 //! for that file ("was truncated while open"), where a map would raise `SIGBUS` and end the
 //! whole batch. Memory is about two bands whatever the image size.
 
-use super::FileStats;
 use super::bands::BAND_BYTES;
+use super::{ErrorKind, FileError, FileStats};
 use crate::pipeline::{self, InPlaceBands, Op};
 use std::path::Path;
 use std::time::Instant;
-use viewlib::io::{FileErrorKind, Limits, display_path};
+use viewlib::io::{FileErrorKind, Limits};
 use viewlib::mapped::{RowFile, SampleType};
 use viewlib::ops::{Invert, LutSample};
 use viewlib::{ImageBuf, Sample, U16Be};
@@ -19,59 +19,73 @@ use viewlib::{ImageBuf, Sample, U16Be};
 /// sample is written (format, header, length, lock, permission, operations that do not
 /// apply, a whole-image step over `limits.max_bytes`) fails first. The returned file still
 /// has to be synced ([`RowFile::sync`]).
-pub fn run(path: &Path, ops: &[Op], limits: Limits) -> Result<(RowFile, FileStats), String> {
+pub fn run(path: &Path, ops: &[Op], limits: Limits) -> Result<(RowFile, FileStats), FileError> {
     let start = Instant::now();
     let mut file = RowFile::open_mut(path).map_err(|e| match e.kind() {
-        FileErrorKind::BadHeader { .. } => format!(
-            "{e} (--in-place changes only binary PNM (P5/P6) and farbfeld files; \
-             write other formats to --out)"
+        FileErrorKind::BadHeader { .. } => FileError::new(
+            ErrorKind::Unsupported,
+            format!(
+                "{e} (--in-place changes only binary PNM (P5/P6) and farbfeld files; \
+                 write other formats to --out)"
+            ),
         ),
-        _ => e.to_string(),
+        _ => FileError::from(e),
     })?;
-    let named = |e: String| format!("{}: {e}", display_path(path));
     let layout = *file.layout();
     if !layout.is_full_range() {
-        return Err(named(format!(
-            "{:?}: samples do not span the full range, so inverting or tone-mapping them \
-             in place would be wrong (process it to --out instead)",
-            layout.kind()
-        )));
+        return Err(FileError::about(
+            ErrorKind::Unsupported,
+            path,
+            format_args!(
+                "{:?}: samples do not span the full range, so inverting or tone-mapping them \
+                 in place would be wrong (process it to --out instead)",
+                layout.kind()
+            ),
+        ));
     }
     let shape = layout.shape();
-    let plan = InPlaceBands::new(ops, shape).map_err(|e| named(e.to_string()))?;
+    let plan = InPlaceBands::new(ops, shape).map_err(|e| FileError::operation(path, e))?;
     if let InPlaceBands::Whole { rows, .. } = &plan {
         let bytes = (rows.len() as u64).saturating_mul(layout.row_bytes() as u64);
         if bytes > limits.max_bytes {
-            return Err(named(format!(
-                "a crop after flip=v needs rows {}..{} ({bytes} bytes) in memory at once, over \
-                 the limit of {} bytes (crop before flipping to run in bands)",
-                rows.start, rows.end, limits.max_bytes
-            )));
+            return Err(FileError::about(
+                ErrorKind::TooLarge,
+                path,
+                format_args!(
+                    "a crop after flip=v needs rows {}..{} ({bytes} bytes) in memory at once, \
+                     over the limit of {} bytes (crop before flipping to run in bands)",
+                    rows.start, rows.end, limits.max_bytes
+                ),
+            ));
         }
     }
     let [h, w, _] = shape;
     let mut stats = FileStats {
         pixels: (h * w) as u64,
+        input_shape: shape,
+        output_shape: shape,
         decode: start.elapsed(),
         ..FileStats::default()
     };
     let start = Instant::now();
     let rows_per_band = (BAND_BYTES / layout.row_bytes()).max(1);
     match layout.sample_type() {
-        SampleType::U8 => run_typed::<u8>(&mut file, &plan, rows_per_band),
-        SampleType::U16Be => run_typed::<U16Be>(&mut file, &plan, rows_per_band),
-        other => Err(format!(
-            "`{other}` samples: not a PNM or farbfeld sample type"
-        )),
-    }
-    .map_err(|e| {
-        // Errors from the file already name it.
-        if e.starts_with(&display_path(path).to_string()) {
-            e
-        } else {
-            named(e)
+        SampleType::U8 => {
+            stats.sample_type = "u8";
+            run_typed::<u8>(&mut file, &plan, rows_per_band)?;
         }
-    })?;
+        SampleType::U16Be => {
+            stats.sample_type = "u16";
+            run_typed::<U16Be>(&mut file, &plan, rows_per_band)?;
+        }
+        other => {
+            return Err(FileError::about(
+                ErrorKind::Unsupported,
+                path,
+                format_args!("`{other}` samples: not a PNM or farbfeld sample type"),
+            ));
+        }
+    }
     stats.ops = start.elapsed();
     Ok((file, stats))
 }
@@ -80,7 +94,7 @@ fn run_typed<S: Invert + Sample>(
     file: &mut RowFile,
     plan: &InPlaceBands,
     rows_per_band: usize,
-) -> Result<(), String>
+) -> Result<(), FileError>
 where
     S::Value: LutSample,
 {
@@ -91,25 +105,27 @@ where
         InPlaceBands::Whole { rows, .. } => rows.len(),
     };
     // One buffer for every band: allocated once, checked and fallible.
-    let mut buffer = ImageBuf::<S>::new(buffer_rows, width, channels).map_err(|e| e.to_string())?;
-    let fail = |e: viewlib::ViewError| e.to_string();
-    let mut band = |file: &mut RowFile, parts: &[(usize, usize)]| -> Result<(), String> {
+    let path = file.path().to_path_buf();
+    let mut buffer = ImageBuf::<S>::new(buffer_rows, width, channels)
+        .map_err(|e| FileError::about(ErrorKind::TooLarge, &path, e))?;
+    let fail = |e: viewlib::ViewError| FileError::about(ErrorKind::Internal, &path, e);
+    let mut band = |file: &mut RowFile, parts: &[(usize, usize)]| -> Result<(), FileError> {
         // `parts`: (first source row, rows), stacked one after another in the buffer.
         let rows: usize = parts.iter().map(|&(_, n)| n).sum();
         let mut stack = buffer.view_mut().slice_along(0, 0..rows).map_err(fail)?;
         let mut at = 0;
         for &(first, n) in parts {
             let part = stack.reborrow().slice_along(0, at..at + n).map_err(fail)?;
-            file.read_rows(first, part).map_err(|e| e.to_string())?;
+            file.read_rows(first, part)?;
             at += n;
         }
         pipeline::apply_in_place(stack.reborrow(), &plan.band_ops(rows))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| FileError::operation(&path, e))?;
         let stack = stack.into_view();
         let mut at = 0;
         for &(first, n) in parts {
             let part = stack.slice_along(0, at..at + n).map_err(fail)?;
-            file.write_rows(first, part).map_err(|e| e.to_string())?;
+            file.write_rows(first, part)?;
             at += n;
         }
         Ok(())

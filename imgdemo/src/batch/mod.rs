@@ -1,5 +1,6 @@
-//! `imgdemo batch`: files and folders in, one PNG per image out, in parallel with bounded
-//! memory; one bad file never stops the others.
+//! `imgdemo batch`: files and folders in, one image per image out (PNG unless
+//! [`Options::format`] says otherwise), in parallel with bounded memory; one bad file never
+//! stops the others.
 //!
 //! Images larger than [`Options::stream_above`] bytes decoded run a band of rows at a time
 //! when the operations allow it (all but `flip=v` and `transpose`): PNM and farbfeld files are
@@ -12,11 +13,14 @@
 //! alone instead of raising `SIGBUS`.
 
 pub mod bands;
+mod error;
 pub mod in_place;
+pub mod json;
 mod plan;
 mod summary;
 
-pub use plan::{Job, Plan, plan, plan_in_place};
+pub use error::{ErrorKind, FileError};
+pub use plan::{Job, OutputNaming, Plan, parse_file_list, plan, plan_in_place};
 pub use summary::{Summary, peak_memory_bytes};
 
 use crate::pipeline::{self, Op, PipelineSample};
@@ -26,8 +30,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use viewlib::io::PngSample;
-use viewlib::io::{self, Limits, PendingFile, PngCompression, SaveOptions, display_path};
+use viewlib::io::{self, Limits, OutputFormat, PendingFile, PngCompression, SaveOptions};
+use viewlib::io::{PngSample, display_path};
 use viewlib::mapped::RowFile;
 use viewlib::{DynImageBuf, ImageBuf, Sample, View};
 
@@ -40,6 +44,12 @@ pub struct Options {
     pub jobs: usize,
     /// Replace existing outputs.
     pub overwrite: bool,
+    /// Leave existing outputs alone and report them as skipped, not failed (a rerun of a
+    /// finished batch succeeds without reading an input).
+    pub skip_existing: bool,
+    /// The format of the outputs; what it cannot hold is converted
+    /// ([`OutputFormat::stored_as`]).
+    pub format: OutputFormat,
     /// PNG compression of the outputs.
     pub compression: PngCompression,
     /// Limits for each input: `max_bytes` bounds everything one image uses (pixels,
@@ -63,6 +73,8 @@ impl Default for Options {
             ops: Vec::new(),
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             overwrite: false,
+            skip_existing: false,
+            format: OutputFormat::Png,
             compression: PngCompression::Fast,
             limits: Limits::default(),
             stream_above: STREAM_ABOVE_DEFAULT,
@@ -82,19 +94,26 @@ pub enum Output {
 
 impl Output {
     /// Waits until the result is on disk (and renames a new file into place).
-    pub fn commit(self) -> Result<(), String> {
+    pub fn commit(self) -> Result<(), FileError> {
         match self {
-            Output::Pending(file) => file.commit().map_err(|e| e.to_string()),
-            Output::InPlace(file) => file.sync().map_err(|e| e.to_string()),
+            Output::Pending(file) => Ok(file.commit()?),
+            Output::InPlace(file) => Ok(file.sync()?),
         }
     }
 }
 
-/// Where one file's time went.
+/// What one file was and where its time went.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct FileStats {
     /// Pixels of the decoded input.
     pub pixels: u64,
+    /// `[height, width, channels]` of the decoded input.
+    pub input_shape: [usize; 3],
+    /// The decoded input's samples: `u8`, `u16` or `f32`.
+    pub sample_type: &'static str,
+    /// `[height, width, channels]` after the operations (before any conversion the output
+    /// format needs).
+    pub output_shape: [usize; 3],
     /// Reading and decoding.
     pub decode: Duration,
     /// The operations.
@@ -105,72 +124,108 @@ pub struct FileStats {
     pub sync: Duration,
 }
 
+/// What became of one job.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The output was written (with `--in-place`: the file was changed).
+    Written(FileStats),
+    /// The output existed and [`Options::skip_existing`] kept it; the input was not read.
+    Existed,
+    /// Why it failed.
+    Failed(FileError),
+}
+
 /// The outcome of one job.
 #[derive(Debug)]
 pub struct FileReport<'p> {
     /// The job.
     pub job: &'p Job,
-    /// Its statistics, or why it failed (a message naming the file).
-    pub outcome: Result<FileStats, String>,
+    /// What became of it.
+    pub outcome: Outcome,
 }
 
 /// Processes one file: decode, apply `options.ops`, encode to `job.output` atomically.
+/// `Ok(None)`: the output existed and `options.skip_existing` kept it.
 ///
 /// ```
-/// use imgdemo::batch::{process_file, Job, Options};
+/// use imgdemo::batch::{process_file, ErrorKind, Job, Options};
 /// let dir = tempfile::tempdir()?;
 /// let job = Job { input: "../assets/testcard.png".into(), output: dir.path().join("card.png") };
 /// let options = Options { ops: vec!["crop=0,0,160,100".parse()?, "invert".parse()?], ..Options::default() };
-/// let stats = process_file(&job, &options)?;
-/// assert_eq!(stats.pixels, 1280 * 720);
+/// let stats = process_file(&job, &options)?.unwrap();
+/// assert_eq!((stats.pixels, stats.sample_type), (1280 * 720, "u8"));
+/// assert_eq!(stats.output_shape, [100, 160, 4]);
 /// let viewlib::DynImageBuf::U8(out) = viewlib::io::load(&job.output)? else { panic!() };
 /// assert_eq!(out.shape(), [100, 160, 4]);
 /// assert_eq!(out.view().get([0, 0, 0]), Some(0)); // the white bar, inverted
-/// assert!(process_file(&job, &options).unwrap_err().ends_with("card.png: already exists (kept; use --overwrite to replace it)"));
+/// let again = process_file(&job, &options).unwrap_err();
+/// assert_eq!(again.kind, ErrorKind::OutputExists);
+/// assert!(again.message.ends_with("card.png: already exists (kept; use --overwrite to replace it, or --skip-existing)"));
+/// let skipping = Options { skip_existing: true, ..options };
+/// assert_eq!(process_file(&job, &skipping)?, None);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn process_file(job: &Job, options: &Options) -> Result<FileStats, String> {
-    let (output, mut stats) = prepare_file(job, options)?;
+pub fn process_file(job: &Job, options: &Options) -> Result<Option<FileStats>, FileError> {
+    let Some((output, mut stats)) = prepare_file(job, options)? else {
+        return Ok(None);
+    };
     let start = Instant::now();
     output.commit()?;
     stats.sync = start.elapsed();
-    Ok(stats)
+    Ok(Some(stats))
 }
 
 /// The CPU part of [`process_file`]: decode, operations, encode into a temporary file beside
 /// the output (or, with `in_place`, run the operations on the input's rows in place). Making
-/// the result durable is left to the caller.
-pub fn prepare_file(job: &Job, options: &Options) -> Result<(Output, FileStats), String> {
+/// the result durable is left to the caller. `Ok(None)`: the output existed and
+/// `options.skip_existing` kept it.
+pub fn prepare_file(
+    job: &Job,
+    options: &Options,
+) -> Result<Option<(Output, FileStats)>, FileError> {
     if options.in_place {
         let (file, stats) = in_place::run(&job.input, &options.ops, options.limits)?;
-        return Ok((Output::InPlace(file), stats));
+        return Ok(Some((Output::InPlace(file), stats)));
     }
     let output_exists = job.output.symlink_metadata().is_ok();
     if output_exists && same_file(&job.input, &job.output) {
-        return Err(format!(
-            "{}: the output {} is the input itself; inputs are never modified",
-            display_path(&job.input),
-            display_path(&job.output)
+        return Err(FileError::about(
+            ErrorKind::InputIsOutput,
+            &job.input,
+            format_args!(
+                "the output {} is the input itself; inputs are never modified",
+                display_path(&job.output)
+            ),
         ));
     }
+    // Checked before decoding so a re-run skips finished work quickly.
+    if output_exists && options.skip_existing {
+        return Ok(None);
+    }
     if output_exists && !options.overwrite {
-        // Checked before decoding so a re-run skips finished work quickly.
-        return Err(format!(
-            "{}: already exists (kept; use --overwrite to replace it)",
-            display_path(&job.output)
+        return Err(FileError::about(
+            ErrorKind::OutputExists,
+            &job.output,
+            "already exists (kept; use --overwrite to replace it, or --skip-existing)",
         ));
     }
     let start = Instant::now();
     let mut stats = FileStats::default();
-    let named = |e: String| format!("{}: {e}", display_path(&job.input));
     let image = match Source::open(&job.input, options.limits)? {
         Some(source) if source.is_full_range() => {
             let plan = pipeline::RowPlan::new(&options.ops, source.shape())
-                .map_err(|e| named(e.to_string()))?;
+                .map_err(|e| FileError::operation(&job.input, e))?;
             match plan {
-                Some(plan) if source.decoded_bytes() > options.stream_above => {
+                // Band by band into PNG only: the other encoders take whole images.
+                Some(plan)
+                    if source.decoded_bytes() > options.stream_above
+                        && options.format == OutputFormat::Png =>
+                {
                     let [h, w, _] = source.shape();
                     stats.pixels = (h * w) as u64;
+                    stats.input_shape = source.shape();
+                    stats.sample_type = if source.bit_depth() == 8 { "u8" } else { "u16" };
+                    stats.output_shape = plan.output_shape;
                     stats.decode = start.elapsed();
                     let pending = bands::stream_to_png(
                         &job.input,
@@ -180,21 +235,25 @@ pub fn prepare_file(job: &Job, options: &Options) -> Result<(Output, FileStats),
                         options,
                         &mut stats,
                     )?;
-                    return Ok((Output::Pending(pending), stats));
+                    return Ok(Some((Output::Pending(pending), stats)));
                 }
                 _ => match &source {
                     Source::Rows(file) => bands::read_whole(file, options.limits)?,
-                    Source::Png(_) => {
-                        io::load_with(&job.input, options.limits).map_err(|e| e.to_string())?
-                    }
+                    Source::Png(_) => io::load_with(&job.input, options.limits)?,
                 },
             }
         }
-        _ => io::load_with(&job.input, options.limits).map_err(|e| e.to_string())?,
+        _ => io::load_with(&job.input, options.limits)?,
     };
     let decode = start.elapsed();
     let [h, w, _] = image.shape();
     stats.pixels = (h * w) as u64;
+    stats.input_shape = image.shape();
+    stats.sample_type = match image.bits_per_sample() {
+        8 => "u8",
+        16 => "u16",
+        _ => "f32",
+    };
     stats.decode = decode;
     let pending = match image {
         DynImageBuf::U8(buf) => run_ops(buf, job, options, &mut stats)?,
@@ -212,19 +271,19 @@ pub fn prepare_file(job: &Job, options: &Options) -> Result<(Output, FileStats),
             let samples = buf
                 .view()
                 .to_u16_image()
-                .map_err(|e| format!("{}: {e}", display_path(&job.input)))?;
+                .map_err(|e| FileError::about(ErrorKind::TooLarge, &job.input, e))?;
             drop(buf);
             run_ops(samples, job, options, &mut stats)?
         }
         other => {
-            return Err(format!(
-                "{}: unsupported sample type {}",
-                display_path(&job.input),
-                other.format()
+            return Err(FileError::about(
+                ErrorKind::Unsupported,
+                &job.input,
+                format_args!("unsupported sample type {}", other.format()),
             ));
         }
     };
-    Ok((Output::Pending(pending), stats))
+    Ok(Some((Output::Pending(pending), stats)))
 }
 
 fn run_ops<T: PipelineSample>(
@@ -232,7 +291,10 @@ fn run_ops<T: PipelineSample>(
     job: &Job,
     options: &Options,
     stats: &mut FileStats,
-) -> Result<PendingFile, String> {
+) -> Result<PendingFile, FileError>
+where
+    T::Value: Into<u16>,
+{
     let save = SaveOptions {
         compression: options.compression,
         overwrite: options.overwrite,
@@ -247,28 +309,64 @@ fn run_ops<T: PipelineSample>(
         held
     };
     check_memory(job, options, held, "the decoded image")?;
+    let mut output_shape = [0; 3];
     let saved = pipeline::apply(image.view_mut(), &options.ops, &mut steps, |view| {
         let start = Instant::now();
         let view = view.into_view();
-        let saved = if held.saturating_add(whole_png_bytes(view)) <= options.limits.max_bytes {
-            io::save_png_pending(&job.output, view, &save)
-        } else {
-            // The whole-image encoder would pass the limit: rows, in bounded memory.
-            io::PngRowWriter::create(&job.output, view.shape(), T::BIT_DEPTH, &save).and_then(
-                |mut writer| {
-                    writer.write_rows(view)?;
-                    writer.finish()
-                },
-            )
-        };
+        output_shape = view.shape();
+        let saved = create_output_folder(&job.output)
+            .and_then(|()| encode_whole(view, job, options, held, &save));
         encode = start.elapsed();
         saved
     });
     stats.ops = steps.iter().map(|s| s.elapsed).sum();
     stats.encode = encode;
-    saved
-        .map_err(|e| format!("{}: {e}", display_path(&job.input)))?
-        .map_err(|e| e.to_string())
+    stats.output_shape = output_shape;
+    saved.map_err(|e| FileError::operation(&job.input, e))?
+}
+
+/// Encodes the final view into a temporary file beside `job.output`, within the memory
+/// limit beside the `held` bytes of the decoded image.
+fn encode_whole<T: PipelineSample>(
+    view: View<'_, T, 3>,
+    job: &Job,
+    options: &Options,
+    held: u64,
+    save: &SaveOptions,
+) -> Result<PendingFile, FileError>
+where
+    T::Value: Into<u16>,
+{
+    if options.format != OutputFormat::Png {
+        let encoder = options
+            .format
+            .working_bytes(view.shape(), T::BIT_DEPTH)
+            .unwrap_or(0);
+        check_memory(
+            job,
+            options,
+            held.saturating_add(encoder),
+            "the converted copy for the encoder",
+        )
+        .and_then(|()| {
+            Ok(io::save_pending_as(
+                &job.output,
+                view,
+                options.format,
+                save,
+            )?)
+        })
+    } else if held.saturating_add(whole_png_bytes(view)) <= options.limits.max_bytes {
+        io::save_png_pending(&job.output, view, save).map_err(FileError::from)
+    } else {
+        // The whole-image encoder would pass the limit: rows, in bounded memory.
+        io::PngRowWriter::create(&job.output, view.shape(), T::BIT_DEPTH, save)
+            .and_then(|mut writer| {
+                writer.write_rows(view)?;
+                writer.finish()
+            })
+            .map_err(FileError::from)
+    }
 }
 
 /// Bytes of a view's samples.
@@ -290,14 +388,32 @@ fn whole_png_bytes<T: PngSample>(view: View<'_, T, 3>) -> u64 {
         .saturating_add(1 << 20)
 }
 
+/// Creates the folder of `output` if missing: `--keep-tree` outputs go into subfolders. Done
+/// just before encoding, so a file that fails earlier leaves no empty folder behind.
+fn create_output_folder(output: &Path) -> Result<(), FileError> {
+    match output.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(folder) => std::fs::create_dir_all(folder).map_err(|e| {
+            FileError::about(
+                ErrorKind::Write,
+                output,
+                format_args!("cannot create its folder: {e}"),
+            )
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Fails the job if holding `bytes` passes the per-image memory limit.
-fn check_memory(job: &Job, options: &Options, bytes: u64, what: &str) -> Result<(), String> {
+fn check_memory(job: &Job, options: &Options, bytes: u64, what: &str) -> Result<(), FileError> {
     if bytes > options.limits.max_bytes {
-        return Err(format!(
-            "{}: {what} and the operations need {bytes} bytes, over the memory limit of {} \
-             bytes",
-            display_path(&job.input),
-            options.limits.max_bytes
+        return Err(FileError::about(
+            ErrorKind::TooLarge,
+            &job.input,
+            format_args!(
+                "{what} and the operations need {bytes} bytes, over the memory limit of {} \
+                 bytes",
+                options.limits.max_bytes
+            ),
         ));
     }
     Ok(())
@@ -334,17 +450,15 @@ pub fn run(
         jobs: options.jobs.max(1),
         ..Summary::default()
     };
-    for (path, reason) in &plan.unreadable {
-        summary
-            .failed
-            .push(format!("{}: {reason}", display_path(path)));
-    }
+    summary
+        .failed
+        .extend(plan.refused.iter().map(|(_, error)| error.clone()));
     let next = AtomicUsize::new(0);
     let (report_sender, reports) = mpsc::channel();
     // Workers encode; one committer thread waits for the disk (fsync, rename), so a core
     // never idles on I/O. The bound keeps a slow disk from piling up temporary files.
     let (pending_sender, pending) =
-        mpsc::sync_channel::<(&Job, Result<(Output, FileStats), String>)>(summary.jobs);
+        mpsc::sync_channel::<(&Job, Result<Option<(Output, FileStats)>, FileError>)>(summary.jobs);
     std::thread::scope(|scope| {
         for _ in 0..summary.jobs.min(plan.jobs.len()) {
             let pending_sender = pending_sender.clone();
@@ -356,10 +470,13 @@ pub fn run(
                     };
                     let prepared = catch_unwind(AssertUnwindSafe(|| prepare_file(job, options)))
                         .unwrap_or_else(|panic| {
-                            Err(format!(
-                                "{}: internal error (please report): {}",
-                                display_path(&job.input),
-                                summary::panic_message(&*panic)
+                            Err(FileError::about(
+                                ErrorKind::Internal,
+                                &job.input,
+                                format_args!(
+                                    "internal error (please report): {}",
+                                    summary::panic_message(&*panic)
+                                ),
                             ))
                         });
                     if pending_sender.send((job, prepared)).is_err() {
@@ -371,12 +488,26 @@ pub fn run(
         drop(pending_sender);
         scope.spawn(move || {
             for (job, prepared) in pending {
-                let outcome = prepared.and_then(|(output, mut stats)| {
-                    let start = Instant::now();
-                    output.commit()?;
-                    stats.sync = start.elapsed();
-                    Ok(stats)
-                });
+                let outcome = match prepared {
+                    Err(error) => Outcome::Failed(error),
+                    Ok(None) => Outcome::Existed,
+                    Ok(Some((output, mut stats))) => {
+                        let start = Instant::now();
+                        match output.commit() {
+                            Ok(()) => {
+                                stats.sync = start.elapsed();
+                                Outcome::Written(stats)
+                            }
+                            // Another process wrote it meanwhile: as good as existing.
+                            Err(e)
+                                if e.kind == ErrorKind::OutputExists && options.skip_existing =>
+                            {
+                                Outcome::Existed
+                            }
+                            Err(e) => Outcome::Failed(e),
+                        }
+                    }
+                };
                 if report_sender.send(FileReport { job, outcome }).is_err() {
                     break;
                 }
@@ -387,7 +518,8 @@ pub fn run(
             summary.record(report.outcome);
         }
     });
-    summary.not_started = plan.jobs.len() - summary.written - summary.failed_jobs;
+    summary.not_started =
+        plan.jobs.len() - summary.written - summary.failed_jobs - summary.existing;
     summary.elapsed = start.elapsed();
     summary
 }

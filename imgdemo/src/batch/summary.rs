@@ -1,6 +1,6 @@
 //! The end-of-run summary: counts, throughput, where the time went, peak memory.
 
-use super::FileStats;
+use super::{FileError, Outcome};
 use std::fmt;
 use std::time::Duration;
 
@@ -9,12 +9,14 @@ use std::time::Duration;
 pub struct Summary {
     /// Outputs written.
     pub written: usize,
-    /// Every failure, as a message naming the file (jobs and unreadable inputs).
-    pub failed: Vec<String>,
+    /// Every failure (jobs and inputs refused by the plan).
+    pub failed: Vec<FileError>,
     /// Jobs among `failed`.
     pub failed_jobs: usize,
     /// Non-image files skipped in folders.
     pub skipped: usize,
+    /// Jobs whose output existed, kept by `--skip-existing`.
+    pub existing: usize,
     /// Jobs never started because the run was stopped.
     pub not_started: usize,
     /// Worker threads.
@@ -34,9 +36,9 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub(super) fn record(&mut self, outcome: Result<FileStats, String>) {
+    pub(super) fn record(&mut self, outcome: Outcome) {
         match outcome {
-            Ok(stats) => {
+            Outcome::Written(stats) => {
                 self.written += 1;
                 self.pixels += stats.pixels;
                 self.decode += stats.decode;
@@ -44,14 +46,21 @@ impl Summary {
                 self.encode += stats.encode;
                 self.sync += stats.sync;
             }
-            Err(message) => {
-                self.failed.push(message);
+            Outcome::Existed => self.existing += 1,
+            Outcome::Failed(error) => {
+                self.failed.push(error);
                 self.failed_jobs += 1;
             }
         }
     }
 
-    /// The process exit code: 0 if everything was written, 1 otherwise.
+    /// Files skipped: non-images in folders and existing outputs kept.
+    pub fn skipped_total(&self) -> usize {
+        self.skipped + self.existing
+    }
+
+    /// The process exit code: 0 if every image was written or its output already existed
+    /// (`--skip-existing`), 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         u8::from(!self.failed.is_empty() || self.not_started > 0)
     }
@@ -68,6 +77,8 @@ impl fmt::Display for Summary {
     /// };
     /// let text = summary.to_string();
     /// assert!(text.starts_with("3 written, 0 failed, 0 skipped in 0.50 s\n"), "{text}");
+    /// let rerun = imgdemo::batch::Summary { existing: 3, skipped: 1, ..Default::default() };
+    /// assert!(rerun.to_string().starts_with("0 written, 0 failed, 4 skipped (3 existing outputs kept) in "));
     /// assert!(text.contains("6.0 megapixels: 12.0 MP/s, 6.0 images/s on 2 jobs"), "{text}");
     /// assert!(text.contains("decode 75%, ops 0%, encode 25%; syncing to disk 0.00 s"), "{text}");
     /// ```
@@ -75,11 +86,15 @@ impl fmt::Display for Summary {
         let secs = self.elapsed.as_secs_f64();
         write!(
             f,
-            "{} written, {} failed, {} skipped in {secs:.2} s",
+            "{} written, {} failed, {} skipped",
             self.written,
             self.failed.len(),
-            self.skipped
+            self.skipped_total()
         )?;
+        if self.existing > 0 {
+            write!(f, " ({} existing outputs kept)", self.existing)?;
+        }
+        write!(f, " in {secs:.2} s")?;
         if self.not_started > 0 {
             write!(f, " (stopped: {} not started)", self.not_started)?;
         }

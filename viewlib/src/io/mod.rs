@@ -12,6 +12,9 @@
 //!   extension. Every save writes a temporary file beside the target and renames it, so a crash
 //!   or a full disk never leaves a truncated image, and an existing file is only replaced when
 //!   [`SaveOptions::overwrite`] says so.
+//! - [`save_pending_as`] writes an [`OutputFormat`] (PNG, JPEG with a quality, WebP, TIFF,
+//!   PPM, ...) and converts what the format cannot hold instead of failing
+//!   ([`OutputFormat::stored_as`]: 16 bits to 8, alpha dropped, gray as RGB).
 //! - [`load_png_samples`] reads a PNG's samples as they are stored, without the byte-swap pass,
 //!   for a zero-copy [`U16Be`](crate::U16Be) view of 16-bit data.
 //!
@@ -26,6 +29,7 @@ mod error;
 mod file;
 mod limits;
 mod load;
+mod output_format;
 mod parallel_png;
 mod png_samples;
 mod png_stream;
@@ -38,6 +42,7 @@ pub(crate) use file::open_regular;
 pub use file::{display_path, file_type_name};
 pub use limits::Limits;
 pub use load::{load, load_from_memory, load_from_reader, load_with, load_with_orientation};
+pub use output_format::{OutputFormat, StoredLayout, save_pending_as};
 pub use png_samples::{PngSamples, PngSamplesView, load_png_samples};
 pub use png_stream::{PngRowReader, PngRowWriter};
 pub use save::{
