@@ -58,6 +58,7 @@ pub struct StoredLayout {
 
 impl OutputFormat {
     /// The file extension outputs get, without the dot.
+    #[must_use]
     pub fn extension(self) -> &'static str {
         match self {
             OutputFormat::Png => "png",
@@ -73,6 +74,7 @@ impl OutputFormat {
     }
 
     /// The format's usual name, for messages.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             OutputFormat::Png => "PNG",
@@ -127,6 +129,7 @@ impl OutputFormat {
     /// assert_eq!(stored(OutputFormat::Png, 2, 16), Some((2, 16))); // PNG holds everything
     /// assert_eq!(stored(OutputFormat::Pgm, 3, 8), None); // which gray? not guessed
     /// ```
+    #[must_use]
     pub fn stored_as(self, channels: usize, bit_depth: u8) -> Option<StoredLayout> {
         if !(1..=4).contains(&channels) || !matches!(bit_depth, 8 | 16) {
             return None;
@@ -162,6 +165,7 @@ impl OutputFormat {
     /// let bytes = OutputFormat::Jpeg { quality: 90 }.working_bytes([100, 100, 4], 16);
     /// assert_eq!(bytes, Some(60_000 + (1 << 20)));
     /// ```
+    #[must_use]
     pub fn working_bytes(self, shape: [usize; 3], bit_depth: u8) -> Option<u64> {
         let stored = self.stored_as(shape[2], bit_depth)?;
         let bytes = (shape[0] as u64)
