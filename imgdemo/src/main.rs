@@ -76,7 +76,10 @@ const BATCH_DETAILS: &str = r#"OPERATIONS (--op, applied in the order given):
   brightness=D       add D (-1..1) of the full range      contrast=F   scale around mid-gray
   gamma=G            v^G on 0..1                          threshold=T  max at or above T (0..1)
 Crop, flip, transpose and channel change the view only: no pixel is copied; the encoder reads
-the final view. An operation that does not fit an image (a crop outside it, channel=A of an RGB
+the final view. Before them, an image whose EXIF data says it was taken turned (JPEG, PNG, WebP,
+TIFF) is turned or mirrored the same way, as a view, so the operations and the output see it as
+photo viewers show it; --ignore-orientation takes the pixels as stored. Outputs carry no EXIF
+data, so they show as written. An operation that does not fit an image (a crop outside it, channel=A of an RGB
 image) fails that image only.
 
 INPUTS AND OUTPUTS:
@@ -150,15 +153,16 @@ OUTPUT:
   keys, null where one does not apply. Files:
     {"type":"file","input":"a/x.png","output":"out/x.jpg","status":"written",
      "skip_reason":null,"error":null,"width":1280,"height":720,"channels":4,
-     "sample_type":"u8","output_width":640,"output_height":480,"output_channels":4,
-     "decode_ms":4.1,"ops_ms":0.2,"encode_ms":9.8,"sync_ms":1.3}
+     "sample_type":"u8","orientation":1,"output_width":640,"output_height":480,
+     "output_channels":4,"decode_ms":4.1,"ops_ms":0.2,"encode_ms":9.8,"sync_ms":1.3}
   status is written, skipped (skip_reason output_exists or not_an_image) or failed, with
   "error":{"kind":K,"message":M}. K is one of not_found, open, not_a_file, read,
   unknown_format, decode, too_large, operation, unsupported, encode, write, locked,
   output_exists, input_is_output, output_collision, outside_tree, internal. width, height,
-  channels and sample_type (u8, u16, f32) describe the decoded input, output_* the image after
-  the operations (before conversion to the format). Paths are strings, names that are not UTF-8
-  converted lossily (U+FFFD). The last line is
+  channels and sample_type (u8, u16, f32) describe the decoded input as stored, orientation its
+  EXIF orientation (1 to 8, 1 without EXIF data; applied unless --ignore-orientation), output_*
+  the image after orientation and the operations (before conversion to the format). Paths are
+  strings, names that are not UTF-8 converted lossily (U+FFFD). The last line is
     {"type":"summary","written":N,"failed":N,"skipped":N,"skipped_existing":N,
      "skipped_not_image":N,"not_started":N,"exit_code":N,"elapsed_ms":T,"jobs":N,
      "megapixels":F,"decode_ms":T,"ops_ms":T,"encode_ms":T,"sync_ms":T,
@@ -226,6 +230,10 @@ struct BatchArgs {
     /// Change PNM and farbfeld inputs in place instead of writing outputs
     #[arg(long)]
     in_place: bool,
+    /// Take pixels as stored, ignoring the EXIF orientation (by default an image is first
+    /// turned or mirrored as its EXIF data says, as photo viewers show it)
+    #[arg(long)]
+    ignore_orientation: bool,
     /// Process images larger than this many MiB (decoded) a band of rows at a time
     #[arg(long, value_name = "MIB", default_value_t = batch::STREAM_ABOVE_DEFAULT >> 20)]
     stream_above: u64,
@@ -385,6 +393,7 @@ fn batch_main(args: BatchArgs) -> ExitCode {
         },
         stream_above: args.stream_above.saturating_mul(1 << 20),
         in_place: args.in_place,
+        apply_orientation: !args.ignore_orientation,
     };
     // First Ctrl-C: finish the files in progress, start no more. Second: quit now (temporary
     // files may remain, finished outputs are whole).

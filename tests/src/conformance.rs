@@ -6,7 +6,8 @@
 //! Pixels are odd-sized (13 x 7) ramps, so a decoder that drops a row, a column or a channel,
 //! or swaps bytes, shows up.
 
-use image::{ExtendedColorType, ImageFormat};
+use image::metadata::Orientation;
+use image::{ExtendedColorType, ImageEncoder, ImageFormat};
 use std::path::{Path, PathBuf};
 
 const WIDTH: u32 = 13;
@@ -32,6 +33,48 @@ pub struct ConformanceSet {
     pub bad: Vec<PathBuf>,
     /// An Adam7-interlaced 8-bit RGB PNG (also among `good`).
     pub interlaced: PathBuf,
+    /// Files whose EXIF data says to turn or mirror them (also among `good`): PNGs with each
+    /// of the eight orientations, a JPEG and a WebP; with the orientation they carry.
+    pub oriented: Vec<(PathBuf, Orientation)>,
+}
+
+/// A minimal big-endian EXIF (TIFF) block holding only an orientation tag (0x0112).
+pub fn exif_orientation_block(orientation: u8) -> Vec<u8> {
+    let mut exif = b"MM\0\x2a\0\0\0\x08".to_vec(); // header, first directory at 8
+    exif.extend_from_slice(&[0, 1]); // one entry
+    exif.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1]); // tag, SHORT, count 1
+    exif.extend_from_slice(&[0, orientation, 0, 0]); // the value, padded to 4 bytes
+    exif.extend_from_slice(&[0, 0, 0, 0]); // no next directory
+    exif
+}
+
+/// Writes 13 x 7 8-bit RGB `samples` as `name` in `format` (PNG, JPEG or WebP) with EXIF
+/// orientation `exif`.
+fn write_oriented(
+    dir: &Path,
+    name: &str,
+    format: ImageFormat,
+    exif: u8,
+    samples: &[u8],
+) -> (PathBuf, Orientation) {
+    use image::codecs::{jpeg::JpegEncoder, png::PngEncoder, webp::WebPEncoder};
+    fn encode<E: ImageEncoder>(mut encoder: E, exif: u8, samples: &[u8]) -> image::ImageResult<()> {
+        encoder
+            .set_exif_metadata(exif_orientation_block(exif))
+            .map_err(image::ImageError::Unsupported)?;
+        encoder.write_image(samples, WIDTH, HEIGHT, ExtendedColorType::Rgb8)
+    }
+    let mut bytes = Vec::new();
+    match format {
+        ImageFormat::Png => encode(PngEncoder::new(&mut bytes), exif, samples),
+        ImageFormat::Jpeg => encode(JpegEncoder::new_with_quality(&mut bytes, 95), exif, samples),
+        ImageFormat::WebP => encode(WebPEncoder::new_lossless(&mut bytes), exif, samples),
+        other => panic!("no EXIF for {other:?} here"),
+    }
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    (path, Orientation::from_exif(exif).unwrap())
 }
 
 /// Sample `i` of a ramp at `bits` bits per sample.
@@ -341,6 +384,30 @@ pub fn write_set(dir: &Path) -> ConformanceSet {
             .unwrap_or_else(|e| panic!("writing {name}: {e}"));
         std::fs::write(&path, bytes.into_inner()).unwrap();
         set.good.push(good(path, decoded));
+    }
+
+    // EXIF orientation, in the files that carry it.
+    for exif in 1..=8u8 {
+        let name = format!("rgb8_exif{exif}.png");
+        set.oriented
+            .push(write_oriented(dir, &name, ImageFormat::Png, exif, &rgb8));
+    }
+    set.oriented.push(write_oriented(
+        dir,
+        "rgb_exif6.jpg",
+        ImageFormat::Jpeg,
+        6,
+        &rgb8,
+    ));
+    set.oriented.push(write_oriented(
+        dir,
+        "rgb_exif8.webp",
+        ImageFormat::WebP,
+        8,
+        &rgb8,
+    ));
+    for (path, _) in &set.oriented {
+        set.good.push(good(path.clone(), (3, 8)));
     }
 
     // Bad files: cut short, and corrupted where a checksum or a header must catch it.

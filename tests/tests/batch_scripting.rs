@@ -569,3 +569,65 @@ fn in_place_reports_in_json_and_refuses_options_that_write_elsewhere() {
     assert_eq!(code(&run), 1);
     assert_eq!(json_lines(&run)[0]["error"]["kind"], "unsupported");
 }
+
+#[test]
+fn exif_orientation_is_applied_as_photo_viewers_do_unless_ignored() {
+    use viewlib::io::{Limits, load_with_orientation};
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    let set = viewlib_e2e::conformance::write_set(&inputs);
+    let names: Vec<&Path> = set.oriented.iter().map(|(p, _)| p.as_path()).collect();
+    let stored = |path: &Path| match load_with_orientation(path, Limits::default()).unwrap() {
+        (viewlib::DynImageBuf::U8(b), orientation) => (b, orientation),
+        _ => panic!("{}: not 8-bit", path.display()),
+    };
+    let output = |out: &str, input: &Path| {
+        let stem = input.file_stem().unwrap().to_str().unwrap();
+        match viewlib::io::load(dir.path().join(out).join(format!("{stem}.png"))).unwrap() {
+            viewlib::DynImageBuf::U8(b) => b,
+            _ => panic!("{stem}: not 8-bit"),
+        }
+    };
+    // `--stream-above 0` asks for rows in stored order: PNGs that must turn are read whole.
+    for (out, extra) in [("upright", None), ("streamed", Some("--stream-above=0"))] {
+        let mut args = vec!["--out", out, "--json", "--quiet", "--op", "crop=1,2,5,3"];
+        args.extend(extra);
+        args.extend(names.iter().map(|p| p.to_str().unwrap()));
+        let run = batch_in(dir.path(), &args);
+        assert_eq!(code(&run), 0, "{}", text(&run.stderr));
+        let lines = by_name(&json_lines(&run));
+        for &input in &names {
+            let (stored, orientation) = stored(input);
+            let expected = stored
+                .view()
+                .oriented(orientation)
+                .crop(1, 2, 5, 3)
+                .unwrap()
+                .to_image_buf()
+                .unwrap();
+            let got = output(out, input);
+            let name = input.file_name().unwrap().to_str().unwrap();
+            assert_eq!(got.shape(), expected.shape(), "{out}/{name}");
+            assert_eq!(got.as_slice(), expected.as_slice(), "{out}/{name}");
+            let line = &lines[name];
+            assert_eq!(line["orientation"], orientation.to_exif(), "{name}");
+            assert_eq!((&line["width"], &line["height"]), (&13.into(), &7.into()));
+            assert_eq!(
+                (&line["output_width"], &line["output_height"]),
+                (&5.into(), &3.into())
+            );
+        }
+    }
+    // Ignored: the pixels as stored, whatever the EXIF data says.
+    let mut args = vec!["--out", "stored", "--ignore-orientation", "--quiet"];
+    args.extend(names.iter().map(|p| p.to_str().unwrap()));
+    let run = batch_in(dir.path(), &args);
+    assert_eq!(code(&run), 0, "{}", text(&run.stderr));
+    for &input in &names {
+        assert_eq!(
+            output("stored", input).as_slice(),
+            stored(input).0.as_slice()
+        );
+    }
+}

@@ -98,3 +98,33 @@ fn the_row_reader_refuses_interlaced_pngs_that_load_reads() {
         &load_ok(&rgb8),
     );
 }
+
+#[test]
+fn exif_orientation_is_reported_and_oriented_views_match_image_apply_orientation() {
+    use image::metadata::Orientation;
+    use viewlib::io::{PngRowReader, load_with_orientation};
+    let (_dir, set) = set();
+    assert_eq!(set.oriented.len(), 10);
+    for (path, orientation) in &set.oriented {
+        let name = path.display();
+        let (loaded, found) = load_with_orientation(path, Limits::default()).unwrap();
+        assert_eq!(found, *orientation, "{name}");
+        if path.extension().is_some_and(|e| e == "png") {
+            let reader = PngRowReader::open(path, Limits::default()).unwrap();
+            assert_eq!(reader.orientation(), *orientation, "{name}: row reader");
+        }
+        let DynImageBuf::U8(stored) = loaded else {
+            panic!("{name}: not 8-bit")
+        };
+        let upright = stored.view().oriented(found).to_image_buf().unwrap();
+        let mut theirs = image::open(path).unwrap();
+        theirs.apply_orientation(found);
+        let theirs = theirs.to_rgb8();
+        let [h, w, _] = upright.shape();
+        assert_eq!((w as u32, h as u32), theirs.dimensions(), "{name}");
+        assert_eq!(upright.as_slice(), theirs.as_raw().as_slice(), "{name}");
+        if found == Orientation::NoTransforms {
+            assert_eq!(upright.as_slice(), stored.as_slice(), "{name}");
+        }
+    }
+}

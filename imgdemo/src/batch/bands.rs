@@ -7,6 +7,7 @@
 
 use super::{ErrorKind, FileError, FileStats, Options};
 use crate::pipeline::{self, PipelineSample, RowPlan};
+use image::metadata::Orientation;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -51,6 +52,14 @@ impl Source {
                 .map(|reader| Source::Png(Box::new(reader))));
         }
         Ok(None)
+    }
+
+    /// How the file's EXIF data says to show it (PNM and farbfeld have none).
+    pub fn orientation(&self) -> Orientation {
+        match self {
+            Source::Rows(_) => Orientation::NoTransforms,
+            Source::Png(reader) => reader.orientation(),
+        }
     }
 
     /// `[height, width, channels]`.

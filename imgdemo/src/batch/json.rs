@@ -49,6 +49,7 @@ struct FileLine<'a> {
     height: Option<usize>,
     channels: Option<usize>,
     sample_type: Option<&'static str>,
+    orientation: Option<u8>,
     output_width: Option<usize>,
     output_height: Option<usize>,
     output_channels: Option<usize>,
@@ -71,6 +72,7 @@ impl<'a> FileLine<'a> {
             height: None,
             channels: None,
             sample_type: None,
+            orientation: None,
             output_width: None,
             output_height: None,
             output_channels: None,
@@ -96,6 +98,7 @@ impl<'a> FileLine<'a> {
         self.height = Some(h);
         self.channels = Some(c);
         self.sample_type = Some(stats.sample_type);
+        self.orientation = Some(stats.orientation);
         self.output_width = Some(out_w);
         self.output_height = Some(out_h);
         self.output_channels = Some(out_c);

@@ -25,6 +25,7 @@ pub use summary::{Summary, peak_memory_bytes};
 
 use crate::pipeline::{self, Op, PipelineSample};
 use bands::Source;
+use image::metadata::Orientation;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -62,6 +63,11 @@ pub struct Options {
     pub stream_above: u64,
     /// Change PNM and farbfeld inputs in place instead of writing outputs.
     pub in_place: bool,
+    /// Turn or mirror each image as its EXIF orientation says before the operations, as
+    /// photo viewers show it (a view: no pixel moves). Off, pixels are taken as stored. The
+    /// outputs carry no EXIF data, so either way they show as they are written. In place,
+    /// nothing is turned: the file keeps its EXIF data.
+    pub apply_orientation: bool,
 }
 
 /// 256 MiB: a 64-megapixel RGBA photo is processed whole, a gigapixel scan band by band.
@@ -79,6 +85,7 @@ impl Default for Options {
             limits: Limits::default(),
             stream_above: STREAM_ABOVE_DEFAULT,
             in_place: false,
+            apply_orientation: true,
         }
     }
 }
@@ -103,7 +110,7 @@ impl Output {
 }
 
 /// What one file was and where its time went.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FileStats {
     /// Pixels of the decoded input.
     pub pixels: u64,
@@ -111,6 +118,9 @@ pub struct FileStats {
     pub input_shape: [usize; 3],
     /// The decoded input's samples: `u8`, `u16` or `f32`.
     pub sample_type: &'static str,
+    /// The input's EXIF orientation (1 to 8; 1 without EXIF data), applied before the
+    /// operations unless [`Options::apply_orientation`] is off.
+    pub orientation: u8,
     /// `[height, width, channels]` after the operations (before any conversion the output
     /// format needs).
     pub output_shape: [usize; 3],
@@ -122,6 +132,22 @@ pub struct FileStats {
     pub encode: Duration,
     /// Waiting for the disk to confirm the data (fsync), and the rename.
     pub sync: Duration,
+}
+
+impl Default for FileStats {
+    fn default() -> Self {
+        FileStats {
+            pixels: 0,
+            input_shape: [0; 3],
+            sample_type: "u8",
+            orientation: Orientation::NoTransforms.to_exif(),
+            output_shape: [0; 3],
+            decode: Duration::ZERO,
+            ops: Duration::ZERO,
+            encode: Duration::ZERO,
+            sync: Duration::ZERO,
+        }
+    }
 }
 
 /// What became of one job.
@@ -211,20 +237,26 @@ pub fn prepare_file(
     }
     let start = Instant::now();
     let mut stats = FileStats::default();
-    let image = match Source::open(&job.input, options.limits)? {
+    let load_whole = || io::load_with_orientation(&job.input, options.limits);
+    let (image, orientation) = match Source::open(&job.input, options.limits)? {
         Some(source) if source.is_full_range() => {
             let plan = pipeline::RowPlan::new(&options.ops, source.shape())
                 .map_err(|e| FileError::operation(&job.input, e))?;
+            let orientation = source.orientation();
+            // Rows stream in stored order: an image to be turned is processed whole.
+            let upright = orientation == Orientation::NoTransforms || !options.apply_orientation;
             match plan {
                 // Band by band into PNG only: the other encoders take whole images.
                 Some(plan)
-                    if source.decoded_bytes() > options.stream_above
+                    if upright
+                        && source.decoded_bytes() > options.stream_above
                         && options.format == OutputFormat::Png =>
                 {
                     let [h, w, _] = source.shape();
                     stats.pixels = (h * w) as u64;
                     stats.input_shape = source.shape();
                     stats.sample_type = if source.bit_depth() == 8 { "u8" } else { "u16" };
+                    stats.orientation = orientation.to_exif();
                     stats.output_shape = plan.output_shape;
                     stats.decode = start.elapsed();
                     let pending = bands::stream_to_png(
@@ -238,12 +270,21 @@ pub fn prepare_file(
                     return Ok(Some((Output::Pending(pending), stats)));
                 }
                 _ => match &source {
-                    Source::Rows(file) => bands::read_whole(file, options.limits)?,
-                    Source::Png(_) => io::load_with(&job.input, options.limits)?,
+                    Source::Rows(file) => (
+                        bands::read_whole(file, options.limits)?,
+                        Orientation::NoTransforms,
+                    ),
+                    Source::Png(_) => load_whole()?,
                 },
             }
         }
-        _ => io::load_with(&job.input, options.limits)?,
+        _ => load_whole()?,
+    };
+    stats.orientation = orientation.to_exif();
+    let orientation = if options.apply_orientation {
+        orientation
+    } else {
+        Orientation::NoTransforms
     };
     let decode = start.elapsed();
     let [h, w, _] = image.shape();
@@ -256,8 +297,8 @@ pub fn prepare_file(
     };
     stats.decode = decode;
     let pending = match image {
-        DynImageBuf::U8(buf) => run_ops(buf, job, options, &mut stats)?,
-        DynImageBuf::U16(buf) => run_ops(buf, job, options, &mut stats)?,
+        DynImageBuf::U8(buf) => run_ops(buf, orientation, job, options, &mut stats)?,
+        DynImageBuf::U16(buf) => run_ops(buf, orientation, job, options, &mut stats)?,
         // PNG has no float samples: HDR inputs become 16-bit (clamped to 0..1) first.
         DynImageBuf::F32(buf) => {
             // The 16-bit copy is half the float image, held beside it while it is made.
@@ -273,7 +314,7 @@ pub fn prepare_file(
                 .to_u16_image()
                 .map_err(|e| FileError::about(ErrorKind::TooLarge, &job.input, e))?;
             drop(buf);
-            run_ops(samples, job, options, &mut stats)?
+            run_ops(samples, orientation, job, options, &mut stats)?
         }
         other => {
             return Err(FileError::about(
@@ -286,8 +327,10 @@ pub fn prepare_file(
     Ok(Some((Output::Pending(pending), stats)))
 }
 
+/// Applies the operations to `image` shown as `orientation` says, and encodes the result.
 fn run_ops<T: PipelineSample>(
     mut image: ImageBuf<T>,
+    orientation: Orientation,
     job: &Job,
     options: &Options,
     stats: &mut FileStats,
@@ -310,7 +353,8 @@ where
     };
     check_memory(job, options, held, "the decoded image")?;
     let mut output_shape = [0; 3];
-    let saved = pipeline::apply(image.view_mut(), &options.ops, &mut steps, |view| {
+    let upright = image.view_mut().oriented(orientation);
+    let saved = pipeline::apply(upright, &options.ops, &mut steps, |view| {
         let start = Instant::now();
         let view = view.into_view();
         output_shape = view.shape();

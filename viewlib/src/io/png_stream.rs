@@ -128,6 +128,28 @@ impl PngRowReader {
         self.bit_depth
     }
 
+    /// How the PNG's EXIF data (an `eXIf` chunk before the image data) says to show the
+    /// image, as [`load_with_orientation`](super::load_with_orientation) reports it; rows
+    /// come as stored, so a reader that streams must leave an image that needs turning to a
+    /// whole-image path.
+    ///
+    /// ```
+    /// use image::metadata::Orientation;
+    /// use viewlib::io::{Limits, PngRowReader};
+    /// let reader = PngRowReader::open("../assets/testcard.png", Limits::default())?;
+    /// assert_eq!(reader.orientation(), Orientation::NoTransforms); // no eXIf chunk
+    /// # Ok::<(), viewlib::io::ImageFileError>(())
+    /// ```
+    #[must_use]
+    pub fn orientation(&self) -> image::metadata::Orientation {
+        self.reader
+            .info()
+            .exif_metadata
+            .as_deref()
+            .and_then(image::metadata::Orientation::from_exif_chunk)
+            .unwrap_or(image::metadata::Orientation::NoTransforms)
+    }
+
     /// The most memory reading rows takes, whatever the height: the decoder's buffers (the
     /// compressed stream's window, the current and previous filtered rows, room for their
     /// growth), this reader's row and one row of converted samples. [`open`](Self::open)
