@@ -5,6 +5,12 @@
 pub mod checks;
 pub mod conformance;
 
+/// The workspace README's examples, compiled and run as doctests so they stay true (here,
+/// not in `viewlib`, whose packaged crate has no file outside its folder).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExample;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};

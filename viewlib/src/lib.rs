@@ -101,12 +101,9 @@ mod view;
 #[doc = include_str!("doc/for_memoryview_users.md")]
 pub mod for_memoryview_users {}
 
-/// The README's example, compiled and run as a doctest so it stays true.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeExample;
-
-/// The crate README's example, likewise.
+/// The crate README's example, compiled and run as a doctest so it stays true (the
+/// workspace README's are run by the `tests` crate, so the packaged crate needs no file
+/// outside it).
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct CrateReadmeExample;

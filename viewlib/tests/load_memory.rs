@@ -150,8 +150,8 @@ fn decoding_stays_within_max_bytes_for_every_format() {
     let dir = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
     let mut files = generated(dir.path());
-    files.push(PathBuf::from("../assets/testcard.png"));
-    files.push(PathBuf::from("../assets/testcard16.png"));
+    files.push(PathBuf::from("assets/testcard.png"));
+    files.push(PathBuf::from("assets/testcard16.png"));
     for path in &files {
         // Measure the decoded size once, without limits.
         let pixels = {
@@ -194,7 +194,7 @@ fn the_test_card_at_exactly_its_pixel_size_is_refused_before_decoding() {
         max_pixels: u64::MAX,
         max_bytes: 3_686_400,
     };
-    let (result, peak) = peak_of(|| load_with("../assets/testcard.png", limits));
+    let (result, peak) = peak_of(|| load_with("assets/testcard.png", limits));
     let err = result.unwrap_err();
     assert!(
         matches!(

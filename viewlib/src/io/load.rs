@@ -17,7 +17,7 @@ use std::path::Path;
 /// RGB(A) for HDR formats.
 ///
 /// ```
-/// let image = viewlib::io::load("../assets/testcard.png")?;
+/// let image = viewlib::io::load("assets/testcard.png")?;
 /// assert_eq!(image.shape()[2], 4); // RGBA
 /// # Ok::<(), viewlib::io::ImageFileError>(())
 /// ```
@@ -30,7 +30,7 @@ pub fn load(path: impl AsRef<Path>) -> Result<DynImageBuf, ImageFileError> {
 /// ```
 /// use viewlib::io::{load_with, FileErrorKind, Limits};
 /// let tiny = Limits { max_pixels: 100, ..Limits::default() };
-/// let err = load_with("../assets/testcard.png", tiny).unwrap_err();
+/// let err = load_with("assets/testcard.png", tiny).unwrap_err();
 /// assert!(matches!(err.kind(), FileErrorKind::TooManyPixels { max_pixels: 100, .. }));
 /// ```
 pub fn load_with(path: impl AsRef<Path>, limits: Limits) -> Result<DynImageBuf, ImageFileError> {
@@ -45,7 +45,7 @@ pub fn load_with(path: impl AsRef<Path>, limits: Limits) -> Result<DynImageBuf, 
 /// ```
 /// use image::metadata::Orientation;
 /// use viewlib::io::{load_with_orientation, Limits};
-/// let (card, orientation) = load_with_orientation("../assets/testcard.png", Limits::default())?;
+/// let (card, orientation) = load_with_orientation("assets/testcard.png", Limits::default())?;
 /// assert_eq!(orientation, Orientation::NoTransforms); // no EXIF data
 /// let viewlib::DynImageBuf::U8(card) = card else { unreachable!() };
 /// let upright = card.view().oriented(orientation);
@@ -65,7 +65,7 @@ pub fn load_with_orientation(
 /// signature, cannot be loaded this way. Errors are what [`load`] reports, without a path.
 ///
 /// ```
-/// let bytes = std::fs::read("../assets/testcard.png")?;
+/// let bytes = std::fs::read("assets/testcard.png")?;
 /// let image = viewlib::io::load_from_memory(&bytes)?;
 /// assert_eq!(image.shape(), [720, 1280, 4]);
 /// let err = viewlib::io::load_from_memory(&bytes[..100]).unwrap_err(); // cut short
@@ -86,11 +86,11 @@ pub fn load_from_memory(bytes: &[u8]) -> Result<DynImageBuf, FileErrorKind> {
 ///
 /// ```
 /// use viewlib::io::{load_from_reader, FileErrorKind, Limits};
-/// let file = std::fs::File::open("../assets/testcard.png")?;
+/// let file = std::fs::File::open("assets/testcard.png")?;
 /// let image = load_from_reader(std::io::BufReader::new(file), Limits::default())?;
 /// assert_eq!(image.shape(), [720, 1280, 4]);
 /// let tiny = Limits { max_pixels: 100, ..Limits::default() };
-/// let bytes = std::fs::read("../assets/testcard.png")?;
+/// let bytes = std::fs::read("assets/testcard.png")?;
 /// let err = load_from_reader(std::io::Cursor::new(bytes), tiny).unwrap_err();
 /// assert!(matches!(err, FileErrorKind::TooManyPixels { max_pixels: 100, .. }));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -304,17 +304,14 @@ mod tests {
             )
         );
         // A PNG named .jpg still loads.
-        let png = std::fs::read("../assets/testcard.png").unwrap();
+        let png = std::fs::read("assets/testcard.png").unwrap();
         let (_dir, path) = write_temp(&png, "misnamed.jpg");
-        assert_eq!(
-            load(&path).unwrap(),
-            load("../assets/testcard.png").unwrap()
-        );
+        assert_eq!(load(&path).unwrap(), load("assets/testcard.png").unwrap());
     }
 
     #[test]
     fn truncated_files_are_errors_naming_the_format() {
-        let png = std::fs::read("../assets/testcard.png").unwrap();
+        let png = std::fs::read("assets/testcard.png").unwrap();
         for cut in [8, 33, 100, png.len() / 2, png.len() - 13] {
             let (_dir, path) = write_temp(&png[..cut], "cut.png");
             let err = load(&path).unwrap_err();

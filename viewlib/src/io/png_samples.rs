@@ -57,11 +57,11 @@ impl PngSamples {
     ///
     /// ```
     /// use viewlib::io::{load_png_samples, Limits, PngSamplesView};
-    /// let raw = load_png_samples("../assets/testcard16.png", Limits::default())?;
+    /// let raw = load_png_samples("assets/testcard16.png", Limits::default())?;
     /// let PngSamplesView::U16Be(view) = raw.view() else { panic!("a 16-bit file") };
     /// assert_eq!(view.format(), ">H");
     /// // The same values `image` produces after its byte-swap pass.
-    /// let decoded = image::open("../assets/testcard16.png")?.into_rgb16();
+    /// let decoded = image::open("assets/testcard16.png")?.into_rgb16();
     /// assert_eq!(view.get([5, 100, 0]), Some(decoded.get_pixel(100, 5)[0]));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -92,7 +92,7 @@ impl core::fmt::Debug for PngSamples {
 ///
 /// ```
 /// use viewlib::io::{load_png_samples, Limits};
-/// let raw = load_png_samples("../assets/testcard.png", Limits::default())?;
+/// let raw = load_png_samples("assets/testcard.png", Limits::default())?;
 /// assert_eq!((raw.bit_depth(), raw.shape()[2]), (8, 4));
 /// # Ok::<(), viewlib::io::ImageFileError>(())
 /// ```

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 ///
 /// ```
 /// use viewlib::{io::{Limits, PngRowReader}, ImageBuf};
-/// let mut reader = PngRowReader::open("../assets/testcard.png", Limits::default())?;
+/// let mut reader = PngRowReader::open("assets/testcard.png", Limits::default())?;
 /// assert_eq!((reader.shape(), reader.bit_depth()), ([720, 1280, 4], 8));
 /// let mut band = ImageBuf::<u8>::new(100, 1280, 4)?; // 100 rows at a time
 /// let mut rows = 0;
@@ -136,7 +136,7 @@ impl PngRowReader {
     /// ```
     /// use image::metadata::Orientation;
     /// use viewlib::io::{Limits, PngRowReader};
-    /// let reader = PngRowReader::open("../assets/testcard.png", Limits::default())?;
+    /// let reader = PngRowReader::open("assets/testcard.png", Limits::default())?;
     /// assert_eq!(reader.orientation(), Orientation::NoTransforms); // no eXIf chunk
     /// # Ok::<(), viewlib::io::ImageFileError>(())
     /// ```
@@ -158,7 +158,7 @@ impl PngRowReader {
     ///
     /// ```
     /// use viewlib::io::{Limits, PngRowReader};
-    /// let reader = PngRowReader::open("../assets/testcard.png", Limits::default())?;
+    /// let reader = PngRowReader::open("assets/testcard.png", Limits::default())?;
     /// assert_eq!(reader.working_bytes(), 10 * 1280 * 4 + (512 << 10));
     /// # Ok::<(), viewlib::io::ImageFileError>(())
     /// ```
@@ -512,7 +512,7 @@ mod tests {
     fn truncated_inputs_are_errors() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cut.png");
-        let mut bytes = std::fs::read("../assets/testcard.png").unwrap();
+        let mut bytes = std::fs::read("assets/testcard.png").unwrap();
         bytes.truncate(bytes.len() / 2);
         std::fs::write(&path, &bytes).unwrap();
         let mut reader = PngRowReader::open(&path, Limits::default()).unwrap();

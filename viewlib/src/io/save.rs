@@ -283,7 +283,7 @@ pub fn write_png<T: PngSample, W: Write>(
 /// ```
 /// use viewlib::io::{load, save_png, SaveOptions};
 /// let dir = tempfile::tempdir()?;
-/// let card = load("../assets/testcard.png")?;
+/// let card = load("assets/testcard.png")?;
 /// let viewlib::DynImageBuf::U8(card) = card else { unreachable!() };
 /// // Save the top-left quarter, mirrored: a strided view, written without materialising it.
 /// let quarter = card.view().crop(0, 0, 640, 360)?.flip_horizontal();
@@ -404,7 +404,7 @@ impl DynImageBuf {
     /// ```
     /// use viewlib::io::{load, SaveOptions};
     /// let dir = tempfile::tempdir()?;
-    /// let card16 = load("../assets/testcard16.png")?;
+    /// let card16 = load("assets/testcard16.png")?;
     /// assert_eq!(card16.bits_per_sample(), 16);
     /// let path = dir.path().join("copy.png");
     /// card16.save(&path, &SaveOptions::default())?;
