@@ -5,6 +5,7 @@
 //! `image` and `ndarray` crates leave to `unsafe` or to copies. Splitting allocates nothing.
 
 use crate::error::{Result, ViewError};
+use crate::par::ParTiles;
 use crate::raw::{View, ViewMut};
 use crate::sample::Sample;
 use rayon::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
@@ -93,7 +94,8 @@ macro_rules! splittable {
                 })
             }
 
-            /// Bands of at most `rows` rows (axis 0), top to bottom.
+            /// Bands of at most `rows` rows (axis 0), top to bottom; `into_par_iter()` on the
+            /// result hands them to rayon's threads (see [`ParAxisChunks`](crate::ParAxisChunks)).
             ///
             /// ```
             /// let mut px = [0u8; 5 * 2 * 1];
@@ -109,7 +111,9 @@ macro_rules! splittable {
             }
 
             /// Tiles of at most `rows x columns` (axes 0 and 1), row-major; edge tiles are
-            /// smaller. The iterator is double-ended and knows its length.
+            /// smaller. The iterator is double-ended and knows its length; with rayon,
+            /// `into_par_iter()` (or [`par_tiles`](Self::par_tiles)) hands the tiles to
+            /// threads.
             ///
             /// Errors: `rows` or `columns` zero, a view of fewer than 2 dimensions, or more
             /// tiles than `isize::MAX` ([`ViewError::SizeOverflow`]; only a view with no
@@ -155,6 +159,22 @@ macro_rules! splittable {
                     body: bands,
                     tail: band_tiles(None),
                 })
+            }
+
+            /// [`tiles`](Self::tiles) as a rayon indexed parallel iterator, in the same
+            /// row-major order: rayon cuts the view where it splits the work, so each tile is
+            /// a view of its own elements, and nothing is allocated.
+            ///
+            /// ```
+            /// use rayon::prelude::*;
+            /// let mut px = [0u8; 3 * 5];
+            #[doc = concat!("let image = viewlib::", stringify!($ty), "::from_slice(&mut px, [3, 5])?;")]
+            /// let widths: Vec<usize> = image.par_tiles(2, 2)?.map(|t| t.shape()[1]).collect();
+            /// assert_eq!(widths, [2, 2, 1, 2, 2, 1]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
+            pub fn par_tiles(self, rows: usize, columns: usize) -> Result<ParTiles<Self>> {
+                Ok(self.tiles(rows, columns)?.into_par_iter())
             }
         }
 
@@ -308,6 +328,18 @@ impl<V: Splittable> DoubleEndedIterator for AxisChunks<V> {
 }
 
 /// Tiles in row-major order, from `tiles`: double-ended and exact-size.
+///
+/// With rayon, `into_par_iter()` makes it an indexed parallel iterator that cuts the view
+/// itself, allocating nothing (see [`ParTiles`](crate::ParTiles)).
+///
+/// ```
+/// let px: Vec<u8> = (0..3 * 3).collect();
+/// let tiles = viewlib::View::from_slice(&px, [3, 3])?.tiles(2, 2)?;
+/// assert_eq!(tiles.len(), 4);
+/// let last_first: Vec<Vec<u8>> = tiles.rev().map(|t| t.to_vec()).collect();
+/// assert_eq!(last_first, [vec![8], vec![6, 7], vec![2, 5], vec![0, 1, 3, 4]]);
+/// # Ok::<(), viewlib::ViewError>(())
+/// ```
 #[derive(Debug)]
 pub struct Tiles<V> {
     // Three disjoint views in row-major order: `head`, what is left of a band taken from the
@@ -378,8 +410,17 @@ impl<V: Splittable> DoubleEndedIterator for Tiles<V> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use crate::{View, ViewError};
+
+    /// `[isize::MAX, 3, 0]`: built with the empty axis first, as a shape's running product
+    /// must fit; an axis permutation then brings it last.
+    pub(crate) fn empty_view_of_huge_height() -> View<'static, u8, 3> {
+        View::from_slice_with_strides(&[], [isize::MAX as usize, 0, 3], [0, 0, 0], 0)
+            .unwrap()
+            .permute_axes([0, 2, 1])
+            .unwrap()
+    }
 
     #[test]
     fn tiles_run_from_both_ends_and_count_down() {
@@ -404,13 +445,7 @@ mod tests {
 
     #[test]
     fn more_tiles_than_isize_are_refused_and_many_are_counted() {
-        // `[isize::MAX, 3, 0]`: built with the empty axis first, as a shape's running product
-        // must fit; an axis permutation then brings it last.
-        let none: [u8; 0] = [];
-        let huge = View::from_slice_with_strides(&none, [isize::MAX as usize, 0, 3], [0, 0, 0], 0)
-            .unwrap()
-            .permute_axes([0, 2, 1])
-            .unwrap();
+        let huge = empty_view_of_huge_height();
         for (rows, columns) in [(1, 1), (2, 1)] {
             let err = huge.tiles(rows, columns).unwrap_err();
             assert_eq!(err, ViewError::SizeOverflow { axis: 1, len: 3 });
