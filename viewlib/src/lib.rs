@@ -35,7 +35,7 @@
 //! | slice (NumPy) | [`Slice`], [`s!`], `slice`, `slice_along`, `flip`, `split_at` |
 //! | image axes | `crop`, `channel`, `channel_range`, `row`, `pixel`, `flip_horizontal`, `flip_vertical`, `transpose` |
 //! | reinterpret | `cast`, `cast_shape`, `as_bytes`, `reshape`; sample types in [`Sample`] incl. [`U16Be`] |
-//! | split for threads | `bands`, `tiles`, `rows`, `split_channels`, `axis_chunks`, `lanes_mut` |
+//! | split for threads | `bands`, `tiles`, `rows`, `split_channels`, `axis_chunks`, `lanes_mut`; rayon: `into_par_iter()` on bands, tiles and chunks, `par_tiles`, `par_rows`, `par_split_channels` |
 //! | copy out | `to_vec`, `to_list`, `to_bytes`, `hex`, `hex_dump`, `to_image_buf` |
 //! | write | `copy_from`, `fill`, `iter_mut` |
 //! | owned | [`ImageBuf`], [`DynImageBuf`] |
@@ -114,7 +114,7 @@ pub use export::Order;
 pub use image_pixels::{PixelView, PixelViewMut};
 pub use layout::Layout;
 pub use owned::{DynImageBuf, ImageBuf};
-pub use par::ParAxisChunks;
+pub use par::{ParAxisChunks, ParTiles};
 pub use raw::{LanesMut, View, ViewMut};
 pub use sample::{
     F32Be, F32Le, F64Be, F64Le, I16Be, I16Le, I32Be, I32Le, Sample, U16Be, U16Le, U32Be, U32Le,

@@ -5,6 +5,7 @@
 //! `image` and `ndarray` crates leave to `unsafe` or to copies. Splitting allocates nothing.
 
 use crate::error::{Result, ViewError};
+use crate::par::ParTiles;
 use crate::raw::{View, ViewMut};
 use crate::sample::Sample;
 use rayon::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
@@ -93,7 +94,8 @@ macro_rules! splittable {
                 })
             }
 
-            /// Bands of at most `rows` rows (axis 0), top to bottom.
+            /// Bands of at most `rows` rows (axis 0), top to bottom; `into_par_iter()` on the
+            /// result hands them to rayon's threads (see [`ParAxisChunks`](crate::ParAxisChunks)).
             ///
             /// ```
             /// let mut px = [0u8; 5 * 2 * 1];
@@ -109,7 +111,13 @@ macro_rules! splittable {
             }
 
             /// Tiles of at most `rows x columns` (axes 0 and 1), row-major; edge tiles are
-            /// smaller.
+            /// smaller. The iterator is double-ended and knows its length; with rayon,
+            /// `into_par_iter()` (or [`par_tiles`](Self::par_tiles)) hands the tiles to
+            /// threads.
+            ///
+            /// Errors: `rows` or `columns` zero, a view of fewer than 2 dimensions, or more
+            /// tiles than `isize::MAX` ([`ViewError::SizeOverflow`]; only a view with no
+            /// elements and huge axes has that many).
             ///
             /// ```
             /// let mut px = [0u8; 3 * 3];
@@ -127,17 +135,46 @@ macro_rules! splittable {
                 if columns == 0 {
                     return Err(ViewError::ZeroChunk { axis: 1 });
                 }
+                let width = self.axis_len(1);
                 let mut bands = self.bands(rows)?;
-                if bands.rest.as_ref().is_some_and(|v| v.axis_len(1) == 0) {
+                if width == 0 {
                     // No columns, no tiles: without this, every (empty) band of a view of
                     // `isize::MAX` rows would be visited.
                     bands.rest = None;
                 }
+                // `len()` counts the tiles in a `usize`; like a number of elements, the count
+                // must fit `isize`.
+                bands
+                    .len()
+                    .checked_mul(width.div_ceil(columns))
+                    .filter(|&n| n <= isize::MAX as usize)
+                    .ok_or(ViewError::SizeOverflow { axis: 1, len: width })?;
+                let band_tiles = |rest| AxisChunks {
+                    rest,
+                    axis: 1,
+                    size: columns,
+                };
                 Ok(Tiles {
-                    bands,
-                    band: None,
-                    columns,
+                    head: band_tiles(None),
+                    body: bands,
+                    tail: band_tiles(None),
                 })
+            }
+
+            /// [`tiles`](Self::tiles) as a rayon indexed parallel iterator, in the same
+            /// row-major order: rayon cuts the view where it splits the work, so each tile is
+            /// a view of its own elements, and nothing is allocated.
+            ///
+            /// ```
+            /// use rayon::prelude::*;
+            /// let mut px = [0u8; 3 * 5];
+            #[doc = concat!("let image = viewlib::", stringify!($ty), "::from_slice(&mut px, [3, 5])?;")]
+            /// let widths: Vec<usize> = image.par_tiles(2, 2)?.map(|t| t.shape()[1]).collect();
+            /// assert_eq!(widths, [2, 2, 1, 2, 2, 1]);
+            /// # Ok::<(), viewlib::ViewError>(())
+            /// ```
+            pub fn par_tiles(self, rows: usize, columns: usize) -> Result<ParTiles<Self>> {
+                Ok(self.tiles(rows, columns)?.into_par_iter())
             }
         }
 
@@ -290,27 +327,134 @@ impl<V: Splittable> DoubleEndedIterator for AxisChunks<V> {
     }
 }
 
-/// Tiles in row-major order, from `tiles`.
+/// Tiles in row-major order, from `tiles`: double-ended and exact-size.
+///
+/// With rayon, `into_par_iter()` makes it an indexed parallel iterator that cuts the view
+/// itself, allocating nothing (see [`ParTiles`](crate::ParTiles)).
+///
+/// ```
+/// let px: Vec<u8> = (0..3 * 3).collect();
+/// let tiles = viewlib::View::from_slice(&px, [3, 3])?.tiles(2, 2)?;
+/// assert_eq!(tiles.len(), 4);
+/// let last_first: Vec<Vec<u8>> = tiles.rev().map(|t| t.to_vec()).collect();
+/// assert_eq!(last_first, [vec![8], vec![6, 7], vec![2, 5], vec![0, 1, 3, 4]]);
+/// # Ok::<(), viewlib::ViewError>(())
+/// ```
 #[derive(Debug)]
 pub struct Tiles<V> {
-    bands: AxisChunks<V>,
-    band: Option<AxisChunks<V>>,
-    columns: usize,
+    // Three disjoint views in row-major order: `head`, what is left of a band taken from the
+    // front (or cut by rayon), `body`, whole bands, and `tail`, what is left of a band taken
+    // from the back (or cut by rayon). Every cut falls on the tile grid, so each part's own
+    // chunks are the grid's tiles.
+    /// Chunks along axis 1 of `columns`.
+    pub(crate) head: AxisChunks<V>,
+    /// Chunks along axis 0 of `rows`; `rest` is `None` or has columns.
+    pub(crate) body: AxisChunks<V>,
+    /// Chunks along axis 1 of `columns`.
+    pub(crate) tail: AxisChunks<V>,
+}
+
+impl<V: Splittable> Tiles<V> {
+    /// Tiles in each band of `body`.
+    pub(crate) fn tiles_per_band(&self) -> usize {
+        self.body
+            .rest
+            .as_ref()
+            .map_or(0, |band| band.axis_len(1).div_ceil(self.head.size))
+    }
+
+    /// Tiles in `body`. `tiles()` checked the whole grid's count, and parts only shrink.
+    pub(crate) fn body_len(&self) -> usize {
+        self.body.len().saturating_mul(self.tiles_per_band())
+    }
 }
 
 impl<V: Splittable> Iterator for Tiles<V> {
     type Item = V;
     fn next(&mut self) -> Option<V> {
         loop {
-            if let Some(tile) = self.band.as_mut().and_then(Iterator::next) {
+            if let Some(tile) = self.head.next() {
                 return Some(tile);
             }
-            let band = self.bands.next()?;
-            self.band = Some(AxisChunks {
-                rest: Some(band),
-                axis: 1,
-                size: self.columns,
-            });
+            // A band of `body` has columns, so this loops at most once more.
+            match self.body.next() {
+                Some(band) => self.head.rest = Some(band),
+                None => return self.tail.next(),
+            }
         }
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        // Saturating never happens: the count fits `isize` (see `body_len`).
+        let n = self
+            .head
+            .len()
+            .saturating_add(self.body_len())
+            .saturating_add(self.tail.len());
+        (n, Some(n))
+    }
+}
+impl<V: Splittable> ExactSizeIterator for Tiles<V> {}
+
+impl<V: Splittable> DoubleEndedIterator for Tiles<V> {
+    fn next_back(&mut self) -> Option<V> {
+        loop {
+            if let Some(tile) = self.tail.next_back() {
+                return Some(tile);
+            }
+            match self.body.next_back() {
+                Some(band) => self.tail.rest = Some(band),
+                None => return self.head.next_back(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use crate::{View, ViewError};
+
+    /// `[isize::MAX, 3, 0]`: built with the empty axis first, as a shape's running product
+    /// must fit; an axis permutation then brings it last.
+    pub(crate) fn empty_view_of_huge_height() -> View<'static, u8, 3> {
+        View::from_slice_with_strides(&[], [isize::MAX as usize, 0, 3], [0, 0, 0], 0)
+            .unwrap()
+            .permute_axes([0, 2, 1])
+            .unwrap()
+    }
+
+    #[test]
+    fn tiles_run_from_both_ends_and_count_down() {
+        let px: Vec<u16> = (0..5 * 7).collect();
+        let view = View::from_slice(&px, [5, 7]).unwrap().flip(1).unwrap();
+        for (rows, columns) in [(1, 1), (2, 3), (5, 4), (9, 2)] {
+            let tiles = || view.tiles(rows, columns).unwrap();
+            let all: Vec<Vec<u16>> = tiles().map(|t| t.to_vec()).collect();
+            assert_eq!(all.len(), 5usize.div_ceil(rows) * 7usize.div_ceil(columns));
+            assert_eq!(tiles().len(), all.len());
+            let backwards: Vec<Vec<u16>> = tiles().rev().map(|t| t.to_vec()).collect();
+            assert!(backwards.iter().eq(all.iter().rev()), "{rows}x{columns}");
+            // One from each end, then the rest from the front: the middle, in order.
+            let mut both = tiles();
+            assert_eq!(both.next().map(|t| t.to_vec()).as_ref(), all.first());
+            assert_eq!(both.next_back().map(|t| t.to_vec()).as_ref(), all.last());
+            assert_eq!(both.len(), all.len() - 2);
+            let middle: Vec<Vec<u16>> = both.map(|t| t.to_vec()).collect();
+            assert_eq!(middle, all[1..all.len() - 1]);
+        }
+    }
+
+    #[test]
+    fn more_tiles_than_isize_are_refused_and_many_are_counted() {
+        let huge = empty_view_of_huge_height();
+        for (rows, columns) in [(1, 1), (2, 1)] {
+            let err = huge.tiles(rows, columns).unwrap_err();
+            assert_eq!(err, ViewError::SizeOverflow { axis: 1, len: 3 });
+        }
+        // 2^61 bands of 3 tiles: the last band has isize::MAX % 4 = 3 rows.
+        let mut tiles = huge.tiles(4, 1).unwrap();
+        assert_eq!(tiles.len(), 3 << 61);
+        assert_eq!(tiles.next_back().map(|t| t.shape()), Some([3, 1, 0]));
+        assert_eq!(tiles.next().map(|t| t.shape()), Some([4, 1, 0]));
+        assert_eq!(tiles.len(), (3 << 61) - 2);
     }
 }

@@ -1424,7 +1424,10 @@ fn split_view<T: Num>(
             check_len(parts.len());
             fill_parts(parts)
         }),
-        Split::Tiles(rows, columns) => v.tiles(rows, columns).map(fill_parts),
+        Split::Tiles(rows, columns) => v.tiles(rows, columns).map(|parts| {
+            check_len(parts.len());
+            fill_parts(parts)
+        }),
         Split::Rows => {
             let parts = v.rows();
             check_len(parts.len());

@@ -8,6 +8,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::hint::black_box;
 
+use rayon::prelude::*;
 use viewlib::{Order, Slice, U16Be, U32Be, View, ViewError, ViewMut, s};
 
 /// `System`, counting the allocations of each thread.
@@ -241,6 +242,46 @@ fn splitting_allocates_nothing() {
             let _ = black_box(chunk);
         }
         Ok(())
+    });
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn parallel_parts_allocate_nothing() {
+    // On a pool of one thread every cut rayon asks for and every part is made on the thread
+    // counted. The pool's own job queue is allocated once, by a first run.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    pool.install(|| (0..64).into_par_iter().with_max_len(1).for_each(|_| {}));
+    let px = image_u8();
+    let mut buf = image_u8();
+    let n = pool.install(|| {
+        allocations_in(|| {
+            let mut writable = ViewMut::from_slice(&mut buf, [6, 8, 3])?;
+            writable
+                .reborrow()
+                .par_tiles(4, 3)?
+                .with_max_len(1)
+                .enumerate()
+                .for_each(|(k, mut tile)| tile.fill(k as u8));
+            let image = View::from_slice(&px, [6, 8, 3])?.flip_horizontal();
+            writable
+                .reborrow()
+                .transpose()
+                .par_tiles(3, 2)?
+                .zip(image.transpose().par_tiles(3, 2)?)
+                .rev()
+                .with_max_len(1)
+                .for_each(|(mut tile, from)| tile.copy_from(from).expect("tiles of one shape"));
+            writable
+                .bands(4)?
+                .into_par_iter()
+                .with_max_len(1)
+                .for_each(|mut band| band.fill(1));
+            Ok(())
+        })
     });
     assert_eq!(n, 0);
 }

@@ -447,13 +447,19 @@ fn chunk_models(m: &Model, axis: usize, size: usize) -> (Vec<Model>, usize) {
     (pieces, count)
 }
 
-fn tile_models(m: &Model, rows: usize, columns: usize) -> (Vec<Model>, usize) {
+fn tile_models(m: &Model, rows: usize, columns: usize) -> (Vec<Model>, Option<usize>) {
     let (h, w) = (m.shape[0], m.shape[1]);
     let (bands, columns_count) = (h.div_ceil(rows), w.div_ceil(columns));
-    let count = bands.saturating_mul(columns_count);
+    // More tiles than `isize::MAX` (an empty view with huge axes) are refused.
+    let Some(count) = bands
+        .checked_mul(columns_count)
+        .filter(|&n| n <= isize::MAX as usize)
+    else {
+        return (Vec::new(), None);
+    };
     let mut pieces = Vec::new();
     if count == 0 {
-        return (pieces, 0);
+        return (pieces, Some(0));
     }
     'out: for b in 0..bands {
         for t in 0..columns_count {
@@ -464,7 +470,7 @@ fn tile_models(m: &Model, rows: usize, columns: usize) -> (Vec<Model>, usize) {
             pieces.push(band.range(1, t * columns, ((t + 1) * columns).min(w)));
         }
     }
-    (pieces, count)
+    (pieces, Some(count))
 }
 
 /// The model's answer to `op` on a view of type `ty` whose first element is at byte address
@@ -536,7 +542,10 @@ fn expect(op: &Op, m: &Model, ty: Ty, first: usize) -> (Option<Op>, Expect) {
             if *rows == 0 || *columns == 0 {
                 sure(None)
             } else {
-                let (pieces, _) = tile_models(m, *rows, *columns);
+                let (pieces, count) = tile_models(m, *rows, *columns);
+                if count.is_none() {
+                    return (same, sure(None));
+                }
                 if pieces.is_empty() {
                     return (None, sure(Some(m.clone())));
                 }
@@ -1051,7 +1060,18 @@ fn pieces<T: Sample>(v: View<'_, T, 3>, op: &Op, m: &Model, buf: Buf, ctx: &str)
         }
         Op::Tiles(rows, columns, _) if rows > 0 && columns > 0 => {
             let (models, count) = tile_models(m, rows, columns);
+            let Some(count) = count else {
+                assert!(
+                    matches!(
+                        v.tiles(rows, columns),
+                        Err(ViewError::SizeOverflow { axis: 1, .. })
+                    ),
+                    "{ctx}: tiles({rows}, {columns}) past isize::MAX"
+                );
+                return;
+            };
             let mut tiles = v.tiles(rows, columns).unwrap();
+            assert_eq!(tiles.len(), count, "{ctx}: tiles({rows}, {columns}).len()");
             for (k, model) in models.iter().enumerate() {
                 let tile = tiles
                     .next()
