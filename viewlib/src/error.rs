@@ -181,6 +181,23 @@ pub enum ViewError {
         /// Height of the view.
         height: usize,
     },
+    /// Writing through an image needs its memory to itself, and other images share it.
+    #[error(
+        "the memory is shared by {holders} images; writing needs the only one (drop the others, or copy with to_image_buf)"
+    )]
+    SharedMemory {
+        /// Images (this one included) holding the memory.
+        holders: usize,
+    },
+    /// No image type here holds samples of this format.
+    #[error("no image holds samples of format {format:?} here")]
+    UnsupportedSampleType {
+        /// The format code asked for.
+        format: &'static str,
+    },
+    /// The memory cannot be written (a file mapped read-only).
+    #[error("the memory is read-only")]
+    ReadOnlyMemory,
     /// The `image` crate has no buffer type for this sample type and channel count.
     #[error("image::DynamicImage has no {bits}-bit variant with {channels} channels")]
     UnsupportedChannels {

@@ -532,6 +532,174 @@ impl<const D: usize> Layout<D> {
             Err(ViewError::AxisOutOfRange { axis, ndim: D })
         }
     }
+
+    /// The index whose element is at `offset` (the inverse of [`offset_of`](Self::offset_of)),
+    /// or `None` if no index reaches it.
+    ///
+    /// ```
+    /// use viewlib::Layout;
+    /// let flipped_rows = Layout::new([3, 4, 3], [-12, 3, 1])?; // rows bottom to top
+    /// assert_eq!(flipped_rows.index_of(12), None); // past the last element
+    /// assert_eq!(flipped_rows.index_of(-24 + 3 + 2), Some([2, 1, 2]));
+    /// assert_eq!(flipped_rows.offset_of([2, 1, 2]), Some(-24 + 3 + 2));
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    #[must_use]
+    pub fn index_of(&self, offset: isize) -> Option<[usize; D]> {
+        // Unravel from the lowest element with absolute strides, largest first, then map
+        // flipped axes back. Verified at the end, so a layout where this greedy walk fails
+        // (axes that interleave) answers `None`, never a wrong index.
+        let (low, _) = self.extent()?;
+        let mut rest = offset.checked_sub(low)?;
+        let mut axes: [usize; D] = core::array::from_fn(|a| a);
+        axes.sort_unstable_by_key(|&a| core::cmp::Reverse(self.strides[a].unsigned_abs()));
+        let mut index = [0usize; D];
+        for axis in axes {
+            let (len, stride) = (self.shape[axis], self.strides[axis].unsigned_abs() as isize);
+            if stride == 0 || len == 1 {
+                continue;
+            }
+            let k = (rest / stride).min(len as isize - 1);
+            if k < 0 {
+                return None;
+            }
+            rest -= k * stride;
+            index[axis] = if self.strides[axis] < 0 {
+                len - 1 - k as usize
+            } else {
+                k as usize
+            };
+        }
+        (rest == 0 && self.offset_of(index) == Some(offset)).then_some(index)
+    }
+
+    /// The element offsets the layout reaches, as runs of consecutive elements: adjacent
+    /// elements merged, each element once (a zero-stride axis repeats nothing). Runs come
+    /// in increasing order whenever the axes nest, which every layout sliced, flipped,
+    /// transposed or split from a contiguous one does.
+    ///
+    /// ```
+    /// use viewlib::Layout;
+    /// let crop = Layout::new([2, 2, 3], [15, 3, 1])?; // 2x2 RGB pixels of a 5-wide image
+    /// assert_eq!(crop.element_runs().collect::<Vec<_>>(), [0..6, 15..21]);
+    /// let mirrored = Layout::new([2, 3], [3, -1])?;
+    /// assert_eq!(mirrored.element_runs().collect::<Vec<_>>(), [-2..4]);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    #[must_use]
+    pub fn element_runs(&self) -> ElementRuns<D> {
+        ElementRuns::new(self)
+    }
+}
+
+/// The runs of [`Layout::element_runs`]: an odometer over the axes that do not merge into
+/// the run, slowest first.
+#[derive(Debug, Clone)]
+pub struct ElementRuns<const D: usize> {
+    /// Offset of the lowest element.
+    base: isize,
+    /// Outer axes, slowest first: lengths and (positive) strides; `outer` of them are used.
+    lens: [usize; D],
+    strides: [isize; D],
+    outer: usize,
+    /// The odometer, `None` when done.
+    counter: Option<[usize; D]>,
+    /// Elements per run.
+    run: isize,
+    /// A run read ahead, to merge with the next when they touch.
+    ahead: Option<core::ops::Range<isize>>,
+}
+
+impl<const D: usize> ElementRuns<D> {
+    fn new(layout: &Layout<D>) -> Self {
+        let Some((low, _)) = layout.extent() else {
+            return ElementRuns {
+                base: 0,
+                lens: [0; D],
+                strides: [0; D],
+                outer: 0,
+                counter: None,
+                run: 0,
+                ahead: None,
+            };
+        };
+        // Axes that move (length over 1, stride not 0), by stride, largest first, all made
+        // to run forwards from the lowest element.
+        let mut axes: [(usize, isize); D] = [(1, 0); D];
+        let mut moving = 0;
+        for (&len, &stride) in layout.shape.iter().zip(&layout.strides) {
+            if len > 1 && stride != 0 {
+                axes[moving] = (len, stride.abs());
+                moving += 1;
+            }
+        }
+        axes[..moving].sort_unstable_by_key(|&(_, stride)| core::cmp::Reverse(stride));
+        // Fold the fastest axes into the run while they continue it.
+        let mut run: isize = 1;
+        while moving > 0 && axes[moving - 1].1 == run {
+            // Fits: the run stays inside the layout's extent (invariant 2).
+            run *= axes[moving - 1].0 as isize;
+            moving -= 1;
+        }
+        let mut lens = [0; D];
+        let mut strides = [0; D];
+        for (k, &(len, stride)) in axes[..moving].iter().enumerate() {
+            lens[k] = len;
+            strides[k] = stride;
+        }
+        ElementRuns {
+            base: low,
+            lens,
+            strides,
+            outer: moving,
+            counter: Some([0; D]),
+            run,
+            ahead: None,
+        }
+    }
+
+    /// The next run of the odometer, before merging.
+    fn next_unmerged(&mut self) -> Option<core::ops::Range<isize>> {
+        let counter = self.counter.as_mut()?;
+        let start = self.base
+            + (0..self.outer)
+                .map(|k| counter[k] as isize * self.strides[k])
+                .sum::<isize>();
+        // Advance the odometer, fastest axis last.
+        let mut axis = self.outer;
+        loop {
+            if axis == 0 {
+                self.counter = None;
+                break;
+            }
+            axis -= 1;
+            counter[axis] += 1;
+            if counter[axis] < self.lens[axis] {
+                break;
+            }
+            counter[axis] = 0;
+        }
+        Some(start..start + self.run)
+    }
+}
+
+impl<const D: usize> Iterator for ElementRuns<D> {
+    type Item = core::ops::Range<isize>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // Axes that do not fold into the run can still place runs end to end (a slice with
+        // steps): merge those here.
+        let mut run = self.ahead.take().or_else(|| self.next_unmerged())?;
+        while let Some(next) = self.next_unmerged() {
+            if next.start == run.end {
+                run.end = next.end;
+            } else {
+                self.ahead = Some(next);
+                break;
+            }
+        }
+        Some(run)
+    }
 }
 
 /// [`Layout::merged2`] for several layouts of one shape at once: an axis merges only where it

@@ -38,7 +38,8 @@
 //! | split for threads | `bands`, `tiles`, `rows`, `split_channels`, `axis_chunks`, `lanes_mut`; rayon: `into_par_iter()` on bands, tiles and chunks, `par_tiles`, `par_rows`, `par_split_channels` |
 //! | copy out | `to_vec`, `to_list`, `to_bytes`, `hex`, `hex_dump`, `to_image_buf` |
 //! | write | `copy_from`, `fill`, `iter_mut` |
-//! | owned | [`ImageBuf`], [`DynImageBuf`] |
+//! | owned | [`ImageBuf`], [`DynImageBuf`] (C order); [`StridedImage`], [`DynStridedImage`] (any layout over shared [`Memory`]: derivations without borrows, layout questions: `byte_offset_of`, `index_at_byte`, `byte_runs`) |
+//! | sample types at run time | [`SampleType`] (NumPy dtypes: `u1`, `>u2`, `<f4`, ...), `SampleType::of::<T>()` |
 //! | files | [`io`]: `load` (keeps 8/16-bit/float), `save_png` (any view, 8/16-bit), `save`, `load_png_samples` (big-endian view), `PngRowReader`/`PngRowWriter` (by rows), `Limits` |
 //! | files larger than memory | [`mapped`]: `MappedImage` (read-only view of a PNM, farbfeld or raw file), `MappedImageMut` (in place), `MappedOutput` (new file), `FileLayout`, `SampleType` |
 //! | interop | `image` (default feature): `View::from_image`, `ImageBuf: From<ImageBuffer>`; `ndarray` (feature): `From`/`TryFrom` array views |
@@ -74,6 +75,7 @@
 #![warn(clippy::must_use_candidate)]
 
 mod alloc;
+mod dyn_strided_image;
 mod error;
 mod export;
 mod image_axes;
@@ -93,9 +95,11 @@ mod owned;
 mod par;
 mod raw;
 mod sample;
+mod sample_type;
 pub mod simd;
 mod slice;
 mod split;
+mod strided_image;
 mod view;
 
 #[doc = include_str!("doc/for_memoryview_users.md")]
@@ -108,17 +112,20 @@ pub mod for_memoryview_users {}
 #[doc = include_str!("../README.md")]
 struct CrateReadmeExample;
 
+pub use dyn_strided_image::DynStridedImage;
 pub use error::{Result, ViewError};
 pub use export::Order;
 #[cfg(feature = "image")]
 pub use image_pixels::{PixelView, PixelViewMut};
-pub use layout::Layout;
+pub use layout::{ElementRuns, Layout};
 pub use owned::{DynImageBuf, ImageBuf};
 pub use par::{ParAxisChunks, ParTiles};
 pub use raw::{LanesMut, View, ViewMut};
 pub use sample::{
     F32Be, F32Le, F64Be, F64Le, I16Be, I16Le, I32Be, I32Le, Sample, U16Be, U16Le, U32Be, U32Le,
 };
+pub use sample_type::SampleType;
 pub use slice::Slice;
 pub use split::{AxisChunks, Splittable, Tiles};
+pub use strided_image::{ByteRuns, Memory, StridedImage};
 pub use view::Lanes;

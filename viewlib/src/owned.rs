@@ -222,6 +222,24 @@ impl DynImageBuf {
         }
     }
 
+    /// The sample type (native byte order).
+    ///
+    /// ```
+    /// use viewlib::{DynImageBuf, ImageBuf, SampleType};
+    /// let image = DynImageBuf::U8(ImageBuf::new(1, 1, 3)?);
+    /// assert_eq!(image.sample_type(), SampleType::U8);
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    #[must_use]
+    pub fn sample_type(&self) -> crate::SampleType {
+        let of = match self {
+            DynImageBuf::U8(_) => crate::SampleType::of::<u8>(),
+            DynImageBuf::U16(_) => crate::SampleType::of::<u16>(),
+            DynImageBuf::F32(_) => crate::SampleType::of::<f32>(),
+        };
+        of.expect("u8, u16 and f32 have run-time names")
+    }
+
     /// The sample format code: `"B"`, `"H"` or `"f"`.
     #[must_use]
     pub fn format(&self) -> &'static str {

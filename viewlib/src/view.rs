@@ -450,33 +450,7 @@ impl<'a, T: Sample, const D: usize> View<'a, T, D> {
         if delta % size != 0 {
             return None;
         }
-        let layout = parent.layout();
-        let (shape, strides) = (layout.shape(), layout.strides());
-        // Unravel from the parent's lowest element with absolute strides, largest first, then
-        // map flipped axes back. Verified below, so a layout where this greedy walk fails
-        // answers `None`, never a wrong index.
-        let (low, _) = layout.extent()?;
-        let mut rest = delta / size - low;
-        let mut axes: [usize; D] = core::array::from_fn(|a| a);
-        axes.sort_unstable_by_key(|&a| core::cmp::Reverse(strides[a].unsigned_abs()));
-        let mut index = [0usize; D];
-        for axis in axes {
-            let (len, stride) = (shape[axis], strides[axis].unsigned_abs() as isize);
-            if stride == 0 || len == 1 {
-                continue;
-            }
-            let k = (rest / stride).min(len as isize - 1);
-            if k < 0 {
-                return None;
-            }
-            rest -= k * stride;
-            index[axis] = if strides[axis] < 0 {
-                len - 1 - k as usize
-            } else {
-                k as usize
-            };
-        }
-        (rest == 0 && layout.offset_of(index) == Some(delta / size)).then_some(index)
+        parent.layout().index_of(delta / size)
     }
 }
 

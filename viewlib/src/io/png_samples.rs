@@ -77,6 +77,34 @@ impl PngSamples {
     }
 }
 
+impl From<PngSamples> for crate::DynStridedImage {
+    /// Moves the bytes in, without copying or swapping: 16-bit samples stay big-endian
+    /// ([`DynStridedImage::U16Be`](crate::DynStridedImage::U16Be)).
+    ///
+    /// ```
+    /// use viewlib::{io::{load_png_samples, Limits}, DynStridedImage, SampleType};
+    /// let raw = load_png_samples("assets/testcard16.png", Limits::default())?;
+    /// let image = DynStridedImage::from(raw);
+    /// assert_eq!((image.sample_type(), image.format()), (SampleType::U16Be, ">H"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn from(samples: PngSamples) -> Self {
+        let [h, w, c] = samples.shape;
+        let strides = [(w * c) as isize, c as isize, 1];
+        let layout = crate::Layout::new([h, w, c], strides).expect("sized at decode");
+        let memory = std::sync::Arc::new(samples.bytes);
+        if samples.bit_depth == 16 {
+            crate::StridedImage::<U16Be>::from_memory(memory, 0, layout)
+                .expect("sized at decode")
+                .into()
+        } else {
+            crate::StridedImage::<u8>::from_memory(memory, 0, layout)
+                .expect("sized at decode")
+                .into()
+        }
+    }
+}
+
 impl core::fmt::Debug for PngSamples {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("PngSamples")

@@ -356,6 +356,12 @@ impl MappedImageMut {
         Ok(ViewMut::from_slice(samples, shape).expect("the layout's sample count is the map's"))
     }
 
+    /// The samples' bytes, writable.
+    pub(super) fn bytes_mut(&mut self) -> &mut [u8] {
+        let start = self.layout.data_offset() as usize;
+        &mut self.map[start..]
+    }
+
     /// Writes the changed pages to disk and waits for it (`msync`).
     pub fn flush(&self) -> Result<(), ImageFileError> {
         self.map

@@ -62,6 +62,7 @@ mod header;
 mod image;
 mod map;
 mod rows;
+mod strided;
 
 pub use header::{FileKind, FileLayout, MAX_HEADER_BYTES, SampleType};
 pub use image::{MappedImage, MappedImageMut, MappedOutput};
