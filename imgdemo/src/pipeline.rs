@@ -10,7 +10,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 use viewlib::io::PngSample;
 use viewlib::ops::{Alpha, Invert, Luma, Lut, LutSample};
-use viewlib::{ImageBuf, Sample, ViewError, ViewMut};
+use viewlib::{ImageBuf, Sample, StridedImage, ViewError, ViewMut};
 
 /// Which way to mirror.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -333,88 +333,51 @@ fn run<T: PipelineSample, R, F: FnOnce(ViewMut<'_, T, 3>) -> R>(
     Ok(finish(image))
 }
 
-/// The result of [`apply_owned`]: the buffer the result view reads and the view's layout.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Applied<T: viewlib::Sample> {
-    /// The working buffer, or the buffer the last `gray` made.
-    pub buffer: ImageBuf<T>,
-    /// `[height, width, channels]` of the result view.
-    pub shape: [usize; 3],
-    /// Element strides of the result view.
-    pub strides: [isize; 3],
-    /// Element offset of the result view in `buffer`.
-    pub offset: usize,
-}
-
-impl<T: viewlib::Sample> Applied<T> {
-    /// The result view.
-    pub fn view(&self) -> viewlib::View<'_, T, 3> {
-        viewlib::View::from_slice_with_strides(
-            self.buffer.as_slice(),
-            self.shape,
-            self.strides,
-            self.offset,
-        )
-        .expect("the layout was taken from a view of this buffer")
-    }
-}
-
-/// Like [`apply`], but owns the pixels and returns the result as a buffer plus the layout of
-/// the result view in it, so the caller can keep the result (the desktop app displays,
-/// inspects and saves it) without copying it out of the view.
+/// Like [`apply`], but owns the pixels and returns the result as an image over the buffer the
+/// result view reads (the working buffer, or the one the last `gray` made), so the caller
+/// can keep it (the desktop app displays, inspects and saves it) without copying it out of
+/// the view. `image` must hold its memory alone: in-place steps write to it.
 ///
 /// ```
 /// use imgdemo::pipeline::{apply_owned, Op};
-/// use viewlib::ImageBuf;
-/// let image = ImageBuf::from_vec(2, 3, 3, (0..18u8).collect())?;
+/// use viewlib::{ImageBuf, StridedImage};
+/// let image = StridedImage::from(ImageBuf::from_vec(2, 3, 3, (0..18u8).collect())?);
 /// let ops: Vec<Op> = ["flip=h", "gray", "transpose"].iter().map(|s| s.parse().unwrap()).collect();
 /// let mut report = Vec::new();
-/// let applied = apply_owned(image, &ops, &mut report)?;
-/// assert_eq!((applied.shape, applied.strides), ([3, 2, 1], [1, 3, 1]));
-/// assert_eq!(applied.buffer.shape(), [2, 3, 1]); // the buffer gray made
+/// let result = apply_owned(image, &ops, &mut report)?;
+/// assert_eq!((result.shape(), result.strides()), ([3, 2, 1], [1, 3, 1]));
+/// assert_eq!(result.memory_bytes().len(), 6); // the buffer gray made
 /// assert_eq!(report[1].bytes_copied, 6);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn apply_owned<T: PipelineSample>(
-    image: ImageBuf<T>,
+    mut image: StridedImage<T>,
     ops: &[Op],
     report: &mut Vec<StepReport>,
-) -> Result<Applied<T>, OpError> {
-    let mut applied = Applied {
-        shape: image.shape(),
-        strides: image.view().strides(),
-        offset: 0,
-        buffer: image,
-    };
+) -> Result<StridedImage<T>, OpError> {
     let mut done = 0;
     for segment in ops.split_inclusive(|op| matches!(op, Op::Gray)) {
         let (views, gray) = match segment.split_last() {
             Some((Op::Gray, rest)) => (rest, true),
             _ => (segment, false),
         };
-        let view = ViewMut::from_slice_with_strides(
-            applied.buffer.as_mut_slice(),
-            applied.shape,
-            applied.strides,
-            applied.offset,
-        )
-        .expect("the layout was taken from a view of this buffer");
-        (applied.shape, applied.strides, applied.offset) = run(view, views, done, report, |v| {
-            (v.shape(), v.strides(), v.offset_bytes() / size_of::<T>())
+        let memory_start = image.memory_bytes().as_ptr() as usize;
+        let view = image
+            .view_mut()
+            .expect("the pipeline's image holds its memory alone");
+        let (offset, layout) = run(view, views, done, report, |v| {
+            ((v.as_ptr() as usize).wrapping_sub(memory_start), v.layout())
         })?;
+        image = image
+            .with_layout(offset, layout)
+            .expect("the layout of a view of this memory");
         done += views.len();
         if gray {
             done += 1;
-            let buffer = gray_step(applied.view(), done, Instant::now(), report)?;
-            applied = Applied {
-                shape: buffer.shape(),
-                strides: buffer.view().strides(),
-                offset: 0,
-                buffer,
-            };
+            image = gray_step(image.view(), done, Instant::now(), report)?.into();
         }
     }
-    Ok(applied)
+    Ok(image)
 }
 
 /// The `gray` step at `position`: a new buffer, reported.
@@ -909,9 +872,9 @@ mod tests {
             .unwrap();
             let mut report = Vec::new();
             let image = ImageBuf::from_vec(4, 5, 4, px).unwrap();
-            let applied = apply_owned(image, &ops(&chain), &mut report).unwrap();
+            let applied = apply_owned(image.into(), &ops(&chain), &mut report).unwrap();
             assert_eq!(
-                (applied.shape, applied.view().to_vec()),
+                (applied.shape(), applied.view().to_vec()),
                 expected,
                 "{chain:?}"
             );

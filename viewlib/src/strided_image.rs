@@ -22,6 +22,9 @@ pub trait Memory: Send + Sync + 'static {
     fn bytes(&self) -> &[u8];
     /// The bytes, writable; `None` when the memory is read-only (a file mapped read-only).
     fn bytes_mut(&mut self) -> Option<&mut [u8]>;
+    /// The memory itself, so an image can give back what it was built on
+    /// ([`StridedImage::into_samples`]).
+    fn as_any_mut(&mut self) -> &mut dyn core::any::Any;
 }
 
 impl<T: Sample> Memory for Vec<T> {
@@ -30,6 +33,9 @@ impl<T: Sample> Memory for Vec<T> {
     }
     fn bytes_mut(&mut self) -> Option<&mut [u8]> {
         Some(bytemuck::cast_slice_mut(self))
+    }
+    fn as_any_mut(&mut self) -> &mut dyn core::any::Any {
+        self
     }
 }
 
@@ -386,6 +392,80 @@ impl<T: Sample> StridedImage<T> {
         };
         image.region()?;
         Ok(image)
+    }
+
+    /// An image over the same memory with another layout: element `[0, 0, 0]` at byte
+    /// `offset`, samples of `U` (NumPy's `as_strided`, checked: every element must lie
+    /// inside the memory, aligned for `U`).
+    ///
+    /// ```
+    /// use viewlib::{ImageBuf, Layout, StridedImage};
+    /// let image = StridedImage::from(ImageBuf::from_vec(2, 3, 1, vec![1u8, 2, 3, 4, 5, 6])?);
+    /// // The second column, as a 2x1 image: one element per row.
+    /// let column = image.with_layout::<u8>(1, Layout::new([2, 1, 1], [3, 1, 1])?)?;
+    /// assert_eq!(column.view().to_vec(), [2, 5]);
+    /// assert!(image.with_layout::<u8>(4, Layout::c_order([1, 3, 1])?).is_err()); // past the end
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn with_layout<U: Sample>(
+        &self,
+        offset: usize,
+        layout: Layout<3>,
+    ) -> Result<StridedImage<U>> {
+        StridedImage::from_memory(Arc::clone(&self.memory), offset, layout)
+    }
+
+    /// A copy that holds its memory alone, with the same strides: the bytes the elements
+    /// span are copied into `spare` if it has exactly their length (so its pages are reused,
+    /// not faulted in again), else into a new allocation. What to write through when the
+    /// memory is shared: copy-on-write, made explicit.
+    ///
+    /// ```
+    /// use viewlib::{ImageBuf, StridedImage};
+    /// let source = StridedImage::from(ImageBuf::<u8>::new(4, 6, 3)?).rotate90();
+    /// let mut working = source.detached(Vec::new())?;
+    /// assert_eq!((working.shape(), working.strides()), (source.shape(), source.strides()));
+    /// working.view_mut()?.fill(9); // the source is untouched
+    /// assert_eq!(source.view().get([0, 0, 0]), Some(0));
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn detached(&self, spare: Vec<T>) -> Result<Self> {
+        let (region, origin) = self.region_and_origin();
+        let bytes = &self.memory.bytes()[region];
+        let samples: &[T] = bytemuck::cast_slice(bytes);
+        let copy = if spare.len() == samples.len() {
+            let mut spare = spare;
+            spare.copy_from_slice(samples);
+            spare
+        } else {
+            let mut copy = crate::alloc::vec_with_capacity(samples.len())?;
+            copy.extend_from_slice(samples);
+            copy
+        };
+        StridedImage::from_memory(
+            Arc::new(copy),
+            origin as usize * size_of::<T>(),
+            self.layout,
+        )
+    }
+
+    /// The samples of this image's memory, if this image holds it alone and it is a `Vec`
+    /// of `T` (to reuse its allocation, e.g. as [`detached`](Self::detached)'s spare).
+    ///
+    /// ```
+    /// use viewlib::{ImageBuf, StridedImage};
+    /// let image = StridedImage::from(ImageBuf::<u16>::new(2, 2, 1)?);
+    /// let copy = image.clone();
+    /// let image = image.into_samples().unwrap_err(); // shared: given back
+    /// drop(copy);
+    /// assert_eq!(image.into_samples().map(|v| v.len()), Ok(4));
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn into_samples(mut self) -> core::result::Result<Vec<T>, Self> {
+        let taken = Arc::get_mut(&mut self.memory)
+            .and_then(|memory| memory.as_any_mut().downcast_mut::<Vec<T>>())
+            .map(core::mem::take);
+        taken.ok_or(self)
     }
 
     /// A derivation that cannot fail.

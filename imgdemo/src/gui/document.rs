@@ -4,6 +4,7 @@
 use super::anatomy::{Lineage, ViewLayout};
 use super::preview::{DisplayMode, DisplaySample, Preview, preview};
 use crate::pipeline::{self, Op, OpError, StepReport};
+use image::metadata::Orientation;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -81,13 +82,22 @@ fn colour_name(channels: usize) -> &'static str {
 }
 
 impl Source {
-    /// Decodes `path` (within viewlib's default limits).
+    /// Decodes `path` (within viewlib's default limits), upright: a photo whose EXIF data
+    /// says the camera was turned is shown turned back, as photo viewers show it (the
+    /// library's `oriented` view, copied once into the app's source buffer).
     pub fn open(path: &Path, max_side: usize) -> Result<Source, ImageFileError> {
         let start = Instant::now();
-        let image = io::load(path)?;
+        let (image, orientation) = io::load_with_orientation(path, io::Limits::default())?;
+        let image = upright(image, orientation).map_err(|e| ImageFileError::new(path, e.into()))?;
         let decode = start.elapsed();
         let mut source = Source::from_image(path.display().to_string(), image, max_side)
             .map_err(|e| ImageFileError::new(path, e.into()))?;
+        if orientation != Orientation::NoTransforms {
+            source.format += &format!(
+                ", turned upright (EXIF orientation {})",
+                orientation.to_exif()
+            );
+        }
         source.path = Some(path.to_path_buf());
         source.decode = decode;
         Ok(source)
@@ -163,6 +173,20 @@ impl Source {
         )
         .expect("a 16-bit image needs no working copy")
     }
+}
+
+/// `image` as `orientation` says to show it: the oriented view, copied in C order (the app's
+/// source is a plain buffer); untouched when nothing turns.
+fn upright(image: DynImageBuf, orientation: Orientation) -> Result<DynImageBuf, ViewError> {
+    if orientation == Orientation::NoTransforms {
+        return Ok(image);
+    }
+    Ok(match image {
+        DynImageBuf::U8(b) => DynImageBuf::U8(b.view().oriented(orientation).to_image_buf()?),
+        DynImageBuf::U16(b) => DynImageBuf::U16(b.view().oriented(orientation).to_image_buf()?),
+        DynImageBuf::F32(b) => DynImageBuf::F32(b.view().oriented(orientation).to_image_buf()?),
+        other => other,
+    })
 }
 
 /// Where the time of one pipeline run went.
@@ -363,14 +387,20 @@ fn process_typed<T: PixelType>(
     let copy = start.elapsed();
     let mut reports = Vec::new();
     let start = Instant::now();
-    let applied = pipeline::apply_owned(working, ops, &mut reports)?;
+    let result = pipeline::apply_owned(working.into(), ops, &mut reports)?;
     let ops_time = start.elapsed();
     let lineage = Lineage::new(source.shape(), size_of::<T>(), &reports);
+    // The result's memory is the whole working buffer, or the whole buffer `gray` made.
+    let [bh, bw, bc] = lineage.result().base_shape;
+    let samples = result
+        .into_samples()
+        .expect("the pipeline's result holds its buffer alone");
+    let buffer = ImageBuf::from_vec(bh, bw, bc, samples).expect("the buffer has its shape");
     let start = Instant::now();
-    let preview = preview(applied.buffer.as_slice(), lineage.result(), mode, max_side);
+    let preview = preview(buffer.as_slice(), lineage.result(), mode, max_side);
     let preview_time = start.elapsed();
     Ok(Processed {
-        base: T::wrap(Arc::new(applied.buffer)),
+        base: T::wrap(Arc::new(buffer)),
         lineage,
         reports,
         preview,
@@ -382,4 +412,36 @@ fn process_typed<T: PixelType>(
             preview: preview_time,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Photos the camera took turned open upright, whatever the format carries the EXIF data.
+    #[test]
+    fn sources_open_upright_as_their_exif_orientation_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let set = viewlib_e2e::conformance::write_set(dir.path());
+        for (path, orientation) in &set.oriented {
+            let source = Source::open(path, 4096).unwrap();
+            let (stored, _) = io::load_with_orientation(path, io::Limits::default()).unwrap();
+            let DynImageBuf::U8(stored) = stored else {
+                panic!("8-bit")
+            };
+            let expected = stored.view().oriented(*orientation).to_image_buf().unwrap();
+            let Pixels::U8(shown) = &source.pixels else {
+                panic!("8-bit")
+            };
+            assert_eq!(shown.shape(), expected.shape(), "{}", path.display());
+            assert_eq!(shown.as_slice(), expected.as_slice(), "{}", path.display());
+            let turned = *orientation != Orientation::NoTransforms;
+            assert_eq!(
+                source.format.contains("EXIF orientation"),
+                turned,
+                "{}",
+                source.format
+            );
+        }
+    }
 }

@@ -16,6 +16,9 @@ impl Memory for MappedImage {
     fn bytes_mut(&mut self) -> Option<&mut [u8]> {
         None
     }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
 }
 
 impl Memory for MappedImageMut {
@@ -24,6 +27,9 @@ impl Memory for MappedImageMut {
     }
     fn bytes_mut(&mut self) -> Option<&mut [u8]> {
         Some(MappedImageMut::bytes_mut(self))
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
     }
 }
 
