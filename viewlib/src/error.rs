@@ -173,8 +173,9 @@ pub enum ViewError {
         /// Bytes asked for.
         bytes: usize,
     },
-    /// The view is wider or taller than the `image` crate's `u32` dimensions.
-    #[error("a {width}x{height} view does not fit the image crate's u32 dimensions")]
+    /// The view is wider or taller than the `u32` dimensions of the `image` crate's images (or
+    /// `fast_image_resize`'s).
+    #[error("a {width}x{height} view does not fit an image's u32 dimensions")]
     TooLargeForImage {
         /// Width of the view.
         width: usize,

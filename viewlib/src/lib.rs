@@ -42,7 +42,7 @@
 //! | sample types at run time | [`SampleType`] (NumPy dtypes: `u1`, `>u2`, `<f4`, ...), `SampleType::of::<T>()` |
 //! | files | [`io`]: `load` (keeps 8/16-bit/float), `save_png` (any view, 8/16-bit), `save`, `load_png_samples` (big-endian view), `PngRowReader`/`PngRowWriter` (by rows), `Limits` |
 //! | files larger than memory | [`mapped`]: `MappedImage` (read-only view of a PNM, farbfeld or raw file), `MappedImageMut` (in place), `MappedOutput` (new file), `FileLayout`, `SampleType` |
-//! | interop | `image` (default feature): `View::from_image`, `ImageBuf: From<ImageBuffer>`; `ndarray` (feature): `From`/`TryFrom` array views |
+//! | interop | `image` (default feature): `View::from_image`, `ImageBuf: From<ImageBuffer>`; `ndarray` (feature): `From`/`TryFrom` array views; `fast_image_resize` (feature): `as_fir_image`, `as_fir_image_mut` ([`FirImage`], [`FirImageMut`]) |
 //! | layout math | [`Layout`]; errors in [`ViewError`] |
 //!
 //! Coming from Python? See [`for_memoryview_users`].
@@ -56,7 +56,9 @@
 //! - Bad requests return a [`ViewError`] naming the offending numbers; nothing panics except
 //!   the methods documented to (`set`, indexing with `[]`), each with a `try_` twin.
 //! - `unsafe` is confined to three modules (the views, the memory maps of [`mapped`], and the
-//!   run-time dispatch of [`simd`]), each block with the invariant it relies on.
+//!   run-time dispatch of [`simd`]), each block with the invariant it relies on. The one
+//!   other `unsafe` is a promise, not an operation: the `fast_image_resize` adapters implement
+//!   that crate's `unsafe` image traits, whose one requirement they meet by construction.
 //! - Kernels whose inner loops need byte shuffles (3-byte RGB pixels, grayscale, 8-bit lookup
 //!   tables) pick AVX2 or AVX-512 code at run time ([`simd::instruction_set`]); the portable
 //!   loops stay the reference, and `VIEWLIB_SIMD=portable` forces them.
@@ -67,6 +69,8 @@
 //! - `mmap` (default): [`mapped`], files as views through memory maps (`memmap2`); implies `io`.
 //! - `image`: conversions with `image::ImageBuffer` and `DynamicImage`.
 //! - `ndarray`: zero-copy conversions with `ndarray` array views.
+//! - `fast_image_resize`: views as its images ([`FirImage`], [`FirImageMut`]), to resize from a
+//!   view into a (cropped, flipped) view without copying, on every core.
 #![forbid(unsafe_op_in_unsafe_fn)]
 // docs.rs builds with `--cfg docsrs` on nightly: items show the features they need.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -81,6 +85,8 @@ mod export;
 mod image_axes;
 #[cfg(feature = "image")]
 mod image_pixels;
+#[cfg(feature = "fast_image_resize")]
+mod interop_fir;
 #[cfg(feature = "image")]
 mod interop_image;
 #[cfg(feature = "ndarray")]
@@ -117,6 +123,8 @@ pub use error::{Result, ViewError};
 pub use export::Order;
 #[cfg(feature = "image")]
 pub use image_pixels::{PixelView, PixelViewMut};
+#[cfg(feature = "fast_image_resize")]
+pub use interop_fir::{FirImage, FirImageMut};
 pub use layout::{ElementRuns, Layout};
 pub use owned::{DynImageBuf, ImageBuf};
 pub use par::{ParAxisChunks, ParTiles};
