@@ -128,6 +128,15 @@ def test_writable_aliasing_view_is_refused():
             ValueError,
             "stride 3 bytes on axis 1 is not a multiple of the itemsize 2",
         ),
+        (
+            # A view NumPy lets one make whose reach is past the address space: refused
+            # before anything is read.
+            np.lib.stride_tricks.as_strided(
+                np.zeros(1, np.uint8), shape=(3,), strides=(2**62,), writeable=True
+            ),
+            ValueError,
+            "more than the address space holds",
+        ),
         (5, TypeError, "bytes-like object is required"),
         (None, TypeError, "bytes-like object is required"),
         ("text", TypeError, "bytes-like object is required"),
