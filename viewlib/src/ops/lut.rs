@@ -5,7 +5,7 @@ use crate::error::{Result, ViewError};
 use crate::ops::traverse::{for_each_run, in_pieces};
 use crate::owned::ImageBuf;
 use crate::raw::{View, ViewMut};
-use crate::sample::Sample;
+use crate::sample::{Sample, U16Be, U16Le};
 use crate::simd::{self, Divide, LumaFormula};
 
 mod sealed {
@@ -237,8 +237,8 @@ impl LumaWeights {
     }
 }
 
-/// Sample types grayscale is defined for: `u8` and `u16` with integer arithmetic, and `f32`
-/// (see [`LumaWeights`]).
+/// Sample types grayscale is defined for: `u8` and `u16` (also in a fixed byte order,
+/// [`U16Be`] and [`U16Le`]) with integer arithmetic, and `f32` (see [`LumaWeights`]).
 pub trait Luma: Sample {
     /// The luma of one RGB pixel.
     fn luma(rgb: [Self; 3], weights: LumaWeights) -> Self;
@@ -256,6 +256,28 @@ macro_rules! integer_luma {
     )*};
 }
 integer_luma!(u8, u16);
+
+macro_rules! byte_order_luma {
+    ($($t:ty),*) => {$(
+        /// 16-bit samples in a fixed byte order (PNG's big-endian ones as stored): the luma of
+        /// their values, as for `u16`, stored back in the same byte order.
+        ///
+        /// ```
+        #[doc = concat!("use viewlib::{", stringify!($t), ", View};")]
+        #[doc = concat!("let rgb = [65535u16, 0, 0].map(", stringify!($t), "::new);")]
+        /// let gray = View::from_slice(&rgb, [1, 1, 3])?.to_luma()?;
+        /// assert_eq!(gray.view().get([0, 0, 0]), Some(13932)); // 2126 x 65535 / 10000
+        /// # Ok::<(), viewlib::ViewError>(())
+        /// ```
+        impl Luma for $t {
+            #[inline(always)]
+            fn luma(rgb: [Self; 3], weights: LumaWeights) -> Self {
+                <$t>::new(u16::luma(rgb.map(<$t>::get), weights))
+            }
+        }
+    )*};
+}
+byte_order_luma!(U16Be, U16Le);
 
 impl Luma for f32 {
     #[inline(always)]

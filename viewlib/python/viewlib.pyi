@@ -1,0 +1,149 @@
+"""viewlib: zero-copy strided views over pixel buffers.
+
+Kernels take any buffer-protocol object (NumPy arrays with any strides, negative and
+transposed ones included; memoryview, bytearray, array.array) of 'B', 'H'/'<H'/'>H' or 'f'
+samples, shaped (h, w, c), (h, w) (one channel) or (n,) (one row), and work on its memory in
+place, in parallel, with the GIL released. Images from `load` and `open_mapped` export their
+pixels to NumPy and memoryview without a copy.
+
+Errors: a read-only buffer where a kernel writes is TypeError; an `out` overlapping the
+input in memory, a zero-size, misaligned or badly shaped buffer is ValueError; an
+unsupported format is TypeError; a channel out of range is IndexError.
+"""
+
+from collections.abc import Iterable
+from os import PathLike
+from types import TracebackType
+from typing import Literal, Self, TypeVar
+
+from typing_extensions import Buffer
+
+__version__: str
+
+_Out = TypeVar("_Out", bound=Buffer)
+
+def invert(a: Buffer, alpha: Literal["keep", "all"] = "keep") -> None:
+    """Inverts `a` in place: 255 - v for 'B', 65535 - v for 16-bit samples (any byte order),
+    1.0 - v for 'f'. With alpha="keep" the last channel of a 2- or 4-channel image is left
+    as it is; alpha="all" inverts it too."""
+
+def flip_horizontal(a: Buffer) -> None:
+    """Mirrors `a` left to right in place."""
+
+def flip_vertical(a: Buffer) -> None:
+    """Mirrors `a` top to bottom in place."""
+
+def copy(src: Buffer, out: Buffer) -> None:
+    """Copies `src` into `out`: same format and shape ((h, w) and (h, w, 1) are the same),
+    any strides, no overlap in memory."""
+
+def extract_channel(src: Buffer, channel: int, out: _Out | None = None) -> _Out:
+    """Copies channel `channel` of `src` (negative counts from the last) into `out`
+    ((h, w) or (h, w, 1), same format), or into a new NumPy array (h, w); returns it."""
+
+def to_luma(
+    src: Buffer,
+    out: _Out | None = None,
+    weights: Literal["rec709", "bt601"] = "rec709",
+) -> _Out:
+    """Grayscale of `src` into `out` or a new NumPy array (h, w); returns it. RGB(A): the
+    luma ("rec709" as the image crate, "bt601" as OpenCV, byte for byte); gray and
+    gray+alpha: channel 0."""
+
+def apply_lut(a: Buffer, lut: Lut) -> None:
+    """Replaces every sample v of `a` with lut[v], in place: an 8-bit table on 'B', a 16-bit
+    one on 'H', '<H' or '>H'."""
+
+class Lut:
+    """A lookup table of 256 (8-bit) or 65536 (16-bit) entries."""
+
+    def __init__(self, values: Iterable[int]) -> None: ...
+    @property
+    def bits(self) -> Literal[8, 16]: ...
+    def __len__(self) -> int: ...
+    def __getitem__(self, value: int) -> int: ...
+    def __eq__(self, other: object) -> bool: ...
+    def tolist(self) -> list[int]: ...
+    def then(self, next: Lut) -> Lut:
+        """This table followed by `next`: one table, one pass for both."""
+
+def lut_gamma(gamma: float, bits: Literal[8, 16] = 8) -> Lut:
+    """v ** gamma on the unit range (gamma < 1 brightens)."""
+
+def lut_contrast(factor: float, bits: Literal[8, 16] = 8) -> Lut:
+    """Scales the distance from mid-gray by `factor`, clamped."""
+
+def lut_brightness(delta: float, bits: Literal[8, 16] = 8) -> Lut:
+    """Adds `delta` (a fraction of the full range), clamped."""
+
+def lut_threshold(level: int, bits: Literal[8, 16] = 8) -> Lut:
+    """The maximum at and above `level`, zero below."""
+
+class Image(Buffer):
+    """Pixels (decoded, or a mapped file) with any strides, shape (height, width, channels).
+
+    `numpy.asarray(image)` and `memoryview(image)` share its pixels: writable when the image
+    is its memory's only holder and the memory is writable, read-only otherwise. Derived
+    images share the memory; while a writable buffer is exported, deriving one, or closing,
+    raises BufferError.
+    """
+
+    @property
+    def shape(self) -> tuple[int, int, int]: ...
+    @property
+    def strides(self) -> tuple[int, int, int]:
+        """Byte strides (negative for mirrored axes)."""
+    @property
+    def format(self) -> Literal["B", "H", ">H", "f"]: ...
+    @property
+    def dtype(self) -> str:
+        """The NumPy dtype string ('u1', '<u2', '>u2', '<f4')."""
+    @property
+    def itemsize(self) -> int: ...
+    @property
+    def ndim(self) -> Literal[3]: ...
+    @property
+    def nbytes(self) -> int: ...
+    @property
+    def offset(self) -> int:
+        """Byte offset of sample [0, 0, 0] in the shared memory."""
+    @property
+    def c_contiguous(self) -> bool: ...
+    @property
+    def writable(self) -> bool:
+        """Whether a buffer exported now would be writable."""
+    @property
+    def exports(self) -> int:
+        """Buffers exported and not yet released."""
+    @property
+    def closed(self) -> bool: ...
+    def crop(self, x: int, y: int, width: int, height: int) -> Image: ...
+    def channel(self, channel: int) -> Image: ...
+    def flip_horizontal(self) -> Image: ...
+    def flip_vertical(self) -> Image: ...
+    def transpose(self) -> Image: ...
+    def rotate90(self) -> Image: ...
+    def rotate180(self) -> Image: ...
+    def rotate270(self) -> Image: ...
+    def copy(self) -> Image:
+        """A C-contiguous, writable copy."""
+    def save(self, path: str | PathLike[str], overwrite: bool = False) -> None:
+        """Saves atomically in the format the extension names."""
+    def close(self) -> None:
+        """Lets go of the pixels; BufferError while buffers are exported."""
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+    def __buffer__(self, flags: int, /) -> memoryview: ...
+    def __release_buffer__(self, buffer: memoryview, /) -> None: ...
+
+def load(path: str | PathLike[str]) -> Image:
+    """Loads an image file, keeping its bit depth ('B', 'H' or 'f' samples)."""
+
+def open_mapped(path: str | PathLike[str], writable: bool = False) -> Image:
+    """Maps a binary PNM or farbfeld file as an image without reading it ('>H' for 16-bit);
+    with writable=True its buffer writes the file in place."""
