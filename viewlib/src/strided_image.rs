@@ -458,7 +458,7 @@ impl<T: Sample> StridedImage<T> {
     /// let copy = image.clone();
     /// let image = image.into_samples().unwrap_err(); // shared: given back
     /// drop(copy);
-    /// assert_eq!(image.into_samples().map(|v| v.len()), Ok(4));
+    /// assert_eq!(image.into_samples().map(|v| v.len()).ok(), Some(4));
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
     pub fn into_samples(mut self) -> core::result::Result<Vec<T>, Self> {
