@@ -47,8 +47,9 @@ def to_luma(
     weights: Literal["rec709", "bt601"] = "rec709",
 ) -> _Out:
     """Grayscale of `src` into `out` or a new NumPy array (h, w); returns it. RGB(A): the
-    luma ("rec709" as the image crate, "bt601" as OpenCV, byte for byte); gray and
-    gray+alpha: channel 0."""
+    luma ("rec709" as the image crate, byte for byte; "bt601" with OpenCV's classic 14-bit
+    fixed-point weights, which OpenCV 5's cvtColor differs from by 1 on about 0.3% of
+    pixels); gray and gray+alpha: channel 0."""
 
 def apply_lut(a: Buffer, lut: Lut) -> None:
     """Replaces every sample v of `a` with lut[v], in place: an 8-bit table on 'B', a 16-bit

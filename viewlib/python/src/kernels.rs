@@ -175,7 +175,8 @@ pub fn extract_channel<'py>(
 /// Grayscale of `src` into `out` (`(h, w)` or `(h, w, 1)`, same format) or a new NumPy array
 /// `(h, w)`, which is returned: the luma of RGB or RGBA pixels (alpha dropped), channel 0
 /// of gray and gray+alpha ones. `weights="rec709"` (the default) matches the `image` crate's
-/// `to_luma8`/`to_luma16`, `"bt601"` OpenCV's `COLOR_RGB2GRAY`, byte for byte.
+/// `to_luma8`/`to_luma16` byte for byte; `"bt601"` uses OpenCV's classic 14-bit fixed-point
+/// weights (OpenCV 5.0's `COLOR_RGB2GRAY` differs from them by 1 on about 0.3% of pixels).
 #[pyfunction]
 #[pyo3(signature = (src, out = None, weights = "rec709"))]
 pub fn to_luma<'py>(
