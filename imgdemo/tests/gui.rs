@@ -2,7 +2,7 @@
 //! each result shown must equal viewlib's kernels applied to the source.
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable, by};
 use imgdemo::gui::document::Processed;
 use imgdemo::gui::preview::DisplaySample;
 use imgdemo::gui::{DemoApp, Launch};
@@ -13,8 +13,13 @@ use viewlib::ops::{Alpha, Lut};
 use viewlib::{DynImageBuf, ImageBuf};
 
 fn app(launch: Launch) -> Harness<'static, DemoApp> {
+    app_sized(imgdemo::gui::WINDOW_SIZE, launch)
+}
+
+/// The app in a window of `size` points, settled on its first result.
+fn app_sized(size: [f32; 2], launch: Launch) -> Harness<'static, DemoApp> {
     let mut harness = Harness::builder()
-        .with_size([1440.0, 900.0])
+        .with_size(size)
         .with_max_steps(64)
         .build_eframe(move |cc| DemoApp::new(&cc.egui_ctx, launch));
     settle(&mut harness);
@@ -527,4 +532,123 @@ fn zoomed_in_on_a_large_image_the_visible_part_is_shown_at_full_resolution() {
         assert!(x < 2500 && x + w > 2500 && w < 2000, "{region:?}");
         assert!((rect.width() - 5000.0).abs() < 1e-3);
     }
+}
+
+/// The controls with a text (a name, or a label's value) in the part of the window named
+/// `name`, with their rectangles.
+fn controls_in(harness: &Harness<'static, DemoApp>, name: &str) -> Vec<(String, egui::Rect)> {
+    let container = harness.get_by_label(name);
+    container
+        .query_all(by().predicate(|n| {
+            // A label's text run repeats its text.
+            n.role() != egui::accesskit::Role::TextRun
+                && n.label().or_else(|| n.value()).is_some()
+                && n.bounding_box().is_some()
+        }))
+        .map(|n| {
+            let text = n
+                .accesskit_node()
+                .label()
+                .or_else(|| n.accesskit_node().value());
+            (text.unwrap_or_default(), n.rect())
+        })
+        .collect()
+}
+
+/// The rectangles of the panels other than the one holding the part of the window named
+/// `name`: a control under one of them is hidden.
+fn other_panels(harness: &Harness<'static, DemoApp>, name: &str) -> Vec<egui::Rect> {
+    let pane =
+        |n: &egui_kittest::Node<'_>| n.accesskit_node().role() == egui::accesskit::Role::Pane;
+    let container = harness.get_by_label(name);
+    let mut own = container.parent();
+    while let Some(n) = own.filter(|n| !pane(n)) {
+        own = n.parent();
+    }
+    let own = own
+        .expect("the toolbar is in a panel")
+        .accesskit_node()
+        .id();
+    harness
+        .root()
+        .query_all(
+            by().predicate(|n| {
+                n.role() == egui::accesskit::Role::Pane && n.bounding_box().is_some()
+            }),
+        )
+        .filter(|n| n.accesskit_node().id() != own)
+        .map(|n| n.rect())
+        .collect()
+}
+
+/// What is wrong with the toolbars in a window of `size`: labels taller than one line,
+/// controls outside the window, under another panel, or over each other.
+fn toolbar_problems(harness: &Harness<'static, DemoApp>, size: [f32; 2]) -> Vec<String> {
+    // One line of button or body text in a button (or a bare label): the style's row height
+    // plus the button's padding, at least the height of an interactive widget.
+    let style = harness.ctx.global_style();
+    let row = |text: egui::TextStyle| {
+        let font = text.resolve(&style);
+        harness.ctx.fonts_mut(|f| f.row_height(&font))
+    };
+    let one_line = (row(egui::TextStyle::Button).max(row(egui::TextStyle::Body))
+        + 2.0 * style.spacing.button_padding.y)
+        .max(style.spacing.interact_size.y);
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, size.into());
+    let mut problems = Vec::new();
+    for toolbar in ["Canvas toolbar", "Menu bar", "Status bar"] {
+        let controls = controls_in(harness, toolbar);
+        assert!(!controls.is_empty(), "{toolbar} at {size:?}: no controls");
+        let panels = other_panels(harness, toolbar);
+        let mut problem = |text: String| problems.push(format!("{toolbar} at {size:?}: {text}"));
+        for (text, rect) in &controls {
+            if rect.height() > one_line + 0.5 {
+                problem(format!(
+                    "`{text}` is {} points tall, more than one line ({one_line})",
+                    rect.height()
+                ));
+            }
+            if !window.contains_rect(*rect) {
+                problem(format!("`{text}` at {rect:?} is outside the window"));
+            }
+            for panel in &panels {
+                if rect.intersects(panel.shrink(0.5)) {
+                    problem(format!(
+                        "`{text}` at {rect:?} is under the panel at {panel:?}"
+                    ));
+                }
+            }
+        }
+        for (i, (a, ra)) in controls.iter().enumerate() {
+            for (b, rb) in &controls[i + 1..] {
+                let overlap = ra.intersect(*rb);
+                if overlap.width() > 0.5 && overlap.height() > 0.5 {
+                    problem(format!("`{a}` at {ra:?} overlaps `{b}` at {rb:?}"));
+                }
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn toolbar_labels_stay_on_one_line_and_controls_neither_overlap_nor_hide() {
+    let mut problems = Vec::new();
+    for size in [[800.0, 600.0], [1024.0, 700.0], [1440.0, 900.0]] {
+        let mut harness = app_sized(size, Launch::default());
+        problems.extend(toolbar_problems(&harness, size));
+        // A long message in the status bar, beside the latency.
+        let long = std::env::temp_dir()
+            .join("a folder with a long name to fill the status bar, ".repeat(3))
+            .join("missing.png");
+        harness
+            .input_mut()
+            .dropped_files
+            .push(Arc::new(Dropped(long)));
+        harness.step();
+        settle(&mut harness);
+        assert!(harness.state().notice().is_some_and(|n| n.is_error));
+        problems.extend(toolbar_problems(&harness, size));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

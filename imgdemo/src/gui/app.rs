@@ -558,23 +558,10 @@ impl DemoApp {
         });
     }
 
+    /// The latency sits at the right; what is going on takes the rest of the row, cut short
+    /// with "…" (the whole text on hover) rather than running under the latency.
     fn status_bar(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
-            if let Some(name) = &self.opening {
-                ui.spinner();
-                ui.label(format!("Opening {name}…"));
-            } else if self.worker.is_busy() {
-                ui.spinner();
-                ui.label("Processing…");
-            }
-            if let Some(notice) = &self.notice {
-                let colour = if notice.is_error {
-                    ui.visuals().error_fg_color
-                } else {
-                    ui.visuals().text_color()
-                };
-                ui.label(RichText::new(&notice.text).color(colour));
-            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if let Some(last) = self.latency.recent.back() {
                     ui.label(format!(
@@ -588,7 +575,25 @@ impl DemoApp {
                          was on screen: copy, operations, preview, texture upload and painting.",
                     );
                 }
-            });
+                ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                    if let Some(name) = &self.opening {
+                        ui.spinner();
+                        ui.add(egui::Label::new(format!("Opening {name}…")).truncate());
+                    } else if self.worker.is_busy() {
+                        ui.spinner();
+                        ui.label("Processing…");
+                    }
+                    if let Some(notice) = &self.notice {
+                        let colour = if notice.is_error {
+                            ui.visuals().error_fg_color
+                        } else {
+                            ui.visuals().text_color()
+                        };
+                        let text = RichText::new(&notice.text).color(colour);
+                        ui.add(egui::Label::new(text).truncate());
+                    }
+                });
+            })
         });
     }
 
@@ -742,8 +747,14 @@ impl eframe::App for DemoApp {
         let steps_before = self.steps.clone();
         let display_before = self.channel_display;
 
-        egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
-        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        egui::Panel::top("menu").show(ui, |ui| {
+            let named = egui::UiBuilder::new().accessibility_label("Menu bar");
+            ui.scope_builder(named, |ui| self.menu_bar(ui));
+        });
+        egui::Panel::bottom("status").show(ui, |ui| {
+            let named = egui::UiBuilder::new().accessibility_label("Status bar");
+            ui.scope_builder(named, |ui| self.status_bar(ui));
+        });
         egui::Panel::left("pipeline")
             .default_size(340.0)
             .min_size(260.0)

@@ -336,75 +336,80 @@ impl DemoApp {
         }
     }
 
+    /// The controls above the images. They wrap onto new rows one control at a time and
+    /// their texts never wrap: a control squeezed into the end of a narrow row used to break
+    /// its text letter by letter ("D r a g  t o  c r o p" down the panel).
     fn canvas_toolbar(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal_wrapped(|ui| {
-            ui.label("Compare:");
-            ui.selectable_value(&mut self.compare, Compare::SideBySide, "Side by side");
-            let split_ok = self.split_possible();
-            ui.add_enabled_ui(split_ok, |ui| {
-                ui.selectable_value(&mut self.compare, Compare::Split, "Split");
-            })
-            .response
-            .on_disabled_hover_text(
-                "Split needs a result of the source's size: a crop or transpose changes it, \
-                 and side-by-side channels widen it.",
-            );
-            ui.selectable_value(&mut self.compare, Compare::AfterOnly, "After only");
-            ui.separator();
-            if ui
-                .selectable_label(self.camera.zoom.is_none(), "Fit")
-                .clicked()
-            {
-                self.camera = Default::default();
-            }
-            if ui
-                .selectable_label(self.camera.zoom == Some(1.0), "100%")
-                .clicked()
-            {
-                self.camera = Camera {
-                    zoom: Some(1.0),
-                    pan: Vec2::ZERO,
-                };
-            }
-            ui.separator();
-            ui.label("Channels:");
-            let single = self
-                .result
-                .as_ref()
-                .is_some_and(|r| r.lineage.result().shape[2] == 1);
-            let many = self
-                .result
-                .as_ref()
-                .is_some_and(|r| r.lineage.result().shape[2] > 1);
-            ui.selectable_value(&mut self.channel_display, ChannelDisplay::Natural, "As is");
-            ui.add_enabled_ui(single && self.last_channel().is_some(), |ui| {
-                ui.selectable_value(&mut self.channel_display, ChannelDisplay::Tinted, "Tinted");
-            })
-            .response
-            .on_disabled_hover_text("Tinting shows a single channel picked with a Channel step.");
-            ui.add_enabled_ui(
-                many || self.channel_display == ChannelDisplay::SideBySide,
-                |ui| {
-                    ui.selectable_value(
-                        &mut self.channel_display,
-                        ChannelDisplay::SideBySide,
-                        "Side by side",
-                    );
-                },
-            )
-            .response
-            .on_disabled_hover_text("The result has a single channel.");
-            ui.separator();
-            let can_crop = self.compare != Compare::AfterOnly && self.source.is_some();
-            ui.add_enabled_ui(can_crop, |ui| {
-                ui.toggle_value(&mut self.crop_tool, "✂ Drag to crop")
-                    .on_hover_text(
-                        "Drag a rectangle on the Before image to crop the source there.",
-                    );
-            })
-            .response
-            .on_disabled_hover_text("Show the Before image to drag a crop on it.");
+        let named = egui::UiBuilder::new().accessibility_label("Canvas toolbar");
+        ui.scope_builder(named, |ui| {
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+            ui.horizontal_wrapped(|ui| self.toolbar_controls(ui));
         });
+    }
+
+    /// Each control is a single widget (`add_enabled`, not a child `Ui` from
+    /// `add_enabled_ui`): the wrapping row moves a widget that does not fit to the next row,
+    /// but a child `Ui` stays where it starts and squeezes what it holds.
+    fn toolbar_controls(&mut self, ui: &mut egui::Ui) {
+        ui.label("Compare:");
+        ui.selectable_value(&mut self.compare, Compare::SideBySide, "Side by side");
+        choice(
+            ui,
+            self.split_possible(),
+            &mut self.compare,
+            Compare::Split,
+            "Split",
+            "Split needs a result of the source's size: a crop or transpose changes it, \
+             and side-by-side channels widen it.",
+        );
+        ui.selectable_value(&mut self.compare, Compare::AfterOnly, "After only");
+        ui.separator();
+        if ui
+            .selectable_label(self.camera.zoom.is_none(), "Fit")
+            .clicked()
+        {
+            self.camera = Default::default();
+        }
+        if ui
+            .selectable_label(self.camera.zoom == Some(1.0), "100%")
+            .clicked()
+        {
+            self.camera = Camera {
+                zoom: Some(1.0),
+                pan: Vec2::ZERO,
+            };
+        }
+        ui.separator();
+        ui.label("Channels:");
+        let channels = self.result.as_ref().map(|r| r.lineage.result().shape[2]);
+        ui.selectable_value(&mut self.channel_display, ChannelDisplay::Natural, "As is");
+        choice(
+            ui,
+            channels == Some(1) && self.last_channel().is_some(),
+            &mut self.channel_display,
+            ChannelDisplay::Tinted,
+            "Tinted",
+            "Tinting shows a single channel picked with a Channel step.",
+        );
+        choice(
+            ui,
+            channels.is_some_and(|c| c > 1) || self.channel_display == ChannelDisplay::SideBySide,
+            &mut self.channel_display,
+            ChannelDisplay::SideBySide,
+            "Side by side",
+            "The result has a single channel.",
+        );
+        ui.separator();
+        let can_crop = self.compare != Compare::AfterOnly && self.source.is_some();
+        let crop = egui::Button::selectable(self.crop_tool, "✂ Drag to crop");
+        if ui
+            .add_enabled(can_crop, crop)
+            .on_hover_text("Drag a rectangle on the Before image to crop the source there.")
+            .on_disabled_hover_text("Show the Before image to drag a crop on it.")
+            .clicked()
+        {
+            self.crop_tool = !self.crop_tool;
+        }
     }
 
     fn paint_checker(&mut self, ctx: &egui::Context, painter: &egui::Painter, rect: Rect) {
@@ -655,6 +660,25 @@ impl DemoApp {
             }
         }
         self.changed();
+    }
+}
+
+/// `ui.selectable_value`, disabled unless `enabled`, with `why_not` on hover when it is.
+fn choice<T: PartialEq>(
+    ui: &mut egui::Ui,
+    enabled: bool,
+    current: &mut T,
+    value: T,
+    text: &str,
+    why_not: &str,
+) {
+    let button = egui::Button::selectable(*current == value, text);
+    if ui
+        .add_enabled(enabled, button)
+        .on_disabled_hover_text(why_not)
+        .clicked()
+    {
+        *current = value;
     }
 }
 
