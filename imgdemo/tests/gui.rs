@@ -498,16 +498,21 @@ fn the_inspector_maps_the_pixel_under_the_cursor_through_the_views() {
     );
 }
 
-#[test]
-fn zoomed_in_on_a_large_image_the_visible_part_is_shown_at_full_resolution() {
-    // 5000 columns: more than a texture may hold, so the window shows a reduced preview.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("wide.png");
+/// A 300x5000 RGB image in `dir`: more columns than a texture may hold, so the window shows
+/// a reduced preview.
+fn wide_png(dir: &Path) -> PathBuf {
+    let path = dir.join("wide.png");
     let samples: Vec<u8> = (0..300 * 5000 * 3).map(|i| (i % 251) as u8).collect();
     let wide = ImageBuf::from_vec(300, 5000, 3, samples).unwrap();
     viewlib::io::save_png(&path, wide.view(), &Default::default()).unwrap();
+    path
+}
+
+#[test]
+fn zoomed_in_on_a_large_image_the_visible_part_is_shown_at_full_resolution() {
+    let dir = tempfile::tempdir().unwrap();
     let mut harness = app(Launch {
-        image: Some(path),
+        image: Some(wide_png(dir.path())),
         ops: vec!["flip=h".parse().unwrap()],
         ..Launch::default()
     });
@@ -651,4 +656,62 @@ fn toolbar_labels_stay_on_one_line_and_controls_neither_overlap_nor_hide() {
         problems.extend(toolbar_problems(&harness, size));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The textures the app holds.
+fn textures(harness: &Harness<'static, DemoApp>) -> std::collections::HashSet<egui::TextureId> {
+    let manager = harness.ctx.tex_manager();
+    manager.read().allocated().map(|(id, _)| *id).collect()
+}
+
+#[test]
+fn new_results_details_and_images_reuse_their_textures() {
+    let dir = tempfile::tempdir().unwrap();
+    let wide = wide_png(dir.path());
+    let mut harness = app(Launch {
+        image: Some(wide.clone()),
+        ops: vec!["flip=h".parse().unwrap()],
+        ..Launch::default()
+    });
+    click(&mut harness, "100%");
+    harness.step();
+    settle(&mut harness);
+    let [Some(before), Some(after)] = harness.state().detail_regions() else {
+        panic!("no full-resolution details")
+    };
+    let held = textures(&harness);
+    // Pan by dragging the canvas: both details move.
+    let [Some(rect), _] = harness.state().image_rects() else {
+        panic!()
+    };
+    let start = rect.center();
+    pointer(&mut harness, start, Some(true));
+    for i in 1..=5 {
+        pointer(
+            &mut harness,
+            start + egui::vec2(120.0 * i as f32, 0.0),
+            None,
+        );
+    }
+    pointer(&mut harness, start + egui::vec2(600.0, 0.0), Some(false));
+    settle(&mut harness);
+    let [Some(moved_before), Some(moved_after)] = harness.state().detail_regions() else {
+        panic!("no full-resolution details after panning")
+    };
+    assert!(moved_before != before && moved_after != after);
+    assert_eq!(textures(&harness), held, "after new details");
+    // A new result, then a newly opened image.
+    click(&mut harness, "1.");
+    assert_eq!(textures(&harness), held, "after a new result");
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(wide)));
+    harness.step();
+    settle(&mut harness);
+    assert_eq!(
+        harness.state().source().unwrap().pixels.shape(),
+        [300, 5000, 3]
+    );
+    assert_eq!(textures(&harness), held, "after opening an image");
 }

@@ -312,9 +312,8 @@ impl DemoApp {
         for reply in self.worker.replies() {
             match reply {
                 Reply::Opened(Ok(source)) => {
-                    let texture =
-                        ctx.load_texture("before", source.preview.image.clone(), TEXTURE_OPTIONS);
-                    self.before_texture = Some(texture);
+                    let image = source.preview.image.clone();
+                    upload(ctx, &mut self.before_texture, "before", image);
                     let [h, w, _] = source.pixels.shape();
                     let decoded = if source.path.is_some() {
                         format!(", decoded in {:.1} ms", ms(source.decode))
@@ -331,8 +330,9 @@ impl DemoApp {
                     self.source = Some(source);
                     self.serials[0] += 1;
                     self.opening = None;
+                    // The after texture is kept for the next result: nothing draws it
+                    // while there is no result.
                     self.result = None;
-                    self.after_texture = None;
                     self.camera = Camera::default();
                     self.crop_drag = None;
                     self.dirty = true;
@@ -351,13 +351,7 @@ impl DemoApp {
                 } if generation == self.generation => match result {
                     Ok(result) => {
                         let image = result.preview.image.clone();
-                        match &mut self.after_texture {
-                            Some(texture) => texture.set(image, TEXTURE_OPTIONS),
-                            None => {
-                                self.after_texture =
-                                    Some(ctx.load_texture("after", image, TEXTURE_OPTIONS));
-                            }
-                        }
+                        upload(ctx, &mut self.after_texture, "after", image);
                         self.result = Some(result);
                         self.serials[1] = generation;
                         self.failure = None;
@@ -378,12 +372,23 @@ impl DemoApp {
                     preview: Some(preview),
                 } => {
                     let side = key.0.min(1);
-                    let texture = ctx.load_texture("detail", preview.image, TEXTURE_OPTIONS);
-                    self.details[side] = Some(Detail {
-                        key,
-                        region,
-                        texture,
-                    });
+                    match &mut self.details[side] {
+                        // Panning and zooming ask for new parts often: same texture, new
+                        // pixels.
+                        Some(detail) => {
+                            detail.texture.set(preview.image, TEXTURE_OPTIONS);
+                            (detail.key, detail.region) = (key, region);
+                        }
+                        None => {
+                            let name = ["before detail", "after detail"][side];
+                            let texture = ctx.load_texture(name, preview.image, TEXTURE_OPTIONS);
+                            self.details[side] = Some(Detail {
+                                key,
+                                region,
+                                texture,
+                            });
+                        }
+                    }
                 }
                 Reply::Detail { .. } => {}
                 Reply::Saved(Ok(path)) => self.notify(format!("Saved {}", path.display()), false),
@@ -702,6 +707,20 @@ impl DemoApp {
                 recent.pop_front();
             }
         }
+    }
+}
+
+/// Puts `image` in the texture in `slot`: the texture's pixels are replaced
+/// ([`TextureHandle::set`]) when there is one, rather than a texture allocated per image.
+fn upload(
+    ctx: &egui::Context,
+    slot: &mut Option<TextureHandle>,
+    name: &str,
+    image: egui::ColorImage,
+) {
+    match slot {
+        Some(texture) => texture.set(image, TEXTURE_OPTIONS),
+        None => *slot = Some(ctx.load_texture(name, image, TEXTURE_OPTIONS)),
     }
 }
 
