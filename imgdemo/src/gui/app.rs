@@ -279,14 +279,12 @@ impl DemoApp {
     /// The channel the last enabled `channel=` step extracts, if the pipeline ends in one
     /// channel.
     pub(super) fn last_channel(&self) -> Option<Channel> {
-        self.steps
-            .enabled_ops()
-            .iter()
-            .rev()
-            .find_map(|op| match op {
-                Op::Channel(c) => Some(*c),
-                _ => None,
-            })
+        // Asked every frame (by the toolbar): walks the steps rather than collecting them.
+        let enabled = self.steps.as_slice().iter().filter(|s| s.enabled);
+        enabled.rev().find_map(|s| match s.op {
+            Op::Channel(c) => Some(c),
+            _ => None,
+        })
     }
 
     /// `[height, width, channels]` of the image step `index` receives.
@@ -763,7 +761,7 @@ impl eframe::App for DemoApp {
         }
         self.dropped_files(&ctx);
 
-        let steps_before = self.steps.clone();
+        let steps_before = self.steps.revision();
         let display_before = self.channel_display;
 
         egui::Panel::top("menu").show(ui, |ui| {
@@ -786,7 +784,7 @@ impl eframe::App for DemoApp {
         self.dialogs(&ctx);
         self.hovering_files(&ctx);
 
-        if self.steps != steps_before || self.channel_display != display_before {
+        if self.steps.revision() != steps_before || self.channel_display != display_before {
             self.dirty = true;
         }
         self.send_if_changed();
