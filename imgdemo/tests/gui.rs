@@ -715,3 +715,33 @@ fn new_results_details_and_images_reuse_their_textures() {
     );
     assert_eq!(textures(&harness), held, "after opening an image");
 }
+
+/// Whether a desktop portal could answer: a D-Bus session bus is there.
+fn session_bus() -> bool {
+    std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
+        || std::env::var_os("XDG_RUNTIME_DIR")
+            .is_some_and(|dir| Path::new(&dir).join("bus").exists())
+}
+
+#[test]
+fn without_a_file_dialog_open_asks_for_a_typed_path() {
+    if session_bus() || !cfg!(target_os = "linux") {
+        // A real dialog would open and wait for someone.
+        println!("SKIPPED without_a_file_dialog_open_asks_for_a_typed_path: a portal may answer");
+        return;
+    }
+    let mut harness = app(Launch::default());
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
+    // The window goes on drawing frames until rfd has answered that there is no dialog.
+    let start = Instant::now();
+    while harness.query_by_label("Open an image").is_none() {
+        assert!(start.elapsed() < Duration::from_secs(10), "no answer");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let notice = harness.state().notice().unwrap();
+    assert_eq!(
+        notice.text,
+        "No file dialog on this system: type the path instead."
+    );
+}

@@ -2,6 +2,7 @@
 
 use super::canvas::{Camera, Compare, Hover};
 use super::document::{Processed, Source};
+use super::file_dialog::{Answer, FileDialog, Purpose};
 use super::preview::DisplayMode;
 use super::screenshot::Screenshot;
 use super::steps::Steps;
@@ -112,6 +113,8 @@ pub struct DemoApp {
     pub(super) serials: [u64; 2],
     notice: Option<Notice>,
     pub(super) latency: Latency,
+    /// The native file dialog open beside the window.
+    file_dialog: Option<FileDialog>,
     open_path: Option<String>,
     save_path: Option<(String, bool)>,
     show_about: bool,
@@ -126,6 +129,7 @@ const OPEN: egui::KeyboardShortcut =
     egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O);
 const SAVE: egui::KeyboardShortcut =
     egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::S);
+const DIALOG_OPEN: &str = "A file dialog is open";
 
 /// Pixels at or past this zoom are drawn as squares, not smoothed.
 pub(super) const TEXTURE_OPTIONS: TextureOptions = TextureOptions {
@@ -165,6 +169,7 @@ impl DemoApp {
             serials: [0, 0],
             notice: None,
             latency: Latency::default(),
+            file_dialog: None,
             open_path: None,
             save_path: None,
             show_about: false,
@@ -411,49 +416,40 @@ impl DemoApp {
         });
     }
 
-    fn open_dialog(&mut self) {
-        let asked = Instant::now();
-        let picked = rfd::FileDialog::new()
-            .add_filter(
-                "Images",
-                &[
-                    "png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp", "pnm", "pbm", "pgm",
-                    "ppm", "pam", "tga", "ico", "hdr", "exr", "qoi", "ff",
-                ],
-            )
-            .add_filter("All files", &["*"])
-            .pick_file();
-        match picked {
-            Some(path) => self.open(path),
-            None if no_dialog_shown(asked) => {
-                self.notify(
-                    "No file dialog on this system: type the path instead.",
-                    false,
-                );
-                self.open_path = Some(String::new());
-            }
-            None => {}
+    /// Shows a native file dialog, unless one is showing already; its answer is handled by
+    /// [`Self::answer_file_dialog`] on a later frame.
+    fn file_dialog(&mut self, purpose: Purpose) {
+        if self.file_dialog.is_none() {
+            self.file_dialog = Some(FileDialog::show(purpose));
         }
     }
 
-    fn save_dialog(&mut self) {
-        let name = self.suggested_name();
-        let asked = Instant::now();
-        match rfd::FileDialog::new()
-            .add_filter("PNG", &["png"])
-            .set_file_name(&name)
-            .save_file()
-        {
+    /// Acts on the native file dialog's answer, once it has come: the window draws frames
+    /// while the dialog is open (rfd's answer wakes it for this one).
+    fn answer_file_dialog(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = &mut self.file_dialog else {
+            return;
+        };
+        let Some(answer) = dialog.poll(ctx) else {
+            return;
+        };
+        let purpose = dialog.purpose.clone();
+        self.file_dialog = None;
+        match (purpose, answer) {
+            (Purpose::Open, Answer::Picked(path)) => self.open(path),
             // The native dialog has asked about replacing an existing file.
-            Some(path) => self.save(path, true),
-            None if no_dialog_shown(asked) => {
+            (Purpose::Save { .. }, Answer::Picked(path)) => self.save(path, true),
+            (purpose, Answer::NoDialog) => {
                 self.notify(
                     "No file dialog on this system: type the path instead.",
                     false,
                 );
-                self.save_path = Some((name, false));
+                match purpose {
+                    Purpose::Open => self.open_path = Some(String::new()),
+                    Purpose::Save { name } => self.save_path = Some((name, false)),
+                }
             }
-            None => {}
+            (_, Answer::Cancelled) => {}
         }
     }
 
@@ -482,12 +478,17 @@ impl DemoApp {
     fn menu_bar(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
+                let no_dialog = self.file_dialog.is_none();
                 if ui
-                    .add(egui::Button::new("Open…").shortcut_text(ui.ctx().format_shortcut(&OPEN)))
+                    .add_enabled(
+                        no_dialog,
+                        egui::Button::new("Open…").shortcut_text(ui.ctx().format_shortcut(&OPEN)),
+                    )
+                    .on_disabled_hover_text(DIALOG_OPEN)
                     .clicked()
                 {
                     ui.close();
-                    self.open_dialog();
+                    self.file_dialog(Purpose::Open);
                 }
                 if ui.button("Open path…").clicked() {
                     ui.close();
@@ -508,14 +509,21 @@ impl DemoApp {
                 let bits = self.source.as_ref().map_or(8, |s| s.pixels.itemsize() * 8);
                 if ui
                     .add_enabled(
-                        can_save,
+                        can_save && no_dialog,
                         egui::Button::new(format!("Save result as PNG ({bits} bits)…"))
                             .shortcut_text(ui.ctx().format_shortcut(&SAVE)),
                     )
+                    .on_disabled_hover_text(if can_save {
+                        DIALOG_OPEN
+                    } else {
+                        "No result yet"
+                    })
                     .clicked()
                 {
                     ui.close();
-                    self.save_dialog();
+                    self.file_dialog(Purpose::Save {
+                        name: self.suggested_name(),
+                    });
                 }
                 if ui
                     .add_enabled(can_save, egui::Button::new("Save result to path…"))
@@ -579,6 +587,9 @@ impl DemoApp {
                     );
                 }
                 ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                    if self.file_dialog.is_some() {
+                        ui.label("Waiting for the file dialog…");
+                    }
                     if let Some(name) = &self.opening {
                         ui.spinner();
                         ui.add(egui::Label::new(format!("Opening {name}…")).truncate());
@@ -722,13 +733,6 @@ fn upload(
     }
 }
 
-/// rfd answers `None` both when the user cancels and when the platform has no dialog (a
-/// Linux machine without a desktop portal or zenity). Nobody cancels a dialog within a
-/// fraction of a second, so a quick `None` means none was shown.
-fn no_dialog_shown(asked: Instant) -> bool {
-    asked.elapsed() < Duration::from_millis(400)
-}
-
 pub(super) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
@@ -754,10 +758,12 @@ impl eframe::App for DemoApp {
         self.track_latency();
         self.handle_replies(&ctx);
         if ctx.input_mut(|i| i.consume_shortcut(&OPEN)) {
-            self.open_dialog();
+            self.file_dialog(Purpose::Open);
         }
         if ctx.input_mut(|i| i.consume_shortcut(&SAVE)) && self.result.is_some() {
-            self.save_dialog();
+            self.file_dialog(Purpose::Save {
+                name: self.suggested_name(),
+            });
         }
         self.dropped_files(&ctx);
 
@@ -781,6 +787,7 @@ impl eframe::App for DemoApp {
             .min_size(280.0)
             .show(ui, |ui| self.memory_panel(ui));
         egui::CentralPanel::default().show(ui, |ui| self.canvas(ui));
+        self.answer_file_dialog(&ctx);
         self.dialogs(&ctx);
         self.hovering_files(&ctx);
 

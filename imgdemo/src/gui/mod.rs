@@ -9,6 +9,7 @@ pub mod anatomy;
 mod app;
 pub mod canvas;
 pub mod document;
+mod file_dialog;
 mod memory_panel;
 mod pipeline_panel;
 pub mod preview;
