@@ -26,6 +26,8 @@ pub struct Launch {
     /// Measure this many control changes (switching the first step off and on) and print the
     /// time from each change to the frame that shows it, then close.
     pub measure_latency: Option<usize>,
+    /// The window's size in points; [`WINDOW_SIZE`](super::WINDOW_SIZE) when `None`.
+    pub window_size: Option<[f32; 2]>,
 }
 
 /// How channels of the result are painted.
