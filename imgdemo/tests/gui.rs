@@ -560,34 +560,9 @@ fn controls_in(harness: &Harness<'static, DemoApp>, name: &str) -> Vec<(String, 
         .collect()
 }
 
-/// The rectangles of the panels other than the one holding the part of the window named
-/// `name`: a control under one of them is hidden.
-fn other_panels(harness: &Harness<'static, DemoApp>, name: &str) -> Vec<egui::Rect> {
-    let pane =
-        |n: &egui_kittest::Node<'_>| n.accesskit_node().role() == egui::accesskit::Role::Pane;
-    let container = harness.get_by_label(name);
-    let mut own = container.parent();
-    while let Some(n) = own.filter(|n| !pane(n)) {
-        own = n.parent();
-    }
-    let own = own
-        .expect("the toolbar is in a panel")
-        .accesskit_node()
-        .id();
-    harness
-        .root()
-        .query_all(
-            by().predicate(|n| {
-                n.role() == egui::accesskit::Role::Pane && n.bounding_box().is_some()
-            }),
-        )
-        .filter(|n| n.accesskit_node().id() != own)
-        .map(|n| n.rect())
-        .collect()
-}
-
 /// What is wrong with the toolbars in a window of `size`: labels taller than one line,
-/// controls outside the window, under another panel, or over each other.
+/// controls outside their panel (under another one, or out of the window), or over each other,
+/// a canvas toolbar that leaves the images less than half of the canvas.
 fn toolbar_problems(harness: &Harness<'static, DemoApp>, size: [f32; 2]) -> Vec<String> {
     // One line of button or body text in a button (or a bare label): the style's row height
     // plus the button's padding, at least the height of an interactive widget.
@@ -600,11 +575,15 @@ fn toolbar_problems(harness: &Harness<'static, DemoApp>, size: [f32; 2]) -> Vec<
         + 2.0 * style.spacing.button_padding.y)
         .max(style.spacing.interact_size.y);
     let window = egui::Rect::from_min_size(egui::Pos2::ZERO, size.into());
+    let canvas = harness.state().canvas_rect().expect("the canvas was drawn");
     let mut problems = Vec::new();
-    for toolbar in ["Canvas toolbar", "Menu bar", "Status bar"] {
+    for (toolbar, area) in [
+        ("Canvas toolbar", canvas),
+        ("Menu bar", window),
+        ("Status bar", window),
+    ] {
         let controls = controls_in(harness, toolbar);
         assert!(!controls.is_empty(), "{toolbar} at {size:?}: no controls");
-        let panels = other_panels(harness, toolbar);
         let mut problem = |text: String| problems.push(format!("{toolbar} at {size:?}: {text}"));
         for (text, rect) in &controls {
             if rect.height() > one_line + 0.5 {
@@ -613,16 +592,21 @@ fn toolbar_problems(harness: &Harness<'static, DemoApp>, size: [f32; 2]) -> Vec<
                     rect.height()
                 ));
             }
-            if !window.contains_rect(*rect) {
-                problem(format!("`{text}` at {rect:?} is outside the window"));
+            if !area.expand(0.5).contains_rect(*rect) {
+                problem(format!(
+                    "`{text}` at {rect:?} is outside its panel at {area:?}"
+                ));
             }
-            for panel in &panels {
-                if rect.intersects(panel.shrink(0.5)) {
-                    problem(format!(
-                        "`{text}` at {rect:?} is under the panel at {panel:?}"
-                    ));
-                }
-            }
+        }
+        let bottom = controls
+            .iter()
+            .map(|(_, r)| r.bottom())
+            .fold(area.top(), f32::max);
+        if toolbar == "Canvas toolbar" && bottom - area.top() > area.height() / 2.0 {
+            problem(format!(
+                "the toolbar takes {} of {area:?}",
+                bottom - area.top()
+            ));
         }
         for (i, (a, ra)) in controls.iter().enumerate() {
             for (b, rb) in &controls[i + 1..] {
@@ -653,6 +637,16 @@ fn toolbar_labels_stay_on_one_line_and_controls_neither_overlap_nor_hide() {
         harness.step();
         settle(&mut harness);
         assert!(harness.state().notice().is_some_and(|n| n.is_error));
+        problems.extend(toolbar_problems(&harness, size));
+        // The pixel inspector's long lines in the memory panel.
+        let [Some(before), _] = harness.state().image_rects() else {
+            panic!("no before image at {size:?}")
+        };
+        pointer(&mut harness, before.center(), None);
+        harness.run();
+        if harness.state().hover().is_none() {
+            problems.push(format!("{size:?}: no room for the images ({before:?})"));
+        }
         problems.extend(toolbar_problems(&harness, size));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

@@ -103,6 +103,8 @@ pub struct DemoApp {
     pub(super) crop_drag: Option<[egui::Pos2; 2]>,
     pub(super) hover: Option<Hover>,
     pub(super) placed: [Option<egui::Rect>; 2],
+    /// Where the last frame laid out the image area, toolbar included.
+    pub(super) canvas_area: Option<egui::Rect>,
     pub(super) before_texture: Option<TextureHandle>,
     pub(super) after_texture: Option<TextureHandle>,
     pub(super) checker: Option<TextureHandle>,
@@ -163,6 +165,7 @@ impl DemoApp {
             crop_drag: None,
             hover: None,
             placed: [None; 2],
+            canvas_area: None,
             before_texture: None,
             after_texture: None,
             checker: None,
@@ -221,6 +224,12 @@ impl DemoApp {
     /// tools that drive the window with pointer events.
     pub fn image_rects(&self) -> [Option<egui::Rect>; 2] {
         self.placed
+    }
+
+    /// Where the last frame laid out the image area with its toolbar (the central panel), in
+    /// points: what is drawn outside it is hidden.
+    pub fn canvas_rect(&self) -> Option<egui::Rect> {
+        self.canvas_area
     }
 
     /// The parts `[x, y, width, height]` of the before and after pictures shown at full
@@ -780,13 +789,19 @@ impl eframe::App for DemoApp {
             let named = egui::UiBuilder::new().accessibility_label("Status bar");
             ui.scope_builder(named, |ui| self.status_bar(ui));
         });
+        // The side panels take a share of the window, so that the images keep room in a
+        // narrow one: at 800 points (the smallest), panels of 340 and more (the memory panel
+        // grew with its tables) left the canvas too narrow for its own toolbar.
+        let width = ctx.content_rect().width();
         egui::Panel::left("pipeline")
-            .default_size(340.0)
+            .default_size((0.24 * width).clamp(260.0, 340.0))
             .min_size(260.0)
+            .max_size((0.3 * width).max(260.0))
             .show(ui, |ui| self.pipeline_panel(ui));
         egui::Panel::right("memory")
-            .default_size(340.0)
+            .default_size((0.27 * width).clamp(280.0, 390.0))
             .min_size(280.0)
+            .max_size((0.35 * width).max(280.0))
             .show(ui, |ui| self.memory_panel(ui));
         egui::CentralPanel::default().show(ui, |ui| self.canvas(ui));
         self.answer_file_dialog(&ctx);

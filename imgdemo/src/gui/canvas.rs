@@ -100,6 +100,7 @@ fn place(side: Side, panel: Rect, pixels: Vec2, camera: &Camera) -> Placed {
 
 impl DemoApp {
     pub(super) fn canvas(&mut self, ui: &mut egui::Ui) {
+        self.canvas_area = Some(ui.max_rect().intersect(ui.clip_rect()));
         self.canvas_toolbar(ui);
         let (Some(source), Some(before)) = (self.source.clone(), self.before_texture.clone())
         else {
