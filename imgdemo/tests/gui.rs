@@ -562,7 +562,8 @@ fn controls_in(harness: &Harness<'static, DemoApp>, name: &str) -> Vec<(String, 
 
 /// What is wrong with the toolbars in a window of `size`: labels taller than one line,
 /// controls outside their panel (under another one, or out of the window), or over each other,
-/// a canvas toolbar that leaves the images less than half of the canvas.
+/// a group's label ("Channels:") on another row than its first control, a canvas toolbar that
+/// leaves the images less than half of the canvas.
 fn toolbar_problems(harness: &Harness<'static, DemoApp>, size: [f32; 2]) -> Vec<String> {
     // One line of button or body text in a button (or a bare label): the style's row height
     // plus the button's padding, at least the height of an interactive widget.
@@ -607,6 +608,16 @@ fn toolbar_problems(harness: &Harness<'static, DemoApp>, size: [f32; 2]) -> Vec<
                 "the toolbar takes {} of {area:?}",
                 bottom - area.top()
             ));
+        }
+        for pair in controls.windows(2) {
+            let [(label, at), (first, its)] = pair else {
+                unreachable!()
+            };
+            if label.ends_with(':') && (at.center().y - its.center().y).abs() > 0.5 {
+                problem(format!(
+                    "`{label}` at {at:?} is on another row than `{first}` at {its:?}"
+                ));
+            }
         }
         for (i, (a, ra)) in controls.iter().enumerate() {
             for (b, rb) in &controls[i + 1..] {

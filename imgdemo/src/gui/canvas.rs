@@ -337,21 +337,36 @@ impl DemoApp {
         }
     }
 
-    /// The controls above the images. They wrap onto new rows one control at a time and
-    /// their texts never wrap: a control squeezed into the end of a narrow row used to break
-    /// its text letter by letter ("D r a g  t o  c r o p" down the panel).
+    /// The controls above the images, in groups (compare, zoom, channels, crop). A group that
+    /// does not fit in what is left of a row starts the next one, and the texts never wrap: a
+    /// control squeezed into the end of a narrow row used to break its text letter by letter
+    /// ("D r a g  t o  c r o p" down the panel).
     fn canvas_toolbar(&mut self, ui: &mut egui::Ui) {
         let named = egui::UiBuilder::new().accessibility_label("Canvas toolbar");
         ui.scope_builder(named, |ui| {
             ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
-            ui.horizontal_wrapped(|ui| self.toolbar_controls(ui));
+            ui.horizontal_wrapped(|ui| {
+                group(ui, |ui| self.compare_controls(ui));
+                divider(ui);
+                group(ui, |ui| self.zoom_controls(ui));
+                divider(ui);
+                group(ui, |ui| self.channel_controls(ui));
+                divider(ui);
+                let can_crop = self.compare != Compare::AfterOnly && self.source.is_some();
+                let crop = egui::Button::selectable(self.crop_tool, "✂ Drag to crop");
+                if ui
+                    .add_enabled(can_crop, crop)
+                    .on_hover_text("Drag a rectangle on the Before image to crop the source there.")
+                    .on_disabled_hover_text("Show the Before image to drag a crop on it.")
+                    .clicked()
+                {
+                    self.crop_tool = !self.crop_tool;
+                }
+            });
         });
     }
 
-    /// Each control is a single widget (`add_enabled`, not a child `Ui` from
-    /// `add_enabled_ui`): the wrapping row moves a widget that does not fit to the next row,
-    /// but a child `Ui` stays where it starts and squeezes what it holds.
-    fn toolbar_controls(&mut self, ui: &mut egui::Ui) {
+    fn compare_controls(&mut self, ui: &mut egui::Ui) {
         ui.label("Compare:");
         ui.selectable_value(&mut self.compare, Compare::SideBySide, "Side by side");
         choice(
@@ -364,7 +379,9 @@ impl DemoApp {
              and side-by-side channels widen it.",
         );
         ui.selectable_value(&mut self.compare, Compare::AfterOnly, "After only");
-        ui.separator();
+    }
+
+    fn zoom_controls(&mut self, ui: &mut egui::Ui) {
         if ui
             .selectable_label(self.camera.zoom.is_none(), "Fit")
             .clicked()
@@ -380,7 +397,9 @@ impl DemoApp {
                 pan: Vec2::ZERO,
             };
         }
-        ui.separator();
+    }
+
+    fn channel_controls(&mut self, ui: &mut egui::Ui) {
         ui.label("Channels:");
         let channels = self.result.as_ref().map(|r| r.lineage.result().shape[2]);
         ui.selectable_value(&mut self.channel_display, ChannelDisplay::Natural, "As is");
@@ -400,17 +419,6 @@ impl DemoApp {
             "Side by side",
             "The result has a single channel.",
         );
-        ui.separator();
-        let can_crop = self.compare != Compare::AfterOnly && self.source.is_some();
-        let crop = egui::Button::selectable(self.crop_tool, "✂ Drag to crop");
-        if ui
-            .add_enabled(can_crop, crop)
-            .on_hover_text("Drag a rectangle on the Before image to crop the source there.")
-            .on_disabled_hover_text("Show the Before image to drag a crop on it.")
-            .clicked()
-        {
-            self.crop_tool = !self.crop_tool;
-        }
     }
 
     fn paint_checker(&mut self, ctx: &egui::Context, painter: &egui::Painter, rect: Rect) {
@@ -662,6 +670,30 @@ impl DemoApp {
         }
         self.changed();
     }
+}
+
+/// Adds the controls `add` makes as one unit of a wrapping row: they start the next row
+/// together when they do not fit in what is left of this one, and wrap among themselves only
+/// when they are wider than a whole row. Each control must be one widget (`add_enabled`, not
+/// `add_enabled_ui`): a wrapping row moves a widget that does not fit to the next row, but a
+/// child `Ui` stays where it starts and squeezes what it holds.
+fn group(ui: &mut egui::Ui, mut add: impl FnMut(&mut egui::Ui)) {
+    let row = egui::Layout::left_to_right(egui::Align::Center);
+    // Their width on one line, measured unseen: an invisible Ui shows nothing and takes no
+    // clicks, and nothing is allocated in `ui`.
+    let mut measure = ui.new_child(egui::UiBuilder::new().layout(row).sizing_pass().invisible());
+    add(&mut measure);
+    // A point to spare, so that rounding does not push the last control to a row of its own.
+    let width = (measure.min_rect().width() + 1.0).min(ui.available_size().x);
+    let size = vec2(width, ui.spacing().interact_size.y);
+    ui.allocate_ui_with_layout(size, row.with_main_wrap(true), add);
+}
+
+/// A separator one row tall (`ui.separator()` beside a group that wrapped would be as tall as
+/// all its rows).
+fn divider(ui: &mut egui::Ui) {
+    let size = vec2(ui.spacing().item_spacing.x, ui.spacing().interact_size.y);
+    ui.allocate_ui(size, |ui| ui.separator());
 }
 
 /// `ui.selectable_value`, disabled unless `enabled`, with `why_not` on hover when it is.
