@@ -44,6 +44,28 @@ struct AppArgs {
     /// change to the frame showing it, and exit
     #[arg(long, value_name = "N")]
     measure_latency: Option<usize>,
+    /// The window's size in points, at least 800x500 [default: 1440x900]
+    #[arg(long, value_name = "WxH", value_parser = parse_window_size)]
+    window_size: Option<[f32; 2]>,
+}
+
+/// `1024x700` as `[1024.0, 700.0]`, refusing sizes below the window's minimum.
+fn parse_window_size(text: &str) -> Result<[f32; 2], String> {
+    let [min_w, min_h] = imgdemo::gui::MIN_WINDOW_SIZE;
+    let (w, h) = text
+        .split_once(['x', 'X', '×'])
+        .ok_or("expected WIDTHxHEIGHT, e.g. 1024x700")?;
+    let points = |s: &str| {
+        s.trim()
+            .parse::<u16>()
+            .map(f32::from)
+            .map_err(|e| format!("`{s}`: {e}"))
+    };
+    let size = [points(w)?, points(h)?];
+    if size[0] < min_w || size[1] < min_h {
+        return Err(format!("the window is at least {min_w}x{min_h}"));
+    }
+    Ok(size)
 }
 
 const APP_DETAILS: &str = "\
@@ -56,6 +78,7 @@ EXAMPLES:
   imgdemo                                      the bundled test card
   imgdemo photo.jpg --op crop=100,100,800,600 --op channel=G
   imgdemo --screenshot window.png --op invert  render, save the window, exit (works under Xvfb)
+  imgdemo --window-size 1024x700               a smaller window
   imgdemo batch --op invert --out out/ photos/ headless processing (imgdemo batch --help)";
 
 #[derive(Subcommand)]
@@ -333,6 +356,7 @@ fn app_main(args: AppArgs) -> ExitCode {
         ops: args.ops,
         screenshot: args.screenshot,
         measure_latency: args.measure_latency,
+        window_size: args.window_size,
     };
     match imgdemo::gui::run(launch) {
         Ok(message) => {

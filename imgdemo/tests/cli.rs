@@ -24,6 +24,16 @@ fn version_and_help_answer_and_usage_errors_exit_2() {
     let bad_op = imgdemo().args(["--op", "blur"]).output().unwrap();
     assert_eq!(bad_op.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad_op.stderr).contains("`blur`: unknown operation"));
+    for (size, says) in [
+        ("640x480", "the window is at least 800x500"),
+        ("1024", "expected WIDTHxHEIGHT"),
+        ("1024xabc", "`abc`"),
+    ] {
+        let bad_size = imgdemo().args(["--window-size", size]).output().unwrap();
+        assert_eq!(bad_size.status.code(), Some(2), "{size}");
+        let stderr = String::from_utf8_lossy(&bad_size.stderr);
+        assert!(stderr.contains(says), "{size}: {stderr}");
+    }
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! each result shown must equal viewlib's kernels applied to the source.
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable, by};
 use imgdemo::gui::document::Processed;
 use imgdemo::gui::preview::DisplaySample;
 use imgdemo::gui::{DemoApp, Launch};
@@ -13,8 +13,13 @@ use viewlib::ops::{Alpha, Lut};
 use viewlib::{DynImageBuf, ImageBuf};
 
 fn app(launch: Launch) -> Harness<'static, DemoApp> {
+    app_sized(imgdemo::gui::WINDOW_SIZE, launch)
+}
+
+/// The app in a window of `size` points, settled on its first result.
+fn app_sized(size: [f32; 2], launch: Launch) -> Harness<'static, DemoApp> {
     let mut harness = Harness::builder()
-        .with_size([1440.0, 900.0])
+        .with_size(size)
         .with_max_steps(64)
         .build_eframe(move |cc| DemoApp::new(&cc.egui_ctx, launch));
     settle(&mut harness);
@@ -493,16 +498,21 @@ fn the_inspector_maps_the_pixel_under_the_cursor_through_the_views() {
     );
 }
 
-#[test]
-fn zoomed_in_on_a_large_image_the_visible_part_is_shown_at_full_resolution() {
-    // 5000 columns: more than a texture may hold, so the window shows a reduced preview.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("wide.png");
+/// A 300x5000 RGB image in `dir`: more columns than a texture may hold, so the window shows
+/// a reduced preview.
+fn wide_png(dir: &Path) -> PathBuf {
+    let path = dir.join("wide.png");
     let samples: Vec<u8> = (0..300 * 5000 * 3).map(|i| (i % 251) as u8).collect();
     let wide = ImageBuf::from_vec(300, 5000, 3, samples).unwrap();
     viewlib::io::save_png(&path, wide.view(), &Default::default()).unwrap();
+    path
+}
+
+#[test]
+fn zoomed_in_on_a_large_image_the_visible_part_is_shown_at_full_resolution() {
+    let dir = tempfile::tempdir().unwrap();
     let mut harness = app(Launch {
-        image: Some(path),
+        image: Some(wide_png(dir.path())),
         ops: vec!["flip=h".parse().unwrap()],
         ..Launch::default()
     });
@@ -527,4 +537,216 @@ fn zoomed_in_on_a_large_image_the_visible_part_is_shown_at_full_resolution() {
         assert!(x < 2500 && x + w > 2500 && w < 2000, "{region:?}");
         assert!((rect.width() - 5000.0).abs() < 1e-3);
     }
+}
+
+/// The controls with a text (a name, or a label's value) in the part of the window named
+/// `name`, with their rectangles.
+fn controls_in(harness: &Harness<'static, DemoApp>, name: &str) -> Vec<(String, egui::Rect)> {
+    let container = harness.get_by_label(name);
+    container
+        .query_all(by().predicate(|n| {
+            // A label's text run repeats its text.
+            n.role() != egui::accesskit::Role::TextRun
+                && n.label().or_else(|| n.value()).is_some()
+                && n.bounding_box().is_some()
+        }))
+        .map(|n| {
+            let text = n
+                .accesskit_node()
+                .label()
+                .or_else(|| n.accesskit_node().value());
+            (text.unwrap_or_default(), n.rect())
+        })
+        .collect()
+}
+
+/// What is wrong with the toolbars in a window of `size`: labels taller than one line,
+/// controls outside their panel (under another one, or out of the window), or over each other,
+/// a group's label ("Channels:") on another row than its first control, a canvas toolbar that
+/// leaves the images less than half of the canvas.
+fn toolbar_problems(harness: &Harness<'static, DemoApp>, size: [f32; 2]) -> Vec<String> {
+    // One line of button or body text in a button (or a bare label): the style's row height
+    // plus the button's padding, at least the height of an interactive widget.
+    let style = harness.ctx.global_style();
+    let row = |text: egui::TextStyle| {
+        let font = text.resolve(&style);
+        harness.ctx.fonts_mut(|f| f.row_height(&font))
+    };
+    let one_line = (row(egui::TextStyle::Button).max(row(egui::TextStyle::Body))
+        + 2.0 * style.spacing.button_padding.y)
+        .max(style.spacing.interact_size.y);
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, size.into());
+    let canvas = harness.state().canvas_rect().expect("the canvas was drawn");
+    let mut problems = Vec::new();
+    for (toolbar, area) in [
+        ("Canvas toolbar", canvas),
+        ("Menu bar", window),
+        ("Status bar", window),
+    ] {
+        let controls = controls_in(harness, toolbar);
+        assert!(!controls.is_empty(), "{toolbar} at {size:?}: no controls");
+        let mut problem = |text: String| problems.push(format!("{toolbar} at {size:?}: {text}"));
+        for (text, rect) in &controls {
+            if rect.height() > one_line + 0.5 {
+                problem(format!(
+                    "`{text}` is {} points tall, more than one line ({one_line})",
+                    rect.height()
+                ));
+            }
+            if !area.expand(0.5).contains_rect(*rect) {
+                problem(format!(
+                    "`{text}` at {rect:?} is outside its panel at {area:?}"
+                ));
+            }
+        }
+        let bottom = controls
+            .iter()
+            .map(|(_, r)| r.bottom())
+            .fold(area.top(), f32::max);
+        if toolbar == "Canvas toolbar" && bottom - area.top() > area.height() / 2.0 {
+            problem(format!(
+                "the toolbar takes {} of {area:?}",
+                bottom - area.top()
+            ));
+        }
+        for pair in controls.windows(2) {
+            let [(label, at), (first, its)] = pair else {
+                unreachable!()
+            };
+            if label.ends_with(':') && (at.center().y - its.center().y).abs() > 0.5 {
+                problem(format!(
+                    "`{label}` at {at:?} is on another row than `{first}` at {its:?}"
+                ));
+            }
+        }
+        for (i, (a, ra)) in controls.iter().enumerate() {
+            for (b, rb) in &controls[i + 1..] {
+                let overlap = ra.intersect(*rb);
+                if overlap.width() > 0.5 && overlap.height() > 0.5 {
+                    problem(format!("`{a}` at {ra:?} overlaps `{b}` at {rb:?}"));
+                }
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn toolbar_labels_stay_on_one_line_and_controls_neither_overlap_nor_hide() {
+    let mut problems = Vec::new();
+    for size in [[800.0, 600.0], [1024.0, 700.0], [1440.0, 900.0]] {
+        let mut harness = app_sized(size, Launch::default());
+        problems.extend(toolbar_problems(&harness, size));
+        // A long message in the status bar, beside the latency.
+        let long = std::env::temp_dir()
+            .join("a folder with a long name to fill the status bar, ".repeat(3))
+            .join("missing.png");
+        harness
+            .input_mut()
+            .dropped_files
+            .push(Arc::new(Dropped(long)));
+        harness.step();
+        settle(&mut harness);
+        assert!(harness.state().notice().is_some_and(|n| n.is_error));
+        problems.extend(toolbar_problems(&harness, size));
+        // The pixel inspector's long lines in the memory panel.
+        let [Some(before), _] = harness.state().image_rects() else {
+            panic!("no before image at {size:?}")
+        };
+        pointer(&mut harness, before.center(), None);
+        harness.run();
+        if harness.state().hover().is_none() {
+            problems.push(format!("{size:?}: no room for the images ({before:?})"));
+        }
+        problems.extend(toolbar_problems(&harness, size));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The textures the app holds.
+fn textures(harness: &Harness<'static, DemoApp>) -> std::collections::HashSet<egui::TextureId> {
+    let manager = harness.ctx.tex_manager();
+    manager.read().allocated().map(|(id, _)| *id).collect()
+}
+
+#[test]
+fn new_results_details_and_images_reuse_their_textures() {
+    let dir = tempfile::tempdir().unwrap();
+    let wide = wide_png(dir.path());
+    let mut harness = app(Launch {
+        image: Some(wide.clone()),
+        ops: vec!["flip=h".parse().unwrap()],
+        ..Launch::default()
+    });
+    click(&mut harness, "100%");
+    harness.step();
+    settle(&mut harness);
+    let [Some(before), Some(after)] = harness.state().detail_regions() else {
+        panic!("no full-resolution details")
+    };
+    let held = textures(&harness);
+    // Pan by dragging the canvas: both details move.
+    let [Some(rect), _] = harness.state().image_rects() else {
+        panic!()
+    };
+    let start = rect.center();
+    pointer(&mut harness, start, Some(true));
+    for i in 1..=5 {
+        pointer(
+            &mut harness,
+            start + egui::vec2(120.0 * i as f32, 0.0),
+            None,
+        );
+    }
+    pointer(&mut harness, start + egui::vec2(600.0, 0.0), Some(false));
+    settle(&mut harness);
+    let [Some(moved_before), Some(moved_after)] = harness.state().detail_regions() else {
+        panic!("no full-resolution details after panning")
+    };
+    assert!(moved_before != before && moved_after != after);
+    assert_eq!(textures(&harness), held, "after new details");
+    // A new result, then a newly opened image.
+    click(&mut harness, "1.");
+    assert_eq!(textures(&harness), held, "after a new result");
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(wide)));
+    harness.step();
+    settle(&mut harness);
+    assert_eq!(
+        harness.state().source().unwrap().pixels.shape(),
+        [300, 5000, 3]
+    );
+    assert_eq!(textures(&harness), held, "after opening an image");
+}
+
+/// Whether a desktop portal could answer: a D-Bus session bus is there.
+fn session_bus() -> bool {
+    std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
+        || std::env::var_os("XDG_RUNTIME_DIR")
+            .is_some_and(|dir| Path::new(&dir).join("bus").exists())
+}
+
+#[test]
+fn without_a_file_dialog_open_asks_for_a_typed_path() {
+    if session_bus() || !cfg!(target_os = "linux") {
+        // A real dialog would open and wait for someone.
+        println!("SKIPPED without_a_file_dialog_open_asks_for_a_typed_path: a portal may answer");
+        return;
+    }
+    let mut harness = app(Launch::default());
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
+    // The window goes on drawing frames until rfd has answered that there is no dialog.
+    let start = Instant::now();
+    while harness.query_by_label("Open an image").is_none() {
+        assert!(start.elapsed() < Duration::from_secs(10), "no answer");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let notice = harness.state().notice().unwrap();
+    assert_eq!(
+        notice.text,
+        "No file dialog on this system: type the path instead."
+    );
 }

@@ -15,10 +15,14 @@ fn imgdemo(args: &[&str]) -> Output {
 
 /// The screenshot, as RGBA8, after checking it has the window's size.
 fn load_window(path: &Path) -> viewlib::ImageBuf<u8> {
+    load_window_of(path, imgdemo::gui::WINDOW_SIZE)
+}
+
+/// The screenshot, as RGBA8, after checking it is `[w, h]` (points at a scale of 1).
+fn load_window_of(path: &Path, [w, h]: [f32; 2]) -> viewlib::ImageBuf<u8> {
     let DynImageBuf::U8(shot) = viewlib::io::load(path).expect("a PNG screenshot") else {
         panic!("an 8-bit screenshot")
     };
-    let [w, h] = imgdemo::gui::WINDOW_SIZE;
     assert_eq!(
         shot.shape(),
         [h as usize, w as usize, 4],
@@ -84,6 +88,22 @@ fn a_corrupt_image_is_shown_as_an_error_and_fails_the_run() {
     assert!(stderr.contains("broken.png"), "{stderr}");
     assert!(stderr.contains("screenshot saved"), "{stderr}");
     let _shot = load_window(&out); // checks the size; the pixels are not needed here
+}
+
+#[test]
+#[ignore = "needs a display: .ci/run runs it under Xvfb"]
+fn the_window_opens_at_the_size_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("window.png");
+    let run = imgdemo(&[
+        "--window-size",
+        "1024x700",
+        "--screenshot",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "exit {:?}: {stderr}", run.status);
+    let _shot = load_window_of(&out, [1024.0, 700.0]);
 }
 
 #[test]

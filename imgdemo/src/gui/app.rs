@@ -2,6 +2,7 @@
 
 use super::canvas::{Camera, Compare, Hover};
 use super::document::{Processed, Source};
+use super::file_dialog::{Answer, FileDialog, Purpose};
 use super::preview::DisplayMode;
 use super::screenshot::Screenshot;
 use super::steps::Steps;
@@ -25,6 +26,8 @@ pub struct Launch {
     /// Measure this many control changes (switching the first step off and on) and print the
     /// time from each change to the frame that shows it, then close.
     pub measure_latency: Option<usize>,
+    /// The window's size in points; [`WINDOW_SIZE`](super::WINDOW_SIZE) when `None`.
+    pub window_size: Option<[f32; 2]>,
 }
 
 /// How channels of the result are painted.
@@ -100,6 +103,8 @@ pub struct DemoApp {
     pub(super) crop_drag: Option<[egui::Pos2; 2]>,
     pub(super) hover: Option<Hover>,
     pub(super) placed: [Option<egui::Rect>; 2],
+    /// Where the last frame laid out the image area, toolbar included.
+    pub(super) canvas_area: Option<egui::Rect>,
     pub(super) before_texture: Option<TextureHandle>,
     pub(super) after_texture: Option<TextureHandle>,
     pub(super) checker: Option<TextureHandle>,
@@ -112,6 +117,8 @@ pub struct DemoApp {
     pub(super) serials: [u64; 2],
     notice: Option<Notice>,
     pub(super) latency: Latency,
+    /// The native file dialog open beside the window.
+    file_dialog: Option<FileDialog>,
     open_path: Option<String>,
     save_path: Option<(String, bool)>,
     show_about: bool,
@@ -126,6 +133,7 @@ const OPEN: egui::KeyboardShortcut =
     egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O);
 const SAVE: egui::KeyboardShortcut =
     egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::S);
+const DIALOG_OPEN: &str = "A file dialog is open";
 
 /// Pixels at or past this zoom are drawn as squares, not smoothed.
 pub(super) const TEXTURE_OPTIONS: TextureOptions = TextureOptions {
@@ -157,6 +165,7 @@ impl DemoApp {
             crop_drag: None,
             hover: None,
             placed: [None; 2],
+            canvas_area: None,
             before_texture: None,
             after_texture: None,
             checker: None,
@@ -165,6 +174,7 @@ impl DemoApp {
             serials: [0, 0],
             notice: None,
             latency: Latency::default(),
+            file_dialog: None,
             open_path: None,
             save_path: None,
             show_about: false,
@@ -214,6 +224,12 @@ impl DemoApp {
     /// tools that drive the window with pointer events.
     pub fn image_rects(&self) -> [Option<egui::Rect>; 2] {
         self.placed
+    }
+
+    /// Where the last frame laid out the image area with its toolbar (the central panel), in
+    /// points: what is drawn outside it is hidden.
+    pub fn canvas_rect(&self) -> Option<egui::Rect> {
+        self.canvas_area
     }
 
     /// The parts `[x, y, width, height]` of the before and after pictures shown at full
@@ -279,14 +295,12 @@ impl DemoApp {
     /// The channel the last enabled `channel=` step extracts, if the pipeline ends in one
     /// channel.
     pub(super) fn last_channel(&self) -> Option<Channel> {
-        self.steps
-            .enabled_ops()
-            .iter()
-            .rev()
-            .find_map(|op| match op {
-                Op::Channel(c) => Some(*c),
-                _ => None,
-            })
+        // Asked every frame (by the toolbar): walks the steps rather than collecting them.
+        let enabled = self.steps.as_slice().iter().filter(|s| s.enabled);
+        enabled.rev().find_map(|s| match s.op {
+            Op::Channel(c) => Some(c),
+            _ => None,
+        })
     }
 
     /// `[height, width, channels]` of the image step `index` receives.
@@ -312,9 +326,8 @@ impl DemoApp {
         for reply in self.worker.replies() {
             match reply {
                 Reply::Opened(Ok(source)) => {
-                    let texture =
-                        ctx.load_texture("before", source.preview.image.clone(), TEXTURE_OPTIONS);
-                    self.before_texture = Some(texture);
+                    let image = source.preview.image.clone();
+                    upload(ctx, &mut self.before_texture, "before", image);
                     let [h, w, _] = source.pixels.shape();
                     let decoded = if source.path.is_some() {
                         format!(", decoded in {:.1} ms", ms(source.decode))
@@ -331,8 +344,9 @@ impl DemoApp {
                     self.source = Some(source);
                     self.serials[0] += 1;
                     self.opening = None;
+                    // The after texture is kept for the next result: nothing draws it
+                    // while there is no result.
                     self.result = None;
-                    self.after_texture = None;
                     self.camera = Camera::default();
                     self.crop_drag = None;
                     self.dirty = true;
@@ -351,13 +365,7 @@ impl DemoApp {
                 } if generation == self.generation => match result {
                     Ok(result) => {
                         let image = result.preview.image.clone();
-                        match &mut self.after_texture {
-                            Some(texture) => texture.set(image, TEXTURE_OPTIONS),
-                            None => {
-                                self.after_texture =
-                                    Some(ctx.load_texture("after", image, TEXTURE_OPTIONS));
-                            }
-                        }
+                        upload(ctx, &mut self.after_texture, "after", image);
                         self.result = Some(result);
                         self.serials[1] = generation;
                         self.failure = None;
@@ -378,12 +386,23 @@ impl DemoApp {
                     preview: Some(preview),
                 } => {
                     let side = key.0.min(1);
-                    let texture = ctx.load_texture("detail", preview.image, TEXTURE_OPTIONS);
-                    self.details[side] = Some(Detail {
-                        key,
-                        region,
-                        texture,
-                    });
+                    match &mut self.details[side] {
+                        // Panning and zooming ask for new parts often: same texture, new
+                        // pixels.
+                        Some(detail) => {
+                            detail.texture.set(preview.image, TEXTURE_OPTIONS);
+                            (detail.key, detail.region) = (key, region);
+                        }
+                        None => {
+                            let name = ["before detail", "after detail"][side];
+                            let texture = ctx.load_texture(name, preview.image, TEXTURE_OPTIONS);
+                            self.details[side] = Some(Detail {
+                                key,
+                                region,
+                                texture,
+                            });
+                        }
+                    }
                 }
                 Reply::Detail { .. } => {}
                 Reply::Saved(Ok(path)) => self.notify(format!("Saved {}", path.display()), false),
@@ -408,49 +427,40 @@ impl DemoApp {
         });
     }
 
-    fn open_dialog(&mut self) {
-        let asked = Instant::now();
-        let picked = rfd::FileDialog::new()
-            .add_filter(
-                "Images",
-                &[
-                    "png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp", "pnm", "pbm", "pgm",
-                    "ppm", "pam", "tga", "ico", "hdr", "exr", "qoi", "ff",
-                ],
-            )
-            .add_filter("All files", &["*"])
-            .pick_file();
-        match picked {
-            Some(path) => self.open(path),
-            None if no_dialog_shown(asked) => {
-                self.notify(
-                    "No file dialog on this system: type the path instead.",
-                    false,
-                );
-                self.open_path = Some(String::new());
-            }
-            None => {}
+    /// Shows a native file dialog, unless one is showing already; its answer is handled by
+    /// [`Self::answer_file_dialog`] on a later frame.
+    fn file_dialog(&mut self, purpose: Purpose) {
+        if self.file_dialog.is_none() {
+            self.file_dialog = Some(FileDialog::show(purpose));
         }
     }
 
-    fn save_dialog(&mut self) {
-        let name = self.suggested_name();
-        let asked = Instant::now();
-        match rfd::FileDialog::new()
-            .add_filter("PNG", &["png"])
-            .set_file_name(&name)
-            .save_file()
-        {
+    /// Acts on the native file dialog's answer, once it has come: the window draws frames
+    /// while the dialog is open (rfd's answer wakes it for this one).
+    fn answer_file_dialog(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = &mut self.file_dialog else {
+            return;
+        };
+        let Some(answer) = dialog.poll(ctx) else {
+            return;
+        };
+        let purpose = dialog.purpose.clone();
+        self.file_dialog = None;
+        match (purpose, answer) {
+            (Purpose::Open, Answer::Picked(path)) => self.open(path),
             // The native dialog has asked about replacing an existing file.
-            Some(path) => self.save(path, true),
-            None if no_dialog_shown(asked) => {
+            (Purpose::Save { .. }, Answer::Picked(path)) => self.save(path, true),
+            (purpose, Answer::NoDialog) => {
                 self.notify(
                     "No file dialog on this system: type the path instead.",
                     false,
                 );
-                self.save_path = Some((name, false));
+                match purpose {
+                    Purpose::Open => self.open_path = Some(String::new()),
+                    Purpose::Save { name } => self.save_path = Some((name, false)),
+                }
             }
-            None => {}
+            (_, Answer::Cancelled) => {}
         }
     }
 
@@ -479,12 +489,17 @@ impl DemoApp {
     fn menu_bar(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
+                let no_dialog = self.file_dialog.is_none();
                 if ui
-                    .add(egui::Button::new("Open…").shortcut_text(ui.ctx().format_shortcut(&OPEN)))
+                    .add_enabled(
+                        no_dialog,
+                        egui::Button::new("Open…").shortcut_text(ui.ctx().format_shortcut(&OPEN)),
+                    )
+                    .on_disabled_hover_text(DIALOG_OPEN)
                     .clicked()
                 {
                     ui.close();
-                    self.open_dialog();
+                    self.file_dialog(Purpose::Open);
                 }
                 if ui.button("Open path…").clicked() {
                     ui.close();
@@ -505,14 +520,21 @@ impl DemoApp {
                 let bits = self.source.as_ref().map_or(8, |s| s.pixels.itemsize() * 8);
                 if ui
                     .add_enabled(
-                        can_save,
+                        can_save && no_dialog,
                         egui::Button::new(format!("Save result as PNG ({bits} bits)…"))
                             .shortcut_text(ui.ctx().format_shortcut(&SAVE)),
                     )
+                    .on_disabled_hover_text(if can_save {
+                        DIALOG_OPEN
+                    } else {
+                        "No result yet"
+                    })
                     .clicked()
                 {
                     ui.close();
-                    self.save_dialog();
+                    self.file_dialog(Purpose::Save {
+                        name: self.suggested_name(),
+                    });
                 }
                 if ui
                     .add_enabled(can_save, egui::Button::new("Save result to path…"))
@@ -558,23 +580,10 @@ impl DemoApp {
         });
     }
 
+    /// The latency sits at the right; what is going on takes the rest of the row, cut short
+    /// with "…" (the whole text on hover) rather than running under the latency.
     fn status_bar(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
-            if let Some(name) = &self.opening {
-                ui.spinner();
-                ui.label(format!("Opening {name}…"));
-            } else if self.worker.is_busy() {
-                ui.spinner();
-                ui.label("Processing…");
-            }
-            if let Some(notice) = &self.notice {
-                let colour = if notice.is_error {
-                    ui.visuals().error_fg_color
-                } else {
-                    ui.visuals().text_color()
-                };
-                ui.label(RichText::new(&notice.text).color(colour));
-            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if let Some(last) = self.latency.recent.back() {
                     ui.label(format!(
@@ -588,7 +597,28 @@ impl DemoApp {
                          was on screen: copy, operations, preview, texture upload and painting.",
                     );
                 }
-            });
+                ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                    if self.file_dialog.is_some() {
+                        ui.label("Waiting for the file dialog…");
+                    }
+                    if let Some(name) = &self.opening {
+                        ui.spinner();
+                        ui.add(egui::Label::new(format!("Opening {name}…")).truncate());
+                    } else if self.worker.is_busy() {
+                        ui.spinner();
+                        ui.label("Processing…");
+                    }
+                    if let Some(notice) = &self.notice {
+                        let colour = if notice.is_error {
+                            ui.visuals().error_fg_color
+                        } else {
+                            ui.visuals().text_color()
+                        };
+                        let text = RichText::new(&notice.text).color(colour);
+                        ui.add(egui::Label::new(text).truncate());
+                    }
+                });
+            })
         });
     }
 
@@ -700,11 +730,18 @@ impl DemoApp {
     }
 }
 
-/// rfd answers `None` both when the user cancels and when the platform has no dialog (a
-/// Linux machine without a desktop portal or zenity). Nobody cancels a dialog within a
-/// fraction of a second, so a quick `None` means none was shown.
-fn no_dialog_shown(asked: Instant) -> bool {
-    asked.elapsed() < Duration::from_millis(400)
+/// Puts `image` in the texture in `slot`: the texture's pixels are replaced
+/// ([`TextureHandle::set`]) when there is one, rather than a texture allocated per image.
+fn upload(
+    ctx: &egui::Context,
+    slot: &mut Option<TextureHandle>,
+    name: &str,
+    image: egui::ColorImage,
+) {
+    match slot {
+        Some(texture) => texture.set(image, TEXTURE_OPTIONS),
+        None => *slot = Some(ctx.load_texture(name, image, TEXTURE_OPTIONS)),
+    }
 }
 
 pub(super) fn ms(d: Duration) -> f64 {
@@ -732,31 +769,46 @@ impl eframe::App for DemoApp {
         self.track_latency();
         self.handle_replies(&ctx);
         if ctx.input_mut(|i| i.consume_shortcut(&OPEN)) {
-            self.open_dialog();
+            self.file_dialog(Purpose::Open);
         }
         if ctx.input_mut(|i| i.consume_shortcut(&SAVE)) && self.result.is_some() {
-            self.save_dialog();
+            self.file_dialog(Purpose::Save {
+                name: self.suggested_name(),
+            });
         }
         self.dropped_files(&ctx);
 
-        let steps_before = self.steps.clone();
+        let steps_before = self.steps.revision();
         let display_before = self.channel_display;
 
-        egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
-        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        egui::Panel::top("menu").show(ui, |ui| {
+            let named = egui::UiBuilder::new().accessibility_label("Menu bar");
+            ui.scope_builder(named, |ui| self.menu_bar(ui));
+        });
+        egui::Panel::bottom("status").show(ui, |ui| {
+            let named = egui::UiBuilder::new().accessibility_label("Status bar");
+            ui.scope_builder(named, |ui| self.status_bar(ui));
+        });
+        // The side panels take a share of the window, so that the images keep room in a
+        // narrow one: at 800 points (the smallest), panels of 340 and more (the memory panel
+        // grew with its tables) left the canvas too narrow for its own toolbar.
+        let width = ctx.content_rect().width();
         egui::Panel::left("pipeline")
-            .default_size(340.0)
+            .default_size((0.24 * width).clamp(260.0, 340.0))
             .min_size(260.0)
+            .max_size((0.3 * width).max(260.0))
             .show(ui, |ui| self.pipeline_panel(ui));
         egui::Panel::right("memory")
-            .default_size(340.0)
+            .default_size((0.27 * width).clamp(280.0, 390.0))
             .min_size(280.0)
+            .max_size((0.35 * width).max(280.0))
             .show(ui, |ui| self.memory_panel(ui));
         egui::CentralPanel::default().show(ui, |ui| self.canvas(ui));
+        self.answer_file_dialog(&ctx);
         self.dialogs(&ctx);
         self.hovering_files(&ctx);
 
-        if self.steps != steps_before || self.channel_display != display_before {
+        if self.steps.revision() != steps_before || self.channel_display != display_before {
             self.dirty = true;
         }
         self.send_if_changed();

@@ -100,6 +100,7 @@ fn place(side: Side, panel: Rect, pixels: Vec2, camera: &Camera) -> Placed {
 
 impl DemoApp {
     pub(super) fn canvas(&mut self, ui: &mut egui::Ui) {
+        self.canvas_area = Some(ui.max_rect().intersect(ui.clip_rect()));
         self.canvas_toolbar(ui);
         let (Some(source), Some(before)) = (self.source.clone(), self.before_texture.clone())
         else {
@@ -336,75 +337,88 @@ impl DemoApp {
         }
     }
 
+    /// The controls above the images, in groups (compare, zoom, channels, crop). A group that
+    /// does not fit in what is left of a row starts the next one, and the texts never wrap: a
+    /// control squeezed into the end of a narrow row used to break its text letter by letter
+    /// ("D r a g  t o  c r o p" down the panel).
     fn canvas_toolbar(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal_wrapped(|ui| {
-            ui.label("Compare:");
-            ui.selectable_value(&mut self.compare, Compare::SideBySide, "Side by side");
-            let split_ok = self.split_possible();
-            ui.add_enabled_ui(split_ok, |ui| {
-                ui.selectable_value(&mut self.compare, Compare::Split, "Split");
-            })
-            .response
-            .on_disabled_hover_text(
-                "Split needs a result of the source's size: a crop or transpose changes it, \
-                 and side-by-side channels widen it.",
-            );
-            ui.selectable_value(&mut self.compare, Compare::AfterOnly, "After only");
-            ui.separator();
-            if ui
-                .selectable_label(self.camera.zoom.is_none(), "Fit")
-                .clicked()
-            {
-                self.camera = Default::default();
-            }
-            if ui
-                .selectable_label(self.camera.zoom == Some(1.0), "100%")
-                .clicked()
-            {
-                self.camera = Camera {
-                    zoom: Some(1.0),
-                    pan: Vec2::ZERO,
-                };
-            }
-            ui.separator();
-            ui.label("Channels:");
-            let single = self
-                .result
-                .as_ref()
-                .is_some_and(|r| r.lineage.result().shape[2] == 1);
-            let many = self
-                .result
-                .as_ref()
-                .is_some_and(|r| r.lineage.result().shape[2] > 1);
-            ui.selectable_value(&mut self.channel_display, ChannelDisplay::Natural, "As is");
-            ui.add_enabled_ui(single && self.last_channel().is_some(), |ui| {
-                ui.selectable_value(&mut self.channel_display, ChannelDisplay::Tinted, "Tinted");
-            })
-            .response
-            .on_disabled_hover_text("Tinting shows a single channel picked with a Channel step.");
-            ui.add_enabled_ui(
-                many || self.channel_display == ChannelDisplay::SideBySide,
-                |ui| {
-                    ui.selectable_value(
-                        &mut self.channel_display,
-                        ChannelDisplay::SideBySide,
-                        "Side by side",
-                    );
-                },
-            )
-            .response
-            .on_disabled_hover_text("The result has a single channel.");
-            ui.separator();
-            let can_crop = self.compare != Compare::AfterOnly && self.source.is_some();
-            ui.add_enabled_ui(can_crop, |ui| {
-                ui.toggle_value(&mut self.crop_tool, "✂ Drag to crop")
-                    .on_hover_text(
-                        "Drag a rectangle on the Before image to crop the source there.",
-                    );
-            })
-            .response
-            .on_disabled_hover_text("Show the Before image to drag a crop on it.");
+        let named = egui::UiBuilder::new().accessibility_label("Canvas toolbar");
+        ui.scope_builder(named, |ui| {
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+            ui.horizontal_wrapped(|ui| {
+                group(ui, |ui| self.compare_controls(ui));
+                divider(ui);
+                group(ui, |ui| self.zoom_controls(ui));
+                divider(ui);
+                group(ui, |ui| self.channel_controls(ui));
+                divider(ui);
+                let can_crop = self.compare != Compare::AfterOnly && self.source.is_some();
+                let crop = egui::Button::selectable(self.crop_tool, "✂ Drag to crop");
+                if ui
+                    .add_enabled(can_crop, crop)
+                    .on_hover_text("Drag a rectangle on the Before image to crop the source there.")
+                    .on_disabled_hover_text("Show the Before image to drag a crop on it.")
+                    .clicked()
+                {
+                    self.crop_tool = !self.crop_tool;
+                }
+            });
         });
+    }
+
+    fn compare_controls(&mut self, ui: &mut egui::Ui) {
+        ui.label("Compare:");
+        ui.selectable_value(&mut self.compare, Compare::SideBySide, "Side by side");
+        choice(
+            ui,
+            self.split_possible(),
+            &mut self.compare,
+            Compare::Split,
+            "Split",
+            "Split needs a result of the source's size: a crop or transpose changes it, \
+             and side-by-side channels widen it.",
+        );
+        ui.selectable_value(&mut self.compare, Compare::AfterOnly, "After only");
+    }
+
+    fn zoom_controls(&mut self, ui: &mut egui::Ui) {
+        if ui
+            .selectable_label(self.camera.zoom.is_none(), "Fit")
+            .clicked()
+        {
+            self.camera = Default::default();
+        }
+        if ui
+            .selectable_label(self.camera.zoom == Some(1.0), "100%")
+            .clicked()
+        {
+            self.camera = Camera {
+                zoom: Some(1.0),
+                pan: Vec2::ZERO,
+            };
+        }
+    }
+
+    fn channel_controls(&mut self, ui: &mut egui::Ui) {
+        ui.label("Channels:");
+        let channels = self.result.as_ref().map(|r| r.lineage.result().shape[2]);
+        ui.selectable_value(&mut self.channel_display, ChannelDisplay::Natural, "As is");
+        choice(
+            ui,
+            channels == Some(1) && self.last_channel().is_some(),
+            &mut self.channel_display,
+            ChannelDisplay::Tinted,
+            "Tinted",
+            "Tinting shows a single channel picked with a Channel step.",
+        );
+        choice(
+            ui,
+            channels.is_some_and(|c| c > 1) || self.channel_display == ChannelDisplay::SideBySide,
+            &mut self.channel_display,
+            ChannelDisplay::SideBySide,
+            "Side by side",
+            "The result has a single channel.",
+        );
     }
 
     fn paint_checker(&mut self, ctx: &egui::Context, painter: &egui::Painter, rect: Rect) {
@@ -655,6 +669,49 @@ impl DemoApp {
             }
         }
         self.changed();
+    }
+}
+
+/// Adds the controls `add` makes as one unit of a wrapping row: they start the next row
+/// together when they do not fit in what is left of this one, and wrap among themselves only
+/// when they are wider than a whole row. Each control must be one widget (`add_enabled`, not
+/// `add_enabled_ui`): a wrapping row moves a widget that does not fit to the next row, but a
+/// child `Ui` stays where it starts and squeezes what it holds.
+fn group(ui: &mut egui::Ui, mut add: impl FnMut(&mut egui::Ui)) {
+    let row = egui::Layout::left_to_right(egui::Align::Center);
+    // Their width on one line, measured unseen: an invisible Ui shows nothing and takes no
+    // clicks, and nothing is allocated in `ui`.
+    let mut measure = ui.new_child(egui::UiBuilder::new().layout(row).sizing_pass().invisible());
+    add(&mut measure);
+    // A point to spare, so that rounding does not push the last control to a row of its own.
+    let width = (measure.min_rect().width() + 1.0).min(ui.available_size().x);
+    let size = vec2(width, ui.spacing().interact_size.y);
+    ui.allocate_ui_with_layout(size, row.with_main_wrap(true), add);
+}
+
+/// A separator one row tall (`ui.separator()` beside a group that wrapped would be as tall as
+/// all its rows).
+fn divider(ui: &mut egui::Ui) {
+    let size = vec2(ui.spacing().item_spacing.x, ui.spacing().interact_size.y);
+    ui.allocate_ui(size, |ui| ui.separator());
+}
+
+/// `ui.selectable_value`, disabled unless `enabled`, with `why_not` on hover when it is.
+fn choice<T: PartialEq>(
+    ui: &mut egui::Ui,
+    enabled: bool,
+    current: &mut T,
+    value: T,
+    text: &str,
+    why_not: &str,
+) {
+    let button = egui::Button::selectable(*current == value, text);
+    if ui
+        .add_enabled(enabled, button)
+        .on_disabled_hover_text(why_not)
+        .clicked()
+    {
+        *current = value;
     }
 }
 

@@ -30,7 +30,9 @@ fn grouped(n: usize) -> String {
 
 impl DemoApp {
     pub(super) fn memory_panel(&mut self, ui: &mut egui::Ui) {
-        egui::ScrollArea::vertical().show(ui, |ui| {
+        // Scrolls sideways too: its tables do not widen the panel into the images (nor does
+        // the panel narrow to them).
+        egui::ScrollArea::both().auto_shrink([false, true]).show(ui, |ui| {
             ui.heading("Memory");
             let Some(source) = self.source.clone() else {
                 ui.label("No image yet.");

@@ -9,6 +9,7 @@ pub mod anatomy;
 mod app;
 pub mod canvas;
 pub mod document;
+mod file_dialog;
 mod memory_panel;
 mod pipeline_panel;
 pub mod preview;
@@ -18,7 +19,7 @@ pub mod worker;
 
 pub use app::{ChannelDisplay, DemoApp, Launch, Notice};
 pub use canvas::{Camera, Compare, Hover};
-pub use screenshot::{WINDOW_SIZE, run};
+pub use screenshot::{MIN_WINDOW_SIZE, WINDOW_SIZE, run};
 pub use steps::{Step, Steps};
 
 /// The longest side of the pictures the app uploads for a whole image (or the GPU's limit,

@@ -142,7 +142,7 @@ impl DemoApp {
             if !self.steps.is_empty() {
                 ui.add_space(8.0);
                 if ui.button("Remove all steps").clicked() {
-                    self.steps = Default::default();
+                    self.steps.clear();
                     self.selected = None;
                 }
             }
@@ -256,9 +256,8 @@ impl DemoApp {
             }
         }
         ui.label(RichText::new(memory_note(&op)).small().weak());
-        if op != self.steps.as_slice()[index].op {
-            self.steps.set_op(index, op);
-        }
+        // Counts as an edit only if the operation changed.
+        self.steps.set_op(index, op);
     }
 }
 

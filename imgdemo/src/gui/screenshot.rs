@@ -9,8 +9,11 @@ use std::time::{Duration, Instant};
 use viewlib::ImageBuf;
 use viewlib::io::SaveOptions;
 
-/// The window's size when it opens, in points.
+/// The window's size when it opens, in points, unless [`Launch::window_size`] says otherwise.
 pub const WINDOW_SIZE: [f32; 2] = [1440.0, 900.0];
+
+/// The smallest size the window can be made, in points.
+pub const MIN_WINDOW_SIZE: [f32; 2] = [800.0, 500.0];
 
 /// How long a headless run may take before it gives up.
 const TIMEOUT: Duration = Duration::from_secs(180);
@@ -220,12 +223,13 @@ fn save(image: &ColorImage, path: &std::path::Path) -> Result<(), String> {
 /// Opens the window and runs until it closes. For `--screenshot` and `--measure-latency`,
 /// returns what was done, or why it failed.
 pub fn run(launch: Launch) -> Result<String, String> {
+    let size = launch.window_size.unwrap_or(WINDOW_SIZE);
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("imgdemo · viewlib")
             .with_app_id("imgdemo")
-            .with_inner_size(WINDOW_SIZE)
-            .with_min_inner_size([800.0, 500.0])
+            .with_inner_size(size)
+            .with_min_inner_size(MIN_WINDOW_SIZE)
             .with_drag_and_drop(true),
         ..Default::default()
     };

@@ -14,6 +14,9 @@ pub struct Step {
 
 /// The pipeline as the user edits it.
 ///
+/// Every edit counts in [`revision`](Steps::revision), so the app knows the pipeline must run
+/// again without keeping a copy of the steps to compare with.
+///
 /// ```
 /// use imgdemo::gui::Steps;
 /// let mut steps = Steps::from_ops(["invert", "flip=h", "gray"].map(|s| s.parse().unwrap()));
@@ -22,10 +25,24 @@ pub struct Step {
 /// assert_eq!(steps.enabled_ops().iter().map(|op| op.to_string()).collect::<Vec<_>>(), ["gray", "flip=h"]);
 /// // The second enabled operation is the third step.
 /// assert_eq!(steps.index_of_position(2), Some(2));
+/// // Moving the first step up does nothing, so it does not count.
+/// let seen = steps.revision();
+/// steps.move_up(0);
+/// assert_eq!(steps.revision(), seen);
+/// steps.toggle(0);
+/// assert_ne!(steps.revision(), seen);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Steps {
     steps: Vec<Step>,
+    revision: u64,
+}
+
+/// Equal steps, whatever edits led to them.
+impl PartialEq for Steps {
+    fn eq(&self, other: &Self) -> bool {
+        self.steps == other.steps
+    }
 }
 
 impl Steps {
@@ -36,7 +53,19 @@ impl Steps {
                 .into_iter()
                 .map(|op| Step { op, enabled: true })
                 .collect(),
+            revision: 0,
         }
+    }
+
+    /// A number that changes with every edit: compare it with one taken earlier to know
+    /// whether the steps may have changed since. An edit that does nothing (an index out of
+    /// range, a step moved to where it is, an operation set to the one it is) does not count.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    fn edited(&mut self) {
+        self.revision += 1;
     }
 
     /// The steps in order.
@@ -57,18 +86,29 @@ impl Steps {
     /// Appends an enabled step.
     pub fn push(&mut self, op: Op) {
         self.steps.push(Step { op, enabled: true });
+        self.edited();
     }
 
     /// Inserts an enabled step at `index` (clamped to the end).
     pub fn insert(&mut self, index: usize, op: Op) {
         let index = index.min(self.steps.len());
         self.steps.insert(index, Step { op, enabled: true });
+        self.edited();
     }
 
     /// Removes step `index`, if it exists.
     pub fn remove(&mut self, index: usize) {
         if index < self.steps.len() {
             self.steps.remove(index);
+            self.edited();
+        }
+    }
+
+    /// Removes every step.
+    pub fn clear(&mut self) {
+        if !self.steps.is_empty() {
+            self.steps.clear();
+            self.edited();
         }
     }
 
@@ -76,6 +116,7 @@ impl Steps {
     pub fn move_up(&mut self, index: usize) {
         if index > 0 && index < self.steps.len() {
             self.steps.swap(index - 1, index);
+            self.edited();
         }
     }
 
@@ -83,6 +124,7 @@ impl Steps {
     pub fn move_down(&mut self, index: usize) {
         if index + 1 < self.steps.len() {
             self.steps.swap(index, index + 1);
+            self.edited();
         }
     }
 
@@ -90,7 +132,11 @@ impl Steps {
     pub fn move_to(&mut self, from: usize, to: usize) {
         if from < self.steps.len() {
             let step = self.steps.remove(from);
-            self.steps.insert(to.min(self.steps.len()), step);
+            let to = to.min(self.steps.len());
+            self.steps.insert(to, step);
+            if to != from {
+                self.edited();
+            }
         }
     }
 
@@ -98,13 +144,17 @@ impl Steps {
     pub fn toggle(&mut self, index: usize) {
         if let Some(step) = self.steps.get_mut(index) {
             step.enabled = !step.enabled;
+            self.edited();
         }
     }
 
     /// Replaces the operation of step `index`.
     pub fn set_op(&mut self, index: usize, op: Op) {
-        if let Some(step) = self.steps.get_mut(index) {
+        if let Some(step) = self.steps.get_mut(index)
+            && step.op != op
+        {
             step.op = op;
+            self.edited();
         }
     }
 
@@ -259,6 +309,47 @@ mod tests {
         s.set_op(0, "flip=h".parse().unwrap());
         s.remove(1);
         assert_eq!(texts(&s), ["flip=h", "transpose", "flip=v"]);
+    }
+
+    #[test]
+    fn the_revision_counts_the_edits_that_do_something() {
+        let mut s = steps(&["invert", "gray"]);
+        let mut seen = s.revision();
+        let mut changed = |s: &Steps, expected: bool, what: &str| {
+            assert_eq!(s.revision() != seen, expected, "{what}");
+            seen = s.revision();
+        };
+        s.move_up(0);
+        s.move_down(1);
+        s.move_to(1, 1);
+        s.move_to(1, 9);
+        s.move_to(5, 0);
+        s.remove(2);
+        s.toggle(2);
+        s.set_op(0, "invert".parse().unwrap());
+        s.set_op(2, "gray".parse().unwrap());
+        changed(&s, false, "edits that do nothing");
+        type Edit = fn(&mut Steps);
+        let edits: [(&str, Edit); 8] = [
+            ("push", |s| s.push(Op::Transpose)),
+            ("insert", |s| s.insert(0, Op::Gray)),
+            ("move_up", |s| s.move_up(1)),
+            ("move_down", |s| s.move_down(0)),
+            ("move_to", |s| s.move_to(0, 2)),
+            ("toggle", |s| s.toggle(1)),
+            ("set_op", |s| s.set_op(1, Op::Transpose)),
+            ("remove", |s| s.remove(0)),
+        ];
+        for (what, edit) in edits {
+            let before = s.clone();
+            edit(&mut s);
+            assert_ne!(s, before, "{what} changes the steps");
+            changed(&s, true, what);
+        }
+        s.clear();
+        changed(&s, true, "clear");
+        s.clear();
+        changed(&s, false, "clear of no steps");
     }
 
     #[test]
