@@ -43,6 +43,7 @@
 //! | files | [`io`]: `load` (keeps 8/16-bit/float), `save_png` (any view, 8/16-bit), `save`, `load_png_samples` (big-endian view), `PngRowReader`/`PngRowWriter` (by rows), `Limits` |
 //! | files larger than memory | [`mapped`]: `MappedImage` (read-only view of a PNM, farbfeld or raw file), `MappedImageMut` (in place), `MappedOutput` (new file), `FileLayout`, `SampleType` |
 //! | interop | `image` (default feature): `View::from_image`, `ImageBuf: From<ImageBuffer>`; `ndarray` (feature): `From`/`TryFrom` array views; `fast_image_resize` (feature): `as_fir_image`, `as_fir_image_mut` ([`FirImage`], [`FirImageMut`]) |
+//! | named operations | [`pipeline`]: `Op` (`crop=X,Y,W,H`, `flip=h`, `invert`, ...) parsed from text, applied as views and in-place kernels |
 //! | layout math | [`Layout`]; errors in [`ViewError`] |
 //!
 //! Coming from Python? See [`for_memoryview_users`].
@@ -99,6 +100,7 @@ pub mod mapped;
 pub mod ops;
 mod owned;
 mod par;
+pub mod pipeline;
 mod raw;
 mod sample;
 mod sample_type;

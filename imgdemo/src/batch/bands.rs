@@ -5,8 +5,9 @@
 //! a file truncated by another program while it is read is then an error for that file, where
 //! a map would raise `SIGBUS` and end the whole batch.
 
+use super::BatchSample;
 use super::{ErrorKind, FileError, FileStats, Options};
-use crate::pipeline::{self, PipelineSample, RowPlan};
+use crate::pipeline::{self, RowPlan};
 use image::metadata::Orientation;
 use std::fs::File;
 use std::io::Read;
@@ -221,7 +222,7 @@ struct Budget<'a> {
     limits: Limits,
 }
 
-fn stream<T: PipelineSample>(
+fn stream<T: BatchSample>(
     next_band: &mut NextBand<'_, T>,
     plan: &RowPlan,
     budget: &Budget<'_>,

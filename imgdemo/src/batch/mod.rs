@@ -70,6 +70,10 @@ pub struct Options {
     pub apply_orientation: bool,
 }
 
+/// Sample types the batch runs and writes: what the pipeline runs on, that PNG can hold.
+pub trait BatchSample: PipelineSample + PngSample {}
+impl<T: PipelineSample + PngSample> BatchSample for T {}
+
 /// 256 MiB: a 64-megapixel RGBA photo is processed whole, a gigapixel scan band by band.
 pub const STREAM_ABOVE_DEFAULT: u64 = 256 << 20;
 
@@ -328,7 +332,7 @@ pub fn prepare_file(
 }
 
 /// Applies the operations to `image` shown as `orientation` says, and encodes the result.
-fn run_ops<T: PipelineSample>(
+fn run_ops<T: BatchSample>(
     mut image: ImageBuf<T>,
     orientation: Orientation,
     job: &Job,
@@ -371,7 +375,7 @@ where
 
 /// Encodes the final view into a temporary file beside `job.output`, within the memory
 /// limit beside the `held` bytes of the decoded image.
-fn encode_whole<T: PipelineSample>(
+fn encode_whole<T: BatchSample>(
     view: View<'_, T, 3>,
     job: &Job,
     options: &Options,

@@ -5,12 +5,11 @@
 //! operations rewrite the pixels the view covers, in place. Only `gray` makes a new buffer
 //! (its output has fewer channels).
 
+use crate::ops::{Alpha, Invert, Luma, Lut, LutSample};
+use crate::{ImageBuf, Sample, StridedImage, ViewError, ViewMut};
 use std::fmt;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
-use viewlib::io::PngSample;
-use viewlib::ops::{Alpha, Invert, Luma, Lut, LutSample};
-use viewlib::{ImageBuf, Sample, StridedImage, ViewError, ViewMut};
 
 /// Which way to mirror.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -40,7 +39,7 @@ impl Channel {
     /// The channel's index in an image with `channels` channels, if it has it.
     ///
     /// ```
-    /// use imgdemo::pipeline::Channel;
+    /// use viewlib::pipeline::Channel;
     /// assert_eq!(Channel::A.index_in(4), Some(3));
     /// assert_eq!(Channel::A.index_in(2), Some(1)); // gray + alpha
     /// assert_eq!(Channel::R.index_in(1), None);    // a gray image has no red
@@ -61,12 +60,12 @@ impl Channel {
 /// One step of a pipeline. Parses from and displays as the command-line form.
 ///
 /// ```
-/// use imgdemo::pipeline::Op;
+/// use viewlib::pipeline::Op;
 /// let op: Op = "crop=10,20,300,200".parse()?;
 /// assert_eq!(op, Op::Crop { x: 10, y: 20, width: 300, height: 200 });
 /// assert_eq!(op.to_string(), "crop=10,20,300,200");
 /// assert!("crop=10,20".parse::<Op>().is_err());
-/// # Ok::<(), imgdemo::pipeline::ParseOpError>(())
+/// # Ok::<(), viewlib::pipeline::ParseOpError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Op {
@@ -244,8 +243,8 @@ pub struct StepReport {
 }
 
 /// Sample types the pipeline runs on: 8 and 16-bit integers.
-pub trait PipelineSample: Invert + Luma + LutSample + PngSample {}
-impl<T: Invert + Luma + LutSample + PngSample> PipelineSample for T {}
+pub trait PipelineSample: Invert + Luma + LutSample {}
+impl<T: Invert + Luma + LutSample> PipelineSample for T {}
 
 /// Applies `ops` to `image` in order, then hands the resulting view to `finish` (to encode it,
 /// display it, copy it out). Step reports are appended to `report`.
@@ -253,7 +252,7 @@ impl<T: Invert + Luma + LutSample + PngSample> PipelineSample for T {}
 /// `image` is the working buffer: in-place steps change the pixels it covers.
 ///
 /// ```
-/// use imgdemo::pipeline::{apply, Op};
+/// use viewlib::pipeline::{apply, Op};
 /// use viewlib::ViewMut;
 /// let mut rgb: Vec<u8> = (0..2 * 3 * 3).collect(); // 2 rows, 3 columns
 /// let ops: Vec<Op> = ["crop=1,0,2,2", "flip=h", "channel=R", "invert"]
@@ -339,7 +338,7 @@ fn run<T: PipelineSample, R, F: FnOnce(ViewMut<'_, T, 3>) -> R>(
 /// the view. `image` must hold its memory alone: in-place steps write to it.
 ///
 /// ```
-/// use imgdemo::pipeline::{apply_owned, Op};
+/// use viewlib::pipeline::{apply_owned, Op};
 /// use viewlib::{ImageBuf, StridedImage};
 /// let image = StridedImage::from(ImageBuf::from_vec(2, 3, 3, (0..18u8).collect())?);
 /// let ops: Vec<Op> = ["flip=h", "gray", "transpose"].iter().map(|s| s.parse().unwrap()).collect();
@@ -382,7 +381,7 @@ pub fn apply_owned<T: PipelineSample>(
 
 /// The `gray` step at `position`: a new buffer, reported.
 fn gray_step<T: PipelineSample>(
-    image: viewlib::View<'_, T, 3>,
+    image: crate::View<'_, T, 3>,
     position: usize,
     start: Instant,
     report: &mut Vec<StepReport>,
@@ -468,7 +467,7 @@ impl RowPlan {
     /// one [`apply`] would give, when an operation does not apply.
     ///
     /// ```
-    /// use imgdemo::pipeline::{Op, RowPlan};
+    /// use viewlib::pipeline::{Op, RowPlan};
     /// let ops: Vec<Op> = ["crop=10,100,50,20", "channel=G", "invert"].iter().map(|s| s.parse().unwrap()).collect();
     /// let plan = RowPlan::new(&ops, [1000, 800, 3])?.unwrap();
     /// assert_eq!((plan.first_row, plan.output_shape), (100, [20, 50, 1]));
@@ -584,7 +583,7 @@ impl InPlaceBands {
     /// [`check_in_place`].
     ///
     /// ```
-    /// use imgdemo::pipeline::{InPlaceBands, Op};
+    /// use viewlib::pipeline::{InPlaceBands, Op};
     /// let ops: Vec<Op> = ["crop=0,10,4,80", "flip=v", "invert"].iter().map(|s| s.parse().unwrap()).collect();
     /// let InPlaceBands::Mirrored { rows, .. } = InPlaceBands::new(&ops, [100, 4, 3])? else { panic!() };
     /// assert_eq!(rows, 10..90);
@@ -679,7 +678,7 @@ pub fn check_in_place(ops: &[Op], shape: [usize; 3]) -> Result<(), OpError> {
 /// [`check_in_place`] first so that nothing is written when a step would fail.
 ///
 /// ```
-/// use imgdemo::pipeline::{apply_in_place, Op};
+/// use viewlib::pipeline::{apply_in_place, Op};
 /// use viewlib::ViewMut;
 /// let mut rgb: Vec<u8> = vec![10; 2 * 3 * 3];
 /// let ops: Vec<Op> = ["crop=1,0,2,1", "channel=R", "invert"].iter().map(|s| s.parse().unwrap()).collect();
@@ -721,7 +720,7 @@ where
 
 /// Luma of RGB(A), alpha kept: gray, gray+alpha stay as they are; RGB becomes gray and RGBA
 /// gray+alpha, like `image`'s `DynamicImage::grayscale`.
-fn to_gray<T: PipelineSample>(image: viewlib::View<'_, T, 3>) -> viewlib::Result<ImageBuf<T>> {
+fn to_gray<T: PipelineSample>(image: crate::View<'_, T, 3>) -> crate::Result<ImageBuf<T>> {
     let [h, w, c] = image.shape();
     if c < 3 {
         return image.to_image_buf();
@@ -824,6 +823,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "image")]
     #[test]
     fn gray_keeps_alpha_like_image_and_reports_its_copy() {
         let rgba: Vec<u16> = (0..3 * 2 * 4).map(|i| (i * 2741) as u16).collect();
