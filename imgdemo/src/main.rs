@@ -95,10 +95,16 @@ const BATCH_DETAILS: &str = r#"OPERATIONS (--op, applied in the order given):
   channel=R|G|B|A|L  keep one channel, as a gray image (L: gray of a gray image)
   flip=h|v           mirror left-right (h) or top-bottom (v)
   transpose          swap rows and columns
+  slice=ROWS,COLS,CH NumPy's a[ROWS, COLS, CH]: start:stop:step or an index per axis, e.g.
+                     slice=100:400:2,::-1,1 (every other row of 100..400, mirrored, green);
+                     an index keeps its axis (length 1); a bound outside the axis is an error
+  cast=T             the same bytes as samples of type T: u8, u16, u16le, u16be, u32, f32
+                     (cast=u16be on RGBA8 makes 16-bit gray+alpha of the R,G and B,A bytes);
+                     the output must end as 8 or 16-bit samples
   gray               luma of RGB (Rec. 709), alpha kept
   brightness=D       add D (-1..1) of the full range      contrast=F   scale around mid-gray
   gamma=G            v^G on 0..1                          threshold=T  max at or above T (0..1)
-Crop, flip, transpose and channel change the view only: no pixel is copied; the encoder reads
+Crop, flip, transpose, slice, cast and channel change the view only: no pixel is copied; the encoder reads
 the final view. Before them, an image whose EXIF data says it was taken turned (JPEG, PNG, WebP,
 TIFF) is turned or mirrored the same way, as a view, so the operations and the output see it as
 photo viewers show it; --ignore-orientation takes the pixels as stored. Outputs carry no EXIF
@@ -160,7 +166,8 @@ IN PLACE (--in-place, never the default):
   a time read and written back: nothing is decoded or written elsewhere. crop and channel choose which
   samples the later operations change (crop=0,0,100,100 --op invert inverts that square of
   the file); invert, brightness, contrast, gamma and threshold rewrite them; flip=h and flip=v
-  mirror them. transpose and gray change the shape and are refused. Everything that can fail
+  mirror them; slice selects like crop (steps and reversals included). transpose, gray and a
+  cast to another sample type change the file's layout and are refused. Everything that can fail
   (format, header, file length, lock, an operation that does not fit) fails before a byte is
   written; other formats fail with a reason. A crash midway leaves the file partly changed.
   Nothing is written elsewhere, so --out, --format, --keep-tree and --skip-existing are usage

@@ -3,14 +3,15 @@
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable, by};
-use imgdemo::gui::document::Processed;
+use imgdemo::gui::document::{ProcessError, Processed};
 use imgdemo::gui::preview::DisplaySample;
 use imgdemo::gui::{DemoApp, Launch};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use viewlib::ops::{Alpha, Lut};
-use viewlib::{DynImageBuf, ImageBuf};
+use viewlib::pipeline::{Channel, OpErrorKind};
+use viewlib::{DynImageBuf, ImageBuf, ViewError};
 
 fn app(launch: Launch) -> Harness<'static, DemoApp> {
     app_sized(imgdemo::gui::WINDOW_SIZE, launch)
@@ -212,12 +213,21 @@ fn steps_reorder_toggle_and_edit_through_their_controls() {
             &format!("crop={},{},{},{}", w / 4, h / 4, w / 2, h / 2)
         ]
     );
-    let reason = harness
+    let failure = harness
         .state()
         .failure()
+        .and_then(ProcessError::op_error)
         .expect("the crop does not fit")
-        .reason
         .clone();
+    assert!(matches!(
+        failure.kind,
+        OpErrorKind::View(ViewError::CropOutOfBounds {
+            image_width: 720,
+            image_height: 1280,
+            ..
+        })
+    ));
+    let reason = failure.kind.to_string();
     assert_eq!(
         reason,
         "crop 640x360 at (320, 180) does not fit in a 720x1280 image"
@@ -275,15 +285,21 @@ fn an_operation_that_does_not_apply_is_explained_and_the_app_recovers() {
     let failure = harness
         .state()
         .failure()
+        .and_then(ProcessError::op_error)
         .expect("channel R of a gray image fails")
         .clone();
     assert_eq!(failure.position, 2);
     assert_eq!(
-        failure.reason,
-        "the image has no R channel (it is gray+alpha)"
+        failure.kind,
+        OpErrorKind::NoSuchChannel {
+            channel: Channel::R,
+            channels: 2
+        }
     );
+    let reason = failure.kind.to_string();
+    assert_eq!(reason, "the image has no R channel (it is gray+alpha)");
     assert!(
-        harness.query_by_label(&failure.reason).is_some(),
+        harness.query_by_label(&reason).is_some(),
         "the reason is shown"
     );
     // Steps can still be added while the pipeline fails (and removed again).

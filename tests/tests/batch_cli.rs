@@ -377,3 +377,48 @@ fn ctrl_c_stops_cleanly_with_only_whole_outputs() {
         Plain::load(path).assert_eq(&expected, &name);
     }
 }
+
+/// The articles' two operations in the batch grammar: a NumPy slice with steps and a
+/// reversal, then a cast of RGBA8 bytes to big-endian 16-bit pairs (R,G and B,A), written as
+/// a 16-bit gray+alpha PNG; a result of 32-bit words is refused with the reason.
+#[test]
+fn slice_and_cast_steps_give_numpy_slicing_and_reinterpreted_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let card = Path::new(TEST_CARD);
+    let run = batch(
+        &["--op", "slice=100:400:2,::-1", "--op", "cast=u16be"],
+        &[card],
+        &out,
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let source = image::open(card).unwrap().into_rgba8();
+    let decoded = image::open(out.join("testcard.png")).unwrap();
+    assert_eq!(decoded.color(), image::ColorType::La16);
+    let w = source.width();
+    assert_eq!((decoded.width(), decoded.height()), (w, 150));
+    let expected: Vec<u16> = (100..400)
+        .step_by(2)
+        .flat_map(|y| (0..w).rev().map(move |x| (x, y)))
+        .flat_map(|(x, y)| {
+            let [r, g, b, a] = source.get_pixel(x, y).0;
+            [u16::from_be_bytes([r, g]), u16::from_be_bytes([b, a])]
+        })
+        .collect();
+    assert_eq!(decoded.into_luma_alpha16().into_raw(), expected);
+
+    let words = batch(&["--op", "cast=u32"], &[card], &dir.path().join("words"));
+    assert_eq!(words.status.code(), Some(1), "{}", text(&words.stderr));
+    assert!(
+        text(&words.stderr).contains("no output format holds (end the operations with cast=u8"),
+        "{}",
+        text(&words.stderr)
+    );
+    let bad = batch(&["--op", "slice=::0"], &[card], &dir.path().join("bad"));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("the step cannot be zero"),
+        "{}",
+        text(&bad.stderr)
+    );
+}

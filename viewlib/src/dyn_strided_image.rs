@@ -3,7 +3,7 @@
 
 use crate::Layout;
 use crate::error::{Result, ViewError};
-use crate::owned::DynImageBuf;
+use crate::owned::{DynImageBuf, ImageBuf};
 use crate::sample::{Sample, U16Be};
 use crate::sample_type::SampleType;
 use crate::slice::Slice;
@@ -37,6 +37,9 @@ pub enum DynStridedImage {
     U16Be(StridedImage<U16Be>),
     /// 32-bit float samples.
     F32(StridedImage<f32>),
+    /// 32-bit unsigned words in the machine's byte order: what a cast of four 8-bit
+    /// samples (an RGBA pixel) to one word makes.
+    U32(StridedImage<u32>),
 }
 
 /// `$body` with `$image` bound to the typed image, whatever the variant.
@@ -47,6 +50,7 @@ macro_rules! each {
             DynStridedImage::U16($image) => $body,
             DynStridedImage::U16Be($image) => $body,
             DynStridedImage::F32($image) => $body,
+            DynStridedImage::U32($image) => $body,
         }
     };
 }
@@ -59,6 +63,7 @@ macro_rules! derive_each {
             DynStridedImage::U16($image) => DynStridedImage::U16($body),
             DynStridedImage::U16Be($image) => DynStridedImage::U16Be($body),
             DynStridedImage::F32($image) => DynStridedImage::F32($body),
+            DynStridedImage::U32($image) => DynStridedImage::U32($body),
         }
     };
 }
@@ -70,10 +75,17 @@ macro_rules! from_typed {
                 DynStridedImage::$variant(image)
             }
         }
+
+        impl From<ImageBuf<$t>> for DynStridedImage {
+            /// Moves the samples in, without copying.
+            fn from(image: ImageBuf<$t>) -> Self {
+                DynStridedImage::$variant(image.into())
+            }
+        }
     )*};
 }
 
-from_typed!(U8(u8), U16(u16), U16Be(U16Be), F32(f32));
+from_typed!(U8(u8), U16(u16), U16Be(U16Be), F32(f32), U32(u32));
 
 impl From<DynImageBuf> for DynStridedImage {
     /// Moves the samples in, without copying.
@@ -215,7 +227,7 @@ impl DynStridedImage {
 
     /// The same bytes as samples of type `to` ([`StridedImage::cast`]): 8-bit pairs as
     /// 16-bit samples in either byte order, 16-bit samples as byte pairs, four bytes as one
-    /// float. Types without a variant here are [`ViewError::UnsupportedSampleType`].
+    /// float or one native-order word. Types without a variant here are [`ViewError::UnsupportedSampleType`].
     ///
     /// ```
     /// use viewlib::{DynStridedImage, ImageBuf, SampleType, StridedImage};
@@ -242,6 +254,9 @@ impl DynStridedImage {
             }
             if Some(to) == SampleType::of::<f32>() {
                 return Ok(image.cast::<f32>()?.into());
+            }
+            if Some(to) == SampleType::of::<u32>() {
+                return Ok(image.cast::<u32>()?.into());
             }
             Err(ViewError::UnsupportedSampleType {
                 format: to.format(),

@@ -6,6 +6,32 @@ use crate::raw::{View, ViewMut};
 use crate::sample::Sample;
 use crate::slice::Slice;
 
+/// Checks that the `width x height` rectangle at `(x, y)` lies inside an image of
+/// `[height, width]`: the one bounds rule of every crop (views, and the pipeline's plans).
+pub(crate) fn check_crop(
+    [image_height, image_width]: [usize; 2],
+    x: usize,
+    y: usize,
+    width: usize,
+    height: usize,
+) -> Result<()> {
+    let fits = |start: usize, len: usize, total: usize| {
+        start.checked_add(len).is_some_and(|end| end <= total)
+    };
+    if fits(x, width, image_width) && fits(y, height, image_height) {
+        Ok(())
+    } else {
+        Err(ViewError::CropOutOfBounds {
+            x,
+            y,
+            width,
+            height,
+            image_width,
+            image_height,
+        })
+    }
+}
+
 macro_rules! image_methods {
     ($ty:ident) => {
         impl<'a, T: Sample> $ty<'a, T, 3> {
@@ -41,20 +67,7 @@ macro_rules! image_methods {
             /// # Ok::<(), ViewError>(())
             /// ```
             pub fn crop(self, x: usize, y: usize, width: usize, height: usize) -> Result<Self> {
-                let (image_width, image_height) = (self.width(), self.height());
-                let fits = |start: usize, len: usize, total: usize| {
-                    start.checked_add(len).is_some_and(|end| end <= total)
-                };
-                if !fits(x, width, image_width) || !fits(y, height, image_height) {
-                    return Err(ViewError::CropOutOfBounds {
-                        x,
-                        y,
-                        width,
-                        height,
-                        image_width,
-                        image_height,
-                    });
-                }
+                check_crop([self.height(), self.width()], x, y, width, height)?;
                 self.slice_axis(0, Slice::from(y..y + height))?
                     .slice_axis(1, Slice::from(x..x + width))
             }

@@ -135,7 +135,7 @@ pub use sample::{
     F32Be, F32Le, F64Be, F64Le, I16Be, I16Le, I32Be, I32Le, Sample, U16Be, U16Le, U32Be, U32Le,
 };
 pub use sample_type::SampleType;
-pub use slice::Slice;
+pub use slice::{ParseSliceError, Slice};
 pub use split::{AxisChunks, Splittable, Tiles};
 pub use strided_image::{ByteRuns, Memory, StridedImage};
 pub use view::Lanes;

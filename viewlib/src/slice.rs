@@ -6,7 +6,9 @@
 //! quietly comes out smaller than asked is a bug waiting to surface downstream.
 
 use crate::error::{Result, ViewError};
+use core::fmt;
 use core::ops::{Range, RangeFrom, RangeFull, RangeInclusive, RangeTo, RangeToInclusive};
+use core::str::FromStr;
 
 /// A per-axis slice: Python's `start:stop:step`.
 ///
@@ -183,12 +185,102 @@ impl From<RangeFull> for Slice {
     }
 }
 
+/// Text that is not a `start:stop:step` slice.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not a slice start:stop:step: {reason}")]
+pub struct ParseSliceError {
+    text: String,
+    reason: &'static str,
+}
+
+/// Python's slice syntax: `start:stop:step`, each part optional, at least one colon
+/// (`1:`, `:5`, `::2`, `::-1`, `100:400:2`, `-3:`). A bare number is an index, not a slice.
+///
+/// ```
+/// use viewlib::Slice;
+/// assert_eq!("100:400:2".parse(), Ok(Slice::new(Some(100), Some(400), 2)));
+/// assert_eq!("::-1".parse(), Ok(Slice::REVERSED));
+/// assert_eq!(" : ".parse(), Ok(Slice::FULL));
+/// assert!("::0".parse::<Slice>().is_err()); // Python: "slice step cannot be zero"
+/// assert!("5".parse::<Slice>().is_err());
+/// ```
+impl FromStr for Slice {
+    type Err = ParseSliceError;
+
+    fn from_str(text: &str) -> core::result::Result<Slice, ParseSliceError> {
+        let fail = |reason| ParseSliceError {
+            text: text.to_string(),
+            reason,
+        };
+        let parts: Vec<&str> = text.split(':').map(str::trim).collect();
+        if parts.len() < 2 || parts.len() > 3 {
+            return Err(fail("one or two colons"));
+        }
+        let number = |part: &str| -> core::result::Result<Option<isize>, ParseSliceError> {
+            if part.is_empty() {
+                return Ok(None);
+            }
+            part.parse::<isize>()
+                .map(Some)
+                .map_err(|_| fail("each part is a whole number or empty"))
+        };
+        let step = match parts.get(2) {
+            Some(part) => number(part)?.unwrap_or(1),
+            None => 1,
+        };
+        if step == 0 {
+            return Err(fail("the step cannot be zero"));
+        }
+        Ok(Slice::new(number(parts[0])?, number(parts[1])?, step))
+    }
+}
+
+/// The shortest Python form: `:`, `2:`, `:5`, `::-1`, `100:400:2`.
+///
+/// ```
+/// use viewlib::Slice;
+/// assert_eq!(Slice::from(2..).to_string(), "2:");
+/// assert_eq!(Slice::REVERSED.to_string(), "::-1");
+/// assert_eq!(Slice::new(Some(100), Some(400), 2).to_string(), "100:400:2");
+/// ```
+impl fmt::Display for Slice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(start) = self.start {
+            write!(f, "{start}")?;
+        }
+        f.write_str(":")?;
+        if let Some(stop) = self.stop {
+            write!(f, "{stop}")?;
+        }
+        if self.step != 1 {
+            write!(f, ":{}", self.step)?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
+    #[test]
+    fn text_form_round_trips() {
+        let bounds = [None, Some(-3), Some(-1), Some(0), Some(2), Some(10)];
+        for start in bounds {
+            for stop in bounds {
+                for step in [-2, -1, 1, 3] {
+                    let slice = Slice::new(start, stop, step);
+                    assert_eq!(slice.to_string().parse(), Ok(slice), "{slice}");
+                }
+            }
+        }
+        for bad in ["", "1", "1:2:3:4", "a:", "1:b", "::x", "1.5:"] {
+            assert!(bad.parse::<Slice>().is_err(), "{bad}");
+        }
+    }
+
     /// Python's own `range(len)[start:stop:step]`, for bounds Python would not clamp.
-    fn python(len: usize, s: Slice) -> Vec<usize> {
+    pub(crate) fn python(len: usize, s: Slice) -> Vec<usize> {
         let n = len as isize;
         let norm = |b: isize| if b < 0 { b + n } else { b };
         let mut out = vec![];

@@ -44,7 +44,8 @@ pub fn run(path: &Path, ops: &[Op], limits: Limits) -> Result<(RowFile, FileStat
         ));
     }
     let shape = layout.shape();
-    let plan = InPlaceBands::new(ops, shape).map_err(|e| FileError::operation(path, e))?;
+    let plan = InPlaceBands::new(ops, shape, layout.sample_type())
+        .map_err(|e| FileError::operation(path, e))?;
     if let InPlaceBands::Whole { rows, .. } = &plan {
         let bytes = (rows.len() as u64).saturating_mul(layout.row_bytes() as u64);
         if bytes > limits.max_bytes {
@@ -171,7 +172,7 @@ mod tests {
         let (h, w, c) = (11, 5, 3);
         let pixels: Vec<u8> = (0..h * w * c).map(|i| (i * 37 % 251) as u8).collect();
         let header = format!("P6\n{w} {h}\n255\n");
-        let chains: [&[&str]; 7] = [
+        let chains: [&[&str]; 12] = [
             &["invert"],
             &["crop=1,2,3,7", "channel=G", "gamma=0.5"],
             &["flip=v"],
@@ -191,6 +192,17 @@ mod tests {
                 "flip=v",
                 "invert=all",
             ],
+            // Slices: consecutive rows (bands), stepped and reversed rows (whole regions).
+            &["slice=1:9,::-1,0", "invert"],
+            &["slice=::2,1:4", "invert"],
+            &[
+                "crop=0,1,5,9",
+                "slice=::-1",
+                "crop=0,2,5,3",
+                "threshold=0.5",
+            ],
+            &["slice=2:8", "flip=v", "slice=:,::2", "invert"],
+            &["slice=-3:", "flip=v", "invert"],
         ];
         for chain in chains {
             let ops: Vec<Op> = chain.iter().map(|s| s.parse().unwrap()).collect();
@@ -201,7 +213,7 @@ mod tests {
                 let path = dir.path().join("image.ppm");
                 std::fs::write(&path, [header.as_bytes(), &pixels].concat()).unwrap();
                 let mut file = RowFile::open_mut(&path).unwrap();
-                let plan = InPlaceBands::new(&ops, [h, w, c]).unwrap();
+                let plan = InPlaceBands::new(&ops, [h, w, c], SampleType::U8).unwrap();
                 run_typed::<u8>(&mut file, &plan, rows_per_band).unwrap();
                 drop(file);
                 let written = std::fs::read(&path).unwrap();

@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 use viewlib::io::{self, Limits, OutputFormat, PendingFile, PngCompression, SaveOptions};
 use viewlib::io::{PngSample, display_path};
 use viewlib::mapped::RowFile;
-use viewlib::{DynImageBuf, ImageBuf, Sample, View};
+use viewlib::{DynImageBuf, DynStridedImage, ImageBuf, Sample, StridedImage, View};
 
 /// How a batch runs.
 #[derive(Debug, Clone)]
@@ -331,23 +331,23 @@ pub fn prepare_file(
     Ok(Some((Output::Pending(pending), stats)))
 }
 
-/// Applies the operations to `image` shown as `orientation` says, and encodes the result.
+/// Applies the operations to `image` shown as `orientation` says (a view), and encodes the
+/// result. Casts may change the sample type on the way; the result must be one PNG holds.
 fn run_ops<T: BatchSample>(
-    mut image: ImageBuf<T>,
+    image: ImageBuf<T>,
     orientation: Orientation,
     job: &Job,
     options: &Options,
     stats: &mut FileStats,
 ) -> Result<PendingFile, FileError>
 where
-    T::Value: Into<u16>,
+    StridedImage<T>: Into<DynStridedImage>,
 {
     let save = SaveOptions {
         compression: options.compression,
         overwrite: options.overwrite,
     };
     let mut steps = Vec::new();
-    let mut encode = Duration::ZERO;
     let held = byte_len(image.view());
     // `gray` makes a new buffer (at most half the image) beside the decoded one.
     let held = if options.ops.contains(&Op::Gray) {
@@ -356,26 +356,33 @@ where
         held
     };
     check_memory(job, options, held, "the decoded image")?;
-    let mut output_shape = [0; 3];
-    let upright = image.view_mut().oriented(orientation);
-    let saved = pipeline::apply(upright, &options.ops, &mut steps, |view| {
-        let start = Instant::now();
-        let view = view.into_view();
-        output_shape = view.shape();
-        let saved = create_output_folder(&job.output)
-            .and_then(|()| encode_whole(view, job, options, held, &save));
-        encode = start.elapsed();
-        saved
-    });
+    let upright = StridedImage::from(image).oriented(orientation).into();
+    let result = pipeline::apply_dyn(upright, &options.ops, &mut steps);
     stats.ops = steps.iter().map(|s| s.elapsed).sum();
-    stats.encode = encode;
-    stats.output_shape = output_shape;
-    saved.map_err(|e| FileError::operation(&job.input, e))?
+    let result = result.map_err(|e| FileError::operation(&job.input, e))?;
+    stats.output_shape = result.shape();
+    let start = Instant::now();
+    let saved = create_output_folder(&job.output).and_then(|()| match &result {
+        DynStridedImage::U8(image) => encode_whole(image.view(), job, options, held, &save),
+        DynStridedImage::U16(image) => encode_whole(image.view(), job, options, held, &save),
+        DynStridedImage::U16Be(image) => encode_whole(image.view(), job, options, held, &save),
+        other => Err(FileError::about(
+            ErrorKind::Unsupported,
+            &job.input,
+            format_args!(
+                "the result's samples have format `{}`, which no output format holds \
+                 (end the operations with cast=u8, or a cast to 16 bits)",
+                other.format()
+            ),
+        )),
+    });
+    stats.encode = start.elapsed();
+    saved
 }
 
 /// Encodes the final view into a temporary file beside `job.output`, within the memory
 /// limit beside the `held` bytes of the decoded image.
-fn encode_whole<T: BatchSample>(
+fn encode_whole<T: PngSample>(
     view: View<'_, T, 3>,
     job: &Job,
     options: &Options,

@@ -1,13 +1,14 @@
 //! The window: menus, panels, and the bookkeeping between them and the worker.
 
 use super::canvas::{Camera, Compare, Hover};
+use super::document::ProcessError;
 use super::document::{Processed, Source};
 use super::file_dialog::{Answer, FileDialog, Purpose};
 use super::preview::DisplayMode;
 use super::screenshot::Screenshot;
 use super::steps::Steps;
 use super::worker::{Reply, Request, Worker};
-use crate::pipeline::{Channel, Op, OpError};
+use crate::pipeline::{Channel, Op};
 use egui::{Color32, RichText, TextureHandle, TextureOptions};
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -91,7 +92,7 @@ pub struct DemoApp {
     pub(super) steps: Steps,
     pub(super) selected: Option<usize>,
     pub(super) result: Option<Arc<Processed>>,
-    pub(super) failure: Option<OpError>,
+    pub(super) failure: Option<ProcessError>,
     generation: u64,
     dirty: bool,
     pub(super) opening: Option<String>,
@@ -216,7 +217,7 @@ impl DemoApp {
     }
 
     /// Why the pipeline failed, when it did.
-    pub fn failure(&self) -> Option<&OpError> {
+    pub fn failure(&self) -> Option<&ProcessError> {
         self.failure.as_ref()
     }
 

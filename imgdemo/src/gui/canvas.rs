@@ -242,14 +242,17 @@ impl DemoApp {
                 },
                 |p| p.panel.center(),
             );
-            let text = format!(
-                "Step {} ({}) does not apply:\n{}",
-                self.steps
-                    .index_of_position(failure.position)
-                    .map_or(failure.position, |i| i + 1),
-                label(&failure.op),
-                failure.reason
-            );
+            let text = match failure.op_error() {
+                Some(failure) => format!(
+                    "Step {} ({}) does not apply:\n{}",
+                    self.steps
+                        .index_of_position(failure.position)
+                        .map_or(failure.position, |i| i + 1),
+                    label(&failure.op),
+                    failure.kind
+                ),
+                None => failure.to_string(),
+            };
             boxed_text(
                 &painter,
                 at,

@@ -290,8 +290,30 @@ pub fn region_preview(
     })
 }
 
-/// A pipeline failure: which operation, and why.
-pub type ProcessError = OpError;
+/// Why the result could not be made.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProcessError {
+    /// An operation does not apply to the image reaching it.
+    #[error(transparent)]
+    Op(#[from] OpError),
+    /// The pipeline panicked: a bug in the app or the library, reported instead of taking
+    /// the app down.
+    #[error("the pipeline stopped on a bug (a panic in {what}); the steps are kept")]
+    Panicked {
+        /// What panicked.
+        what: &'static str,
+    },
+}
+
+impl ProcessError {
+    /// The operation that does not apply, when that is the failure.
+    pub fn op_error(&self) -> Option<&OpError> {
+        match self {
+            ProcessError::Op(e) => Some(e),
+            ProcessError::Panicked { .. } => None,
+        }
+    }
+}
 
 /// Runs `ops` on a copy of `source` and paints the result.
 ///

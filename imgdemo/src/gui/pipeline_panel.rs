@@ -2,6 +2,7 @@
 //! the selected step, with each control disabled and explained where it does not apply.
 
 use super::app::DemoApp;
+use super::document::ProcessError;
 use super::steps::{KINDS, label, new_op};
 use crate::pipeline::{Channel, Flip, Op};
 use egui::{RichText, Slider};
@@ -21,6 +22,14 @@ fn memory_note(op: &Op) -> &'static str {
             "A view: one stride turns negative and the offset moves to the far end. 0 bytes copied."
         }
         Op::Transpose => "A view: the row and column strides swap. 0 bytes copied.",
+        Op::Slice(_) => {
+            "A view: each stride is multiplied by its axis's step (a negative step turns the axis \
+             around) and the offset moves to the first element taken. 0 bytes copied."
+        }
+        Op::Cast(_) => {
+            "A view of the same bytes as another sample type: the channel count and the strides \
+             rescale by the ratio of sample sizes. 0 bytes copied."
+        }
         Op::Gray => {
             "A new buffer: luma (Rec. 709) of the colour channels, alpha kept. The only copy."
         }
@@ -67,6 +76,7 @@ impl DemoApp {
             let failed_at = self
                 .failure
                 .as_ref()
+                .and_then(ProcessError::op_error)
                 .and_then(|f| self.steps.index_of_position(f.position));
             for i in 0..self.steps.len() {
                 let step = self.steps.as_slice()[i];
@@ -117,7 +127,11 @@ impl DemoApp {
                 if failed_at == Some(i)
                     && let Some(f) = &self.failure
                 {
-                    ui.label(RichText::new(&f.reason).color(ui.visuals().error_fg_color));
+                    let reason = match f {
+                        ProcessError::Op(e) => e.kind.to_string(),
+                        other => other.to_string(),
+                    };
+                    ui.label(RichText::new(reason).color(ui.visuals().error_fg_color));
                 }
                 if self.selected == Some(i) {
                     egui::Frame::group(ui.style()).show(ui, |ui| self.step_editor(ui, i));
@@ -241,7 +255,7 @@ impl DemoApp {
                 ui.radio_value(flip, Flip::Horizontal, "Horizontal (left ↔ right)");
                 ui.radio_value(flip, Flip::Vertical, "Vertical (top ↕ bottom)");
             }
-            Op::Transpose | Op::Gray => {}
+            Op::Transpose | Op::Gray | Op::Slice(_) | Op::Cast(_) => {}
             Op::Brightness(d) => {
                 ui.add(Slider::new(d, -1.0..=1.0).text("brightness"));
             }

@@ -246,6 +246,8 @@ pub fn new_op(kind: &str, shape: [usize; 3]) -> Option<Op> {
 /// use imgdemo::gui::steps::label;
 /// assert_eq!(label(&"crop=10,20,640,480".parse().unwrap()), "Crop 640×480 at (10, 20)");
 /// assert_eq!(label(&"invert=all".parse().unwrap()), "Invert (alpha too)");
+/// assert_eq!(label(&"slice=100:400:2,::-1,1".parse().unwrap()), "Slice [100:400:2, ::-1, 1]");
+/// assert_eq!(label(&"cast=u16be".parse().unwrap()), "Cast to u16be");
 /// ```
 pub fn label(op: &Op) -> String {
     match *op {
@@ -261,6 +263,8 @@ pub fn label(op: &Op) -> String {
         Op::Flip(Flip::Horizontal) => "Flip horizontal".into(),
         Op::Flip(Flip::Vertical) => "Flip vertical".into(),
         Op::Transpose => "Transpose".into(),
+        Op::Slice([rows, cols, channels]) => format!("Slice [{rows}, {cols}, {channels}]"),
+        Op::Cast(_) => format!("Cast to {}", op.to_string().trim_start_matches("cast=")),
         Op::Gray => "Gray".into(),
         Op::Brightness(d) => format!("Brightness {d:+.2}"),
         Op::Contrast(f) => format!("Contrast ×{f:.2}"),

@@ -3,10 +3,11 @@
 //! runs (a slider drag sends one per frame).
 
 use super::anatomy::ViewLayout;
+use super::document::ProcessError;
 use super::document::{Pixels, Processed, Source, process_reusing, region_preview};
 use super::preview::DisplayMode;
 use super::preview::Preview;
-use crate::pipeline::{Op, OpError};
+use crate::pipeline::Op;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -72,7 +73,7 @@ pub enum Reply {
         /// When the request was sent.
         requested: Instant,
         /// The result, or the step that failed.
-        result: Result<Arc<Processed>, OpError>,
+        result: Result<Arc<Processed>, ProcessError>,
     },
     /// A save finished: the path written, or why not.
     Saved(Result<PathBuf, String>),
@@ -211,10 +212,8 @@ fn handle(request: Request, requested: Instant, sent: &mut Vec<Arc<Processed>>) 
                     sent.push(Arc::clone(&p));
                     p
                 }),
-                Err(_) => Err(OpError {
-                    position: 0,
-                    op: ops.first().copied().unwrap_or(Op::Transpose),
-                    reason: panicked("pipeline"),
+                Err(_) => Err(ProcessError::Panicked {
+                    what: "the pipeline",
                 }),
             };
             Reply::Processed {
