@@ -4,8 +4,10 @@ geometry, channels and invert, the kernel functions (to_luma, apply_lut) for gra
 tone operations, Pillow for EXIF orientation."""
 
 import math
+import os
 import shutil
 import struct
+import time
 
 import numpy as np
 import pytest
@@ -397,3 +399,110 @@ def test_the_gil_is_released_while_a_file_is_processed(tmp_path):
     )
     assert inside > 10, "no other thread ran while process_file worked: the GIL was held"
 
+
+# --- Dask: the same files on two worker processes -------------------------------------------
+
+
+def dask_jobs(folder, rng):
+    """A dozen generated inputs of different sizes and formats, each with the operations and
+    output format it gets: (source, ops, output extension)."""
+
+    def u8(h, w, c):
+        return rng.integers(0, 256, (h, w, c), dtype=np.uint8)
+
+    def u16(h, w, c):
+        return rng.integers(0, 65536, (h, w, c), dtype=np.uint16)
+
+    rgbe = u8(6, 5, 4)
+    rgbe[..., 3] = 128
+    exif = PILImage.Exif()
+    exif[0x0112] = 6
+    writers = [
+        ("rgb.png", lambda p: pillow(p, u8(48, 64, 3)), ["crop=5,6,40,30", "invert"], "png"),
+        ("rgba.png", lambda p: pillow(p, u8(30, 100, 4)), ["flip=h", "gamma=0.7"], "webp"),
+        ("gray.png", lambda p: pillow(p, u8(91, 17, 1)), ["transpose"], "jpg"),
+        ("gray16.png", lambda p: pillow(p, u16(40, 40, 1)), ["invert"], "tiff"),
+        ("rgb16.ppm", lambda p: pnm(p, u16(33, 70, 3)), ["gray"], "png"),
+        ("rgba16.ff", lambda p: farbfeld(p, u16(20, 50, 4)), ["channel=A"], "bmp"),
+        ("photo.jpg", lambda p: pillow(p, u8(80, 120, 3), exif=exif), ["crop=0,0,70,100"], "png"),
+        ("scan.tiff", lambda p: pillow(p, u8(50, 60, 3)), ["flip=v"], "qoi"),
+        ("graya.png", lambda p: pillow(p, u8(29, 31, 2)), ["invert=all"], "tga"),
+        ("rgb.bmp", lambda p: pillow(p, u8(45, 45, 3)), ["brightness=0.1"], "ppm"),
+        (
+            "large.png",
+            lambda p: pillow(p, u8(192, 256, 3)),
+            ["contrast=1.3", "threshold=0.5"],
+            "jpg",
+        ),
+        ("hdr.hdr", lambda p: rgbe_hdr(p, rgbe), ["invert"], "png"),
+    ]
+    jobs = []
+    for name, write, ops, extension in writers:
+        write(folder / name)
+        jobs.append((folder / name, ops, f"{name.replace('.', '-')}.{extension}"))
+    return jobs
+
+
+def test_dask_local_cluster_gives_the_single_process_results(tmp_path, rng):
+    import distributed  # dask[distributed], from requirements-test.txt
+
+    (tmp_path / "in").mkdir()
+    jobs = dask_jobs(tmp_path / "in", rng)
+    for folder in ["local", "dask"]:
+        (tmp_path / folder).mkdir()
+    sources = [src for src, _, _ in jobs]
+    ops = [ops for _, ops, _ in jobs]
+    local = [viewlib.process_file(src, tmp_path / "local" / out, o) for src, o, out in jobs]
+
+    start = time.perf_counter()
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            processes=True,
+            threads_per_worker=1,
+            dashboard_address=None,
+            local_directory=tmp_path / "scratch",
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        # Two other processes, each with this very module (the venv's build).
+        pids = client.run(os.getpid)
+        assert len(set(pids.values())) == 2 and os.getpid() not in pids.values()
+        assert set(client.run(lambda: viewlib.__file__).values()) == {viewlib.__file__}
+        futures = client.map(
+            viewlib.process_file,
+            sources,
+            [tmp_path / "dask" / out for _, _, out in jobs],
+            ops,
+            pure=False,  # it writes a file: never a cached result
+        )
+        distributed.wait(futures, timeout=60)
+        reports = client.gather(futures)
+        workers = {a for addresses in client.who_has(futures).values() for a in addresses}
+    elapsed = time.perf_counter() - start
+    print(
+        f"LocalCluster of 2 processes: {len(jobs)} files in {elapsed:.2f} s, start and close included"
+    )
+
+    assert len(workers) == 2, "both workers got files"
+    for (src, _, out), here, there in zip(jobs, local, reports):
+        a, b = tmp_path / "local" / out, tmp_path / "dask" / out
+        np.testing.assert_array_equal(pixels(b), pixels(a), err_msg=out)
+        assert pixels(b).dtype == pixels(a).dtype
+        assert b.read_bytes() == a.read_bytes(), out  # the encoders are deterministic too
+        timing = {"output", "seconds", "elapsed"}
+        assert {k: v for k, v in there.items() if k not in timing} == {
+            k: v for k, v in here.items() if k not in timing
+        }
+    assert {r["format"] for r in reports} == {
+        "PNG",
+        "WebP",
+        "JPEG",
+        "TIFF",
+        "BMP",
+        "QOI",
+        "TGA",
+        "PPM",
+    }
+    assert {r["input_dtype"] for r in reports} == {"uint8", "uint16", "float32"}
+    assert sum(r["orientation_applied"] for r in reports) == 1
