@@ -1,6 +1,6 @@
 //! The Python module's test suite, run by the workspace's test command: `cargo test` runs
-//! `viewlib/python/run-tests.sh`, which makes (or reuses) a venv with maturin, NumPy, pytest
-//! and Pillow from the package registry, builds the module into it with maturin, and runs
+//! `viewlib/python/run-tests.sh`, which makes (or reuses) a venv with maturin, NumPy, pytest,
+//! Pillow and Dask distributed from the package registry, builds the module into it with maturin, and runs
 //! pytest on `viewlib/python/tests`. This test fails when pytest fails.
 //!
 //! Without a Python 3.11+ that can make a venv (`python3 -m venv`; Debian's `python3-venv`),

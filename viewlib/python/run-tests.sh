@@ -3,9 +3,9 @@
 #
 #   viewlib/python/run-tests.sh [PYTEST ARGS...]
 #
-# The venv (maturin, NumPy, pytest, Pillow at the versions in requirements-test.txt, from the
-# package registry) is made once and reused: target/python-venv under the workspace, or
-# $VIEWLIB_PYTHON_VENV. The extension is built by `maturin develop` in its own target dir
+# The venv (maturin, NumPy, pytest, Pillow and Dask distributed at the versions in
+# requirements-test.txt, from the package registry) is made once and reused:
+# target/python-venv under the workspace, or $VIEWLIB_PYTHON_VENV. The extension is built by `maturin develop` in its own target dir
 # (target/python, or $VIEWLIB_PYTHON_TARGET), so it neither waits for nor evicts the
 # workspace's cargo builds. $VIEWLIB_PYTHON_PROFILE picks the cargo profile: python-test by
 # default (viewlib optimized as in release, the decoders it depends on not, so a build from

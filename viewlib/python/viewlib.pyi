@@ -4,7 +4,9 @@ Kernels take any buffer-protocol object (NumPy arrays with any strides, negative
 transposed ones included; memoryview, bytearray, array.array) of 'B', 'H'/'<H'/'>H' or 'f'
 samples, shaped (h, w, c), (h, w) (one channel) or (n,) (one row), and work on its memory in
 place, in parallel, with the GIL released. Images from `load` and `open_mapped` export their
-pixels to NumPy and memoryview without a copy.
+pixels to NumPy and memoryview without a copy. `process_file` runs `imgdemo batch`'s
+pipeline on one file (load, operations, atomic save), for workers of Dask, Ray or a process
+pool.
 
 Errors: a read-only buffer where a kernel writes is TypeError; an `out` overlapping the
 input in memory, a zero-size, misaligned or badly shaped buffer is ValueError; an
@@ -14,7 +16,7 @@ unsupported format is TypeError; a channel out of range is IndexError.
 from collections.abc import Iterable
 from os import PathLike
 from types import TracebackType
-from typing import Literal, Self, TypeVar
+from typing import Literal, Self, TypedDict, TypeVar
 
 from typing_extensions import Buffer
 
@@ -148,3 +150,49 @@ def load(path: str | PathLike[str]) -> Image:
 def open_mapped(path: str | PathLike[str], writable: bool = False) -> Image:
     """Maps a binary PNM or farbfeld file as an image without reading it ('>H' for 16-bit);
     with writable=True its buffer writes the file in place."""
+
+class _Seconds(TypedDict):
+    decode: float
+    ops: float
+    encode: float
+    commit: float
+
+class _ProcessReport(TypedDict):
+    """What `process_file` did, for a batch driver's log."""
+
+    input: str
+    output: str
+    format: Literal["PNG", "JPEG", "WebP", "TIFF", "BMP", "TGA", "QOI", "PPM", "PGM"]
+    input_shape: tuple[int, int, int]
+    input_dtype: Literal["uint8", "uint16", "float32"]
+    orientation: int
+    """The input's EXIF orientation, 1 (upright, or no EXIF data) to 8."""
+    orientation_applied: bool
+    output_shape: tuple[int, int, int]
+    """After the operations, before any conversion the format needs."""
+    channels: int
+    """As written."""
+    bit_depth: Literal[8, 16]
+    """As written."""
+    seconds: _Seconds
+    elapsed: float
+
+def process_file(
+    src: str | PathLike[str],
+    dst: str | PathLike[str],
+    ops: str | Iterable[str],
+    *,
+    overwrite: bool = False,
+    apply_orientation: bool = True,
+) -> _ProcessReport:
+    """Processes one image file as `imgdemo batch` does: load `src`, turn it upright as its
+    EXIF orientation says (unless apply_orientation=False), apply `ops` (a list of operations
+    such as ["crop=0,0,640,480", "flip=h", "gamma=2.2"], or one string of them separated by
+    spaces), and write `dst` atomically in the format its extension names (.png, .jpg/.jpeg,
+    .webp, .tif/.tiff, .bmp, .tga, .qoi, .ppm, .pgm), converting what the format cannot hold.
+    Float images become 16-bit first. The GIL is released while it works.
+
+    Raises ValueError for a malformed operation (before any file is read), an operation that
+    does not fit the image, or an unknown extension; FileExistsError if `dst` exists and not
+    `overwrite`; shutil.SameFileError if `dst` is `src`; OSError subclasses naming the file
+    for files that cannot be read, decoded or written. `dst` appears whole or not at all."""

@@ -24,7 +24,10 @@ pub fn view_error(error: ViewError) -> PyErr {
 pub fn file_error(error: ImageFileError) -> PyErr {
     let message = error.to_string();
     let io = match error.kind() {
-        FileErrorKind::OpenForReading(e) | FileErrorKind::OpenForWriting(e) => Some(e.kind()),
+        FileErrorKind::OpenForReading(e)
+        | FileErrorKind::OpenForWriting(e)
+        | FileErrorKind::Read(e)
+        | FileErrorKind::Write(e) => Some(e.kind()),
         FileErrorKind::Exists => return PyFileExistsError::new_err(message),
         _ => None,
     };

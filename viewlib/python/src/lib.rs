@@ -12,6 +12,9 @@
 //!   `viewlib.open_mapped` return images that NumPy and `memoryview` read (and write, when
 //!   the image is its memory's only holder) without a copy; crops, channels, flips and
 //!   rotations share the memory with the strides to match.
+//! - **Files through the batch pipeline** ([`process`]): `viewlib.process_file(src, dst, ops)`
+//!   does to one file what `imgdemo batch` does (load, EXIF orientation, the operations of
+//!   `viewlib::pipeline`, an atomic save), for Dask or Ray workers and process pools.
 //!
 //! The binding is thin: conversions, errors and the GIL. The `unsafe` code is in one module,
 //! [`buffer`] (acquiring, releasing and filling `Py_buffer`s), every block with the
@@ -28,6 +31,7 @@ pub mod errors;
 pub mod files;
 pub mod kernels;
 pub mod lut;
+pub mod process;
 
 use pyo3::prelude::*;
 
@@ -52,6 +56,7 @@ fn viewlib_python(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(lut::lut_threshold, m)?)?;
     m.add_function(wrap_pyfunction!(files::load, m)?)?;
     m.add_function(wrap_pyfunction!(files::open_mapped, m)?)?;
+    m.add_function(wrap_pyfunction!(process::process_file, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

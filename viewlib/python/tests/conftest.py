@@ -1,5 +1,8 @@
 """Shared helpers: where the workspace is, random arrays and random strided views of them."""
 
+import bisect
+import threading
+import time
 import zlib
 from pathlib import Path
 
@@ -58,6 +61,35 @@ def random_view(rng, shape, *, keep_channels=False):
 SHAPES = [(1, 1, 1), (1, 1, 4), (3, 5, 3), (7, 13, 4), (17, 1, 2), (2, 31, 1), (64, 48, 3)]
 # Large enough that viewlib splits the work across the rayon pool.
 LARGE = (512, 700, 4)
+
+
+def ticks_of_another_thread_during(call, tries=5):
+    """How many times another Python thread ran while `call(i)` was running, over up to
+    `tries` calls (stopping once past 10): about 0 if the GIL was held throughout."""
+    ticks = []
+    stop = threading.Event()
+
+    def count():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+
+    thread = threading.Thread(target=count)
+    thread.start()
+    try:
+        inside = 0
+        for i in range(tries):
+            time.sleep(0.01)  # let the counter run
+            start = time.perf_counter()
+            call(i)
+            end = time.perf_counter()
+            # `ticks` only grows, in increasing order.
+            inside += bisect.bisect_left(ticks, end) - bisect.bisect_right(ticks, start)
+            if inside > 10:
+                break
+    finally:
+        stop.set()
+        thread.join()
+    return inside
 
 
 @pytest.fixture

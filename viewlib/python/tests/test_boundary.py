@@ -3,14 +3,13 @@ alignments and shapes are refused with an exception naming the numbers, never a 
 GIL is released while a kernel runs, and the buffer stays held until it returns."""
 
 import array
-import bisect
 import threading
-import time
 
 import numpy as np
 import pytest
 
 import viewlib
+from conftest import ticks_of_another_thread_during
 
 WRITERS = [
     lambda a: viewlib.invert(a),
@@ -204,29 +203,7 @@ def test_errors_release_the_buffer():
 def test_gil_is_released_while_a_kernel_runs():
     """Another Python thread runs while one long kernel call is in progress."""
     big = np.zeros((8192, 8192, 4), np.uint8)  # 256 MiB: tens of milliseconds per pass
-    ticks = []
-    stop = threading.Event()
-
-    def count():
-        while not stop.is_set():
-            ticks.append(time.perf_counter())
-
-    thread = threading.Thread(target=count)
-    thread.start()
-    try:
-        inside = 0
-        for _ in range(5):
-            time.sleep(0.01)  # let the counter run
-            start = time.perf_counter()
-            viewlib.invert(big, alpha="all")
-            end = time.perf_counter()
-            # `ticks` only grows, in increasing order.
-            inside += bisect.bisect_left(ticks, end) - bisect.bisect_right(ticks, start)
-            if inside > 10:
-                break
-    finally:
-        stop.set()
-        thread.join()
+    inside = ticks_of_another_thread_during(lambda _: viewlib.invert(big, alpha="all"))
     assert inside > 10, "no other thread ran during the kernel: the GIL was held"
 
 

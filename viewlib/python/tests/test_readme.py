@@ -20,5 +20,11 @@ def test_readme_python_example(tmp_path, monkeypatch):
     os.symlink(WORKSPACE / "assets", tmp_path / "assets")
     monkeypatch.chdir(tmp_path)
     for block in blocks:
-        exec(compile(block, "README.md", "exec"), {})
+        # As a script runs: the Dask example starts its cluster under `__main__`.
+        exec(compile(block, "README.md", "exec"), {"__name__": "__main__"})
     assert (tmp_path / "corner.png").is_file()
+    assert sorted(p.name for p in (tmp_path / "processed").iterdir()) == [
+        "card-small.png",
+        "testcard.jpg",
+        "testcard16.jpg",
+    ]
