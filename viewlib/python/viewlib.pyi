@@ -188,7 +188,8 @@ def process_file(
     """Processes one image file as `imgdemo batch` does: load `src`, turn it upright as its
     EXIF orientation says (unless apply_orientation=False), apply `ops` (a list of operations
     such as ["crop=0,0,640,480", "flip=h", "gamma=2.2"], or one string of them separated by
-    spaces), and write `dst` atomically in the format its extension names (.png, .jpg/.jpeg,
+    spaces; also "slice=100:400:2,::-1,1" for NumPy subscripts and "cast=u16be" to read the
+    same bytes as other samples, ending in 8 or 16 bits), and write `dst` atomically in the format its extension names (.png, .jpg/.jpeg,
     .webp, .tif/.tiff, .bmp, .tga, .qoi, .ppm, .pgm), converting what the format cannot hold.
     Float images become 16-bit first. The GIL is released while it works.
 

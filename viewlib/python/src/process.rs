@@ -19,8 +19,8 @@ use viewlib::io::{
     self, FileErrorKind, ImageFileError, Limits, OutputFormat, PngSample, SaveOptions,
     StoredLayout, display_path,
 };
-use viewlib::pipeline::{self, Op, OpError, PipelineSample};
-use viewlib::{DynImageBuf, ImageBuf, Sample, StridedImage, ViewError};
+use viewlib::pipeline::{self, Op, OpError};
+use viewlib::{DynImageBuf, DynStridedImage, ImageBuf, Sample, StridedImage, ViewError};
 
 /// JPEG quality of `.jpg` outputs: `imgdemo batch`'s default.
 pub const JPEG_QUALITY: u8 = 90;
@@ -96,8 +96,19 @@ fn type_name(object: &Bound<'_, PyAny>) -> String {
 /// What went wrong, carried out of the GIL-free part.
 enum Failure {
     File(ImageFileError),
-    SameFile { src: PathBuf, dst: PathBuf },
-    Op { src: PathBuf, error: OpError },
+    SameFile {
+        src: PathBuf,
+        dst: PathBuf,
+    },
+    Op {
+        src: PathBuf,
+        error: OpError,
+    },
+    /// The operations ended in samples no output format holds (32-bit words, floats).
+    Unwritable {
+        src: PathBuf,
+        format: &'static str,
+    },
     View(ViewError),
 }
 
@@ -115,6 +126,11 @@ impl Failure {
             Failure::Op { src, error } => {
                 PyValueError::new_err(format!("{}: {error}", display_path(&src)))
             }
+            Failure::Unwritable { src, format } => PyValueError::new_err(format!(
+                "{}: the result's samples have format '{format}', which no output format \
+                 holds (end the operations with cast=u8, or a cast to 16 bits)",
+                display_path(&src)
+            )),
             // shutil.copy's exception for the same case (an OSError).
             Failure::SameFile { src, dst } => {
                 let message = format!(
@@ -225,22 +241,35 @@ impl Job {
     }
 
     /// Runs the operations on `image` (which holds its memory alone) and writes the result.
-    fn finish<T: PipelineSample + PngSample>(
-        &self,
-        image: StridedImage<T>,
-        report: &mut Report,
-    ) -> Result<(), Failure>
-    where
-        T::Value: Into<u16>,
-    {
+    fn finish(&self, image: DynStridedImage, report: &mut Report) -> Result<(), Failure> {
         let mut steps = Vec::new();
         let result =
-            pipeline::apply_owned(image, &self.ops, &mut steps).map_err(|error| Failure::Op {
+            pipeline::apply_dyn(image, &self.ops, &mut steps).map_err(|error| Failure::Op {
                 src: self.src.clone(),
                 error,
             })?;
         report.ops = steps.iter().map(|s| s.elapsed).sum();
         report.output_shape = result.shape();
+        match &result {
+            DynStridedImage::U8(image) => self.write(image, report),
+            DynStridedImage::U16(image) => self.write(image, report),
+            DynStridedImage::U16Be(image) => self.write(image, report),
+            other => Err(Failure::Unwritable {
+                src: self.src.clone(),
+                format: other.format(),
+            }),
+        }
+    }
+
+    /// Writes `result` to `dst` atomically.
+    fn write<T: PngSample>(
+        &self,
+        result: &StridedImage<T>,
+        report: &mut Report,
+    ) -> Result<(), Failure>
+    where
+        T::Value: Into<u16>,
+    {
         let start = Instant::now();
         let save = SaveOptions {
             overwrite: self.overwrite,
@@ -261,12 +290,16 @@ impl Job {
 
 /// `image` shown as `orientation` says: a view, no pixel moved, holding the memory alone
 /// (in-place operations write to it).
-fn upright<T: Sample>(image: ImageBuf<T>, orientation: Option<Orientation>) -> StridedImage<T> {
+fn upright<T: Sample>(image: ImageBuf<T>, orientation: Option<Orientation>) -> DynStridedImage
+where
+    StridedImage<T>: Into<DynStridedImage>,
+{
     let image = StridedImage::from(image);
     match orientation {
         Some(orientation) => image.oriented(orientation),
         None => image,
     }
+    .into()
 }
 
 /// Whether `a` and `b` are one file (hard links and symbolic links included).
@@ -290,8 +323,10 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// clamped to 0..1, before the operations.
 ///
 /// `ops` is a list of operations in the batch's grammar, or one string of them separated by
-/// spaces: invert, invert=all, crop=X,Y,W,H, channel=R|G|B|A|L, flip=h|v, transpose, gray,
-/// brightness=D, contrast=F, gamma=G, threshold=T. All are parsed before any file is read.
+/// spaces: invert, invert=all, crop=X,Y,W,H, channel=R|G|B|A|L, flip=h|v, transpose,
+/// slice=ROWS,COLS,CHANNELS (NumPy subscripts, e.g. slice=100:400:2,::-1,1), cast=u8|u16|
+/// u16le|u16be|u32|f32 (the same bytes as other samples; the result must end as 8 or 16-bit),
+/// gray, brightness=D, contrast=F, gamma=G, threshold=T. All are parsed before any file is read.
 ///
 /// The GIL is released while the file is read, processed and written, so threads (and Dask
 /// workers with several threads) process files in parallel.
