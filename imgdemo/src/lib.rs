@@ -6,6 +6,8 @@
 //! - [`gui`]: the desktop app (eframe/egui): a live pipeline over the same operations, with
 //!   the views' layout in memory on show.
 //! - [`testcard`]: the bundled images in `assets/`.
+// No unsafe: everything that needs it is in viewlib, behind checked types.
+#![forbid(unsafe_code)]
 
 pub mod batch;
 pub mod gui;

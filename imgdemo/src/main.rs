@@ -1,4 +1,6 @@
 //! The `imgdemo` command: the desktop app, or `imgdemo batch` to process files headlessly.
+// No unsafe: everything that needs it is in viewlib, behind checked types.
+#![forbid(unsafe_code)]
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use imgdemo::batch::{self, Options, Outcome, OutputNaming, Summary, json};

@@ -362,7 +362,7 @@ fn dropped_files_open_and_corrupt_ones_are_reported_in_the_window() {
     );
     // The test card and its result are still there.
     assert_eq!(
-        harness.state().source().unwrap().pixels.shape(),
+        harness.state().source().unwrap().image().shape(),
         [720, 1280, 4]
     );
 
@@ -402,7 +402,7 @@ fn open_by_typed_path_and_save_at_the_source_bit_depth() {
     let source = harness.state().source().unwrap();
     assert_eq!(source.path.as_deref(), Some(typed.as_path()));
     let loaded = viewlib::io::load(&typed).unwrap();
-    assert_eq!(source.pixels.shape(), loaded.shape());
+    assert_eq!(source.image().shape(), loaded.shape());
 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("result.png");
@@ -445,6 +445,62 @@ fn pointer(harness: &mut Harness<'static, DemoApp>, at: egui::Pos2, pressed: Opt
 fn at_pixel(rect: egui::Rect, width: usize, x: usize, y: usize) -> egui::Pos2 {
     let scale = rect.width() / width as f32;
     rect.min + egui::vec2((x as f32 + 0.5) * scale, (y as f32 + 0.5) * scale)
+}
+
+/// The inspector's byte offset of the pixel under the cursor is what the library answers for
+/// the same chain of views built on its own (`StridedImage::byte_offset_of`), strides and
+/// offset included: for a crop, flip and channel pick, and after a transpose too.
+#[test]
+fn the_inspectors_byte_offset_is_the_librarys_answer() {
+    let card = viewlib::StridedImage::from(testcard());
+    let picked = card
+        .crop(100, 50, 400, 300)
+        .unwrap()
+        .flip_horizontal()
+        .channel(1)
+        .unwrap();
+    let chains = [
+        (
+            vec!["crop=100,50,400,300", "flip=h", "channel=G"],
+            picked.clone(),
+        ),
+        (
+            vec!["crop=100,50,400,300", "flip=h", "channel=G", "transpose"],
+            picked.transpose(),
+        ),
+    ];
+    for (ops, expected) in chains {
+        let mut harness = app(Launch {
+            ops: ops.iter().map(|s| s.parse().unwrap()).collect(),
+            ..Launch::default()
+        });
+        let [_, Some(after)] = harness.state().image_rects() else {
+            panic!("no after image")
+        };
+        let [_, w, _] = expected.shape();
+        pointer(&mut harness, at_pixel(after, w, 10, 20), None);
+        harness.step();
+        assert_eq!(harness.state().hover().unwrap().result, Some((20, 10)));
+        let shown = harness
+            .query_by_label_contains(" + 20·")
+            .and_then(|n| {
+                let node = n.accesskit_node();
+                node.label().or_else(|| node.value())
+            })
+            .unwrap_or_else(|| panic!("no byte offset in the inspector for {ops:?}"));
+        let number = |s: &str| s.trim().replace(',', "").parse::<isize>().unwrap();
+        let parts: Vec<isize> = shown
+            .split(['=', '+'])
+            .map(|part| number(part.split('·').next_back().unwrap()))
+            .collect();
+        let [sy, sx, _] = expected.byte_strides();
+        let at = expected.byte_offset_of([20, 10, 0]).unwrap() as isize;
+        assert_eq!(
+            parts,
+            [at, expected.offset_bytes() as isize, sy, sx],
+            "{shown} for {ops:?}"
+        );
+    }
 }
 
 #[test]
@@ -731,7 +787,7 @@ fn new_results_details_and_images_reuse_their_textures() {
     harness.step();
     settle(&mut harness);
     assert_eq!(
-        harness.state().source().unwrap().pixels.shape(),
+        harness.state().source().unwrap().image().shape(),
         [300, 5000, 3]
     );
     assert_eq!(textures(&harness), held, "after opening an image");

@@ -1,6 +1,8 @@
 //! Helpers for viewlib's end-to-end tests, which live in `tests/tests/`: where the shared image
 //! corpus is, and what its manifest says about each file; a generated conformance set for
 //! clones without it; and the checks both go through.
+// No unsafe: everything that needs it is in viewlib, behind checked types.
+#![forbid(unsafe_code)]
 
 pub mod checks;
 pub mod conformance;

@@ -225,6 +225,21 @@ impl DynStridedImage {
         derive_each!(self, i => i.rotate270())
     }
 
+    /// [`StridedImage::oriented`]: shown as an EXIF orientation tag says, sharing the memory.
+    ///
+    /// ```
+    /// use image::metadata::Orientation;
+    /// use viewlib::{DynImageBuf, DynStridedImage, ImageBuf};
+    /// let photo = DynStridedImage::from(DynImageBuf::U8(ImageBuf::new(2, 3, 3)?));
+    /// let upright = photo.oriented(Orientation::Rotate90);
+    /// assert_eq!((upright.shape(), upright.memory_bytes().len()), ([3, 2, 3], 18));
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    #[cfg(feature = "image")]
+    pub fn oriented(&self, orientation: image::metadata::Orientation) -> Self {
+        derive_each!(self, i => i.oriented(orientation))
+    }
+
     /// The same bytes as samples of type `to` ([`StridedImage::cast`]): 8-bit pairs as
     /// 16-bit samples in either byte order, 16-bit samples as byte pairs, four bytes as one
     /// float or one native-order word. Types without a variant here are [`ViewError::UnsupportedSampleType`].

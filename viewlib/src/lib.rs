@@ -39,6 +39,7 @@
 //! | copy out | `to_vec`, `to_list`, `to_bytes`, `hex`, `hex_dump`, `to_image_buf` |
 //! | write | `copy_from`, `fill`, `iter_mut` |
 //! | owned | [`ImageBuf`], [`DynImageBuf`] (C order); [`StridedImage`], [`DynStridedImage`] (any layout over shared [`Memory`]: derivations without borrows, layout questions: `byte_offset_of`, `index_at_byte`, `byte_runs`) |
+//! | provenance through views and copies | [`Lineage`]: the source pixel behind a result pixel and back (`source_pixel`, `result_pixel`) |
 //! | sample types at run time | [`SampleType`] (NumPy dtypes: `u1`, `>u2`, `<f4`, ...), `SampleType::of::<T>()` |
 //! | files | [`io`]: `load` (keeps 8/16-bit/float), `save_png` (any view, 8/16-bit), `save`, `load_png_samples` (big-endian view), `PngRowReader`/`PngRowWriter` (by rows), `Limits` |
 //! | files larger than memory | [`mapped`]: `MappedImage` (read-only view of a PNM, farbfeld or raw file), `MappedImageMut` (in place), `MappedOutput` (new file), `FileLayout`, `SampleType` |
@@ -95,6 +96,7 @@ mod interop_ndarray;
 #[cfg(feature = "io")]
 pub mod io;
 mod layout;
+mod lineage;
 #[cfg(feature = "mmap")]
 pub mod mapped;
 pub mod ops;
@@ -128,6 +130,7 @@ pub use image_pixels::{PixelView, PixelViewMut};
 #[cfg(feature = "fast_image_resize")]
 pub use interop_fir::{FirImage, FirImageMut};
 pub use layout::{ElementRuns, Layout};
+pub use lineage::Lineage;
 pub use owned::{DynImageBuf, ImageBuf};
 pub use par::{ParAxisChunks, ParTiles};
 pub use raw::{LanesMut, View, ViewMut};

@@ -1,4 +1,6 @@
 //! Rewrites the bundled images in `assets/` from [`imgdemo::testcard`].
+// No unsafe: everything that needs it is in viewlib, behind checked types.
+#![forbid(unsafe_code)]
 
 use viewlib::io::{PngCompression, SaveOptions, save_png};
 

@@ -306,7 +306,7 @@ impl DemoApp {
 
     /// `[height, width, channels]` of the image step `index` receives.
     pub(super) fn input_shape(&self, index: usize) -> Option<[usize; 3]> {
-        let source = self.source.as_ref()?.pixels.shape();
+        let source = self.source.as_ref()?.image().shape();
         let before = self.steps.as_slice()[..index.min(self.steps.len())]
             .iter()
             .filter(|s| s.enabled)
@@ -329,7 +329,7 @@ impl DemoApp {
                 Reply::Opened(Ok(source)) => {
                     let image = source.preview.image.clone();
                     upload(ctx, &mut self.before_texture, "before", image);
-                    let [h, w, _] = source.pixels.shape();
+                    let [h, w, _] = source.image().shape();
                     let decoded = if source.path.is_some() {
                         format!(", decoded in {:.1} ms", ms(source.decode))
                     } else {
@@ -518,7 +518,7 @@ impl DemoApp {
                 });
                 ui.separator();
                 let can_save = self.result.is_some();
-                let bits = self.source.as_ref().map_or(8, |s| s.pixels.itemsize() * 8);
+                let bits = self.source.as_ref().map_or(8, |s| s.image().itemsize() * 8);
                 if ui
                     .add_enabled(
                         can_save && no_dialog,
@@ -733,11 +733,13 @@ impl DemoApp {
 
 /// Puts `image` in the texture in `slot`: the texture's pixels are replaced
 /// ([`TextureHandle::set`]) when there is one, rather than a texture allocated per image.
+/// The picture is shared with the upload, not copied; once uploaded, the worker paints the
+/// next one into its buffer.
 fn upload(
     ctx: &egui::Context,
     slot: &mut Option<TextureHandle>,
     name: &str,
-    image: egui::ColorImage,
+    image: Arc<egui::ColorImage>,
 ) {
     match slot {
         Some(texture) => texture.set(image, TEXTURE_OPTIONS),

@@ -1,7 +1,6 @@
 //! The image area: before and after side by side or under a split slider, zoom and pan,
 //! the pixel under the cursor on both images, and cropping by dragging a rectangle.
 
-use super::anatomy::ViewLayout;
 use super::app::{ChannelDisplay, DemoApp, channel_colour};
 use super::preview::{DisplayMode, TILE_GAP};
 use super::steps::label;
@@ -119,11 +118,11 @@ impl DemoApp {
         let painter = ui.painter_at(area);
         painter.rect_filled(area, 0.0, ui.visuals().extreme_bg_color);
 
-        let [sh, sw, _] = source.pixels.shape();
+        let [sh, sw, _] = source.image().shape();
         let source_pixels = vec2(sw as f32, sh as f32);
         let result = self.result.clone();
         let result_pixels = result.as_ref().map(|r| {
-            let [h, w, c] = r.lineage.result().shape;
+            let [h, w, c] = r.image().shape();
             let tiles = if r.mode == super::preview::DisplayMode::ChannelsSideBySide && c > 1 {
                 c
             } else {
@@ -203,7 +202,7 @@ impl DemoApp {
                 Side::Before => format!("Before: {sw}×{sh}, {}", source.format),
                 Side::After => match &result {
                     Some(r) => {
-                        let [h, w, c] = r.lineage.result().shape;
+                        let [h, w, c] = r.image().shape();
                         format!(
                             "After: {w}×{h}, {c} channel{}",
                             if c == 1 { "" } else { "s" }
@@ -272,15 +271,12 @@ impl DemoApp {
     /// when the view has moved.
     fn detail(&mut self, ui: &egui::Ui, painter: &egui::Painter, p: &Placed, tint: Color32) {
         let side = usize::from(p.side == Side::After);
-        let (scale, base, layout, mode) = match (p.side, &self.source, &self.result) {
-            (Side::Before, Some(s), _) => (
-                s.preview.scale,
-                s.pixels.clone(),
-                ViewLayout::whole(s.pixels.shape(), s.pixels.itemsize()),
-                DisplayMode::Natural,
-            ),
+        let (scale, image, mode) = match (p.side, &self.source, &self.result) {
+            (Side::Before, Some(s), _) => {
+                (s.preview.scale, s.image().clone(), DisplayMode::Natural)
+            }
             (Side::After, _, Some(r)) if r.mode != DisplayMode::ChannelsSideBySide => {
-                (r.preview.scale, r.base.clone(), *r.lineage.result(), r.mode)
+                (r.preview.scale, r.image().clone(), r.mode)
             }
             _ => return,
         };
@@ -292,7 +288,7 @@ impl DemoApp {
         let key = (side, self.serials[side]);
         // The visible pixels, rounded out to a grid so that small pans reuse the detail.
         let grid = 128.0;
-        let [h, w, _] = layout.shape;
+        let [h, w, _] = image.shape();
         let a = (visible.min - p.image.min) / p.scale();
         let b = (visible.max - p.image.min) / p.scale();
         let x0 = ((a.x / grid).floor() * grid).max(0.0) as usize;
@@ -308,8 +304,7 @@ impl DemoApp {
             let max_side = self.max_side();
             self.ask_detail(Request::Detail {
                 key,
-                base,
-                layout,
+                image,
                 region,
                 mode,
                 max_side,
@@ -332,8 +327,8 @@ impl DemoApp {
     pub(super) fn split_possible(&self) -> bool {
         match (&self.source, &self.result) {
             (Some(s), Some(r)) => {
-                let [sh, sw, _] = s.pixels.shape();
-                let [h, w, _] = r.lineage.result().shape;
+                let [sh, sw, _] = s.image().shape();
+                let [h, w, _] = r.image().shape();
                 (sh, sw) == (h, w) && self.channel_display != ChannelDisplay::SideBySide
             }
             _ => false,
@@ -404,7 +399,7 @@ impl DemoApp {
 
     fn channel_controls(&mut self, ui: &mut egui::Ui) {
         ui.label("Channels:");
-        let channels = self.result.as_ref().map(|r| r.lineage.result().shape[2]);
+        let channels = self.result.as_ref().map(|r| r.image().shape()[2]);
         ui.selectable_value(&mut self.channel_display, ChannelDisplay::Natural, "As is");
         choice(
             ui,
@@ -525,11 +520,14 @@ impl DemoApp {
         let hover = match (&self.result, at.side) {
             (Some(r), Side::Before) => Hover {
                 source: Some(pixel),
-                result: r.lineage.result_pixel(pixel.0, pixel.1),
+                result: r
+                    .lineage
+                    .result_pixel([pixel.0, pixel.1])
+                    .map(|[y, x]| (y, x)),
             },
             (Some(r), Side::After) => {
                 // In side-by-side channels, fold the column into one tile.
-                let [_, w, _] = r.lineage.result().shape;
+                let [_, w, _] = r.image().shape();
                 let tile = w + TILE_GAP * r.preview.scale;
                 let col = if at.pixels.x as usize > w {
                     pixel.1 % tile
@@ -538,7 +536,9 @@ impl DemoApp {
                 };
                 let result = (col < w).then_some((pixel.0, col));
                 Hover {
-                    source: result.and_then(|(y, x)| r.lineage.source_pixel(y, x)),
+                    source: result
+                        .and_then(|(y, x)| r.lineage.source_pixel([y, x]))
+                        .map(|[row, col]| (row, col)),
                     result,
                 }
             }

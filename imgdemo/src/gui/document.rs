@@ -1,57 +1,40 @@
 //! What the app works on, with no UI in it: the source image and the result of running the
-//! pipeline on a copy of it.
+//! pipeline on a copy of it, both the library's owned strided images.
 
-use super::anatomy::{Lineage, ViewLayout};
-use super::preview::{DisplayMode, DisplaySample, Preview, preview};
-use crate::pipeline::{self, Op, OpError, StepReport};
+use super::footprint::{Footprint, footprint};
+use super::preview::{DisplayMode, DisplaySample, Preview, preview, preview_reusing};
+use crate::pipeline::{self, Op, OpError, PipelineSample, StepReport};
 use image::metadata::Orientation;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use viewlib::io::{self, ImageFileError, SaveOptions};
-use viewlib::{DynImageBuf, ImageBuf, View, ViewError};
+use viewlib::{DynImageBuf, DynStridedImage, ImageBuf, Layout, Lineage, StridedImage, ViewError};
 
-/// Pixels of 8 or 16 bits: what the pipeline runs on.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Pixels {
-    /// 8-bit samples.
-    U8(Arc<ImageBuf<u8>>),
-    /// 16-bit samples.
-    U16(Arc<ImageBuf<u16>>),
+/// `$body` with `$typed` bound to the typed image inside `$image`, an app image: 8 or 16-bit
+/// samples in the machine's byte order, which [`Source`] makes every image it holds.
+macro_rules! typed {
+    ($image:expr, $typed:ident => $body:expr) => {
+        match $image {
+            DynStridedImage::U8($typed) => $body,
+            DynStridedImage::U16($typed) => $body,
+            other => unreachable!("the app keeps 8 and 16-bit images, not {}", other.format()),
+        }
+    };
 }
 
-impl Pixels {
-    /// `[height, width, channels]`.
-    pub fn shape(&self) -> [usize; 3] {
-        match self {
-            Pixels::U8(b) => b.shape(),
-            Pixels::U16(b) => b.shape(),
-        }
-    }
-
-    /// Bytes per sample.
-    pub fn itemsize(&self) -> usize {
-        match self {
-            Pixels::U8(_) => 1,
-            Pixels::U16(_) => 2,
-        }
-    }
-
-    /// The samples at element offset `offset`, `count` of them `stride` apart, as numbers.
-    pub fn values(&self, offset: usize, stride: isize, count: usize) -> Vec<u32> {
-        fn read<T: DisplaySample>(s: &[T], offset: usize, stride: isize, count: usize) -> Vec<u32> {
-            (0..count)
-                .filter_map(|k| {
-                    let i = usize::try_from(offset as isize + k as isize * stride).ok()?;
-                    s.get(i).map(|v| v.value())
-                })
-                .collect()
-        }
-        match self {
-            Pixels::U8(b) => read(b.as_slice(), offset, stride, count),
-            Pixels::U16(b) => read(b.as_slice(), offset, stride, count),
-        }
-    }
+/// The samples of pixel `[y, x]` of `image` (an app image), all channels, as numbers.
+///
+/// ```
+/// use imgdemo::gui::document::{values_at, Source};
+/// let card = Source::testcard(4096);
+/// assert_eq!(values_at(card.image(), [0, 0]).map(|v| v.len()), Some(4));
+/// assert_eq!(values_at(card.image(), [720, 0]), None);
+/// ```
+pub fn values_at(image: &DynStridedImage, [y, x]: [usize; 2]) -> Option<Vec<u32>> {
+    typed!(image, i => {
+        let view = i.view();
+        (0..view.channels()).map(|k| view.get([y, x, k]).map(DisplaySample::value)).collect()
+    })
 }
 
 /// An opened image.
@@ -61,8 +44,8 @@ pub struct Source {
     pub name: String,
     /// The file, if it came from one.
     pub path: Option<PathBuf>,
-    /// The decoded pixels (float images become 16-bit).
-    pub pixels: Pixels,
+    /// The pixels: 8 or 16-bit; a turned photo is an oriented view of the decoded buffer.
+    image: DynStridedImage,
     /// What the file held, e.g. `RGBA, 8 bits` or `RGB, 32-bit float (shown as 16 bits)`.
     pub format: String,
     /// A picture of the whole image within the texture limit.
@@ -81,76 +64,99 @@ fn colour_name(channels: usize) -> &'static str {
     }
 }
 
+/// `image` in a sample type the pipeline runs on, and what it was: 8 and 16-bit images as
+/// they are, float and big-endian 16-bit samples converted to native 16 bits (a copy).
+fn working_type(image: DynStridedImage) -> Result<(DynStridedImage, &'static str), ViewError> {
+    Ok(match image {
+        DynStridedImage::U8(i) => (i.into(), "8 bits"),
+        DynStridedImage::U16(i) => (i.into(), "16 bits"),
+        DynStridedImage::F32(i) => (
+            StridedImage::from(i.view().to_u16_image()?).into(),
+            "32-bit float (shown and processed as 16 bits, 0..1 clamped)",
+        ),
+        DynStridedImage::U16Be(i) => {
+            let [h, w, c] = i.shape();
+            let native = ImageBuf::from_vec(h, w, c, i.view().values().collect())?;
+            (
+                StridedImage::from(native).into(),
+                "16 bits big-endian (processed in the machine's byte order)",
+            )
+        }
+        other => {
+            return Err(ViewError::UnsupportedSampleType {
+                format: other.format(),
+            });
+        }
+    })
+}
+
 impl Source {
     /// Decodes `path` (within viewlib's default limits), upright: a photo whose EXIF data
     /// says the camera was turned is shown turned back, as photo viewers show it (the
-    /// library's `oriented` view, copied once into the app's source buffer).
+    /// library's `oriented` view of the decoded buffer: no pixel is copied).
     pub fn open(path: &Path, max_side: usize) -> Result<Source, ImageFileError> {
         let start = Instant::now();
         let (image, orientation) = io::load_with_orientation(path, io::Limits::default())?;
-        let image = upright(image, orientation).map_err(|e| ImageFileError::new(path, e.into()))?;
         let decode = start.elapsed();
-        let mut source = Source::from_image(path.display().to_string(), image, max_side)
-            .map_err(|e| ImageFileError::new(path, e.into()))?;
+        let fail = |e: ViewError| ImageFileError::new(path, e.into());
+        let (image, bits) = working_type(image.into()).map_err(fail)?;
+        let mut format = format!("{}, {bits}", colour_name(image.shape()[2]));
         if orientation != Orientation::NoTransforms {
-            source.format += &format!(
+            format += &format!(
                 ", turned upright (EXIF orientation {})",
                 orientation.to_exif()
             );
         }
+        let mut source = Source::new(
+            path.display().to_string(),
+            image.oriented(orientation),
+            format,
+            max_side,
+        );
         source.path = Some(path.to_path_buf());
         source.decode = decode;
         Ok(source)
     }
 
-    /// The image `image`, named `name`. Fails only when a float image's 16-bit working copy
-    /// cannot be allocated.
+    /// The image `image`, named `name`. Float and big-endian images are converted to
+    /// 16-bit samples (the one copy); fails when that copy cannot be allocated, or for
+    /// sample types the app cannot show.
+    ///
+    /// ```
+    /// use imgdemo::gui::document::Source;
+    /// use viewlib::{DynStridedImage, ImageBuf, SampleType, StridedImage};
+    /// let floats = StridedImage::from(ImageBuf::from_vec(1, 2, 1, vec![0.0f32, 1.0])?);
+    /// let source = Source::from_image("floats".into(), floats.into(), 4096)?;
+    /// assert_eq!(source.image().sample_type(), SampleType::of::<u16>().unwrap());
+    /// assert!(source.format.contains("32-bit float"));
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
     pub fn from_image(
         name: String,
-        image: DynImageBuf,
+        image: DynStridedImage,
         max_side: usize,
     ) -> Result<Source, ViewError> {
-        let [_, _, c] = image.shape();
-        let (pixels, format) = match image {
-            DynImageBuf::U8(b) => (
-                Pixels::U8(Arc::new(b)),
-                format!("{}, 8 bits", colour_name(c)),
-            ),
-            DynImageBuf::U16(b) => (
-                Pixels::U16(Arc::new(b)),
-                format!("{}, 16 bits", colour_name(c)),
-            ),
-            DynImageBuf::F32(b) => (
-                Pixels::U16(Arc::new(b.view().to_u16_image()?)),
-                format!(
-                    "{}, 32-bit float (shown and processed as 16 bits, 0..1 clamped)",
-                    colour_name(c)
-                ),
-            ),
-            other => {
-                let shape = other.shape();
-                let blank = ImageBuf::new(shape[0], shape[1], shape[2]).unwrap_or_else(|_| {
-                    ImageBuf::new(1, 1, 1).expect("a 1x1 image fits in memory")
-                });
-                (
-                    Pixels::U8(Arc::new(blank)),
-                    "unsupported sample type".into(),
-                )
-            }
-        };
-        let layout = super::anatomy::ViewLayout::whole(pixels.shape(), pixels.itemsize());
-        let preview = match &pixels {
-            Pixels::U8(b) => preview(b.as_slice(), &layout, DisplayMode::Natural, max_side),
-            Pixels::U16(b) => preview(b.as_slice(), &layout, DisplayMode::Natural, max_side),
-        };
-        Ok(Source {
+        let (image, bits) = working_type(image)?;
+        let format = format!("{}, {bits}", colour_name(image.shape()[2]));
+        Ok(Source::new(name, image, format, max_side))
+    }
+
+    /// `image` (8 or 16 bits), with its preview.
+    fn new(name: String, image: DynStridedImage, format: String, max_side: usize) -> Source {
+        let preview = typed!(&image, i => preview(i.view(), DisplayMode::Natural, max_side));
+        Source {
             name,
             path: None,
-            pixels,
+            image,
             format,
             preview,
             decode: Duration::ZERO,
-        })
+        }
+    }
+
+    /// The pixels, 8 or 16 bits, as shown (upright).
+    pub fn image(&self) -> &DynStridedImage {
+        &self.image
     }
 
     /// The bundled test card (1280x720 RGBA, 8 bits), drawn by [`crate::testcard`]: the same
@@ -158,7 +164,7 @@ impl Source {
     pub fn testcard(max_side: usize) -> Source {
         Source::from_image(
             "test card (bundled, assets/testcard.png)".into(),
-            DynImageBuf::U8(crate::testcard::testcard()),
+            DynImageBuf::U8(crate::testcard::testcard()).into(),
             max_side,
         )
         .expect("an 8-bit image needs no working copy")
@@ -168,25 +174,11 @@ impl Source {
     pub fn gradient16(max_side: usize) -> Source {
         Source::from_image(
             "16-bit gradient (bundled, assets/testcard16.png)".into(),
-            DynImageBuf::U16(crate::testcard::gradient16()),
+            DynImageBuf::U16(crate::testcard::gradient16()).into(),
             max_side,
         )
         .expect("a 16-bit image needs no working copy")
     }
-}
-
-/// `image` as `orientation` says to show it: the oriented view, copied in C order (the app's
-/// source is a plain buffer); untouched when nothing turns.
-fn upright(image: DynImageBuf, orientation: Orientation) -> Result<DynImageBuf, ViewError> {
-    if orientation == Orientation::NoTransforms {
-        return Ok(image);
-    }
-    Ok(match image {
-        DynImageBuf::U8(b) => DynImageBuf::U8(b.view().oriented(orientation).to_image_buf()?),
-        DynImageBuf::U16(b) => DynImageBuf::U16(b.view().oriented(orientation).to_image_buf()?),
-        DynImageBuf::F32(b) => DynImageBuf::F32(b.view().oriented(orientation).to_image_buf()?),
-        other => other,
-    })
 }
 
 /// Where the time of one pipeline run went.
@@ -203,15 +195,16 @@ pub struct Timings {
 /// The result of running the pipeline on the source.
 #[derive(Debug, Clone)]
 pub struct Processed {
-    /// The buffer the result view reads: the working copy, or the buffer the last `gray`
-    /// made.
-    pub base: Pixels,
-    /// How the result view reads `base`, and how it maps back to the source.
+    /// The result: a view of the working copy, or of the buffer the last `gray` made.
+    image: DynStridedImage,
+    /// How result pixels map to source pixels, through the copies `gray` made.
     pub lineage: Lineage,
     /// What each step did.
     pub reports: Vec<StepReport>,
     /// A picture of the result.
     pub preview: Preview,
+    /// The bytes of its memory the result reads.
+    pub footprint: Footprint,
     /// The display mode the preview was painted with.
     pub mode: DisplayMode,
     /// Bytes of the working copy.
@@ -221,18 +214,26 @@ pub struct Processed {
 }
 
 impl Processed {
+    /// The result image, over the buffer it reads.
+    pub fn image(&self) -> &DynStridedImage {
+        &self.image
+    }
+
     /// The result's samples at `[y, x]`, all channels.
     pub fn values_at(&self, y: usize, x: usize) -> Option<Vec<u32>> {
-        let layout = self.lineage.result();
-        let offset = layout.element_offset(y, x, 0)?;
-        Some(self.base.values(offset, layout.strides[2], layout.shape[2]))
+        values_at(&self.image, [y, x])
     }
 
     /// The result as a C-order image (a copy), for tests and for comparing with kernels.
     pub fn to_dyn_image(&self) -> Result<DynImageBuf, ViewError> {
-        Ok(match &self.base {
-            Pixels::U8(b) => DynImageBuf::U8(result_view(b, &self.lineage).to_image_buf()?),
-            Pixels::U16(b) => DynImageBuf::U16(result_view(b, &self.lineage).to_image_buf()?),
+        Ok(match &self.image {
+            DynStridedImage::U8(i) => DynImageBuf::U8(i.to_image_buf()?),
+            DynStridedImage::U16(i) => DynImageBuf::U16(i.to_image_buf()?),
+            other => {
+                return Err(ViewError::UnsupportedSampleType {
+                    format: other.format(),
+                });
+            }
         })
     }
 
@@ -242,52 +243,30 @@ impl Processed {
             overwrite,
             ..SaveOptions::default()
         };
-        match &self.base {
-            Pixels::U8(b) => io::save_png(path, result_view(b, &self.lineage), &options),
-            Pixels::U16(b) => io::save_png(path, result_view(b, &self.lineage), &options),
-        }
+        typed!(&self.image, i => io::save_png(path, i.view(), &options))
     }
 }
 
-fn result_view<'a, T: viewlib::Sample>(base: &'a ImageBuf<T>, lineage: &Lineage) -> View<'a, T, 3> {
-    let layout = lineage.result();
-    View::from_slice_with_strides(base.as_slice(), layout.shape, layout.strides, layout.offset)
-        .expect("the lineage was taken from a view of this buffer")
-}
-
-/// A full-resolution picture of the part `[x, y, width, height]` of the view `layout` of
-/// `base`: what the window shows when zoomed in past the preview's resolution.
+/// A full-resolution picture of the part `[x, y, width, height]` of `image` (an app image):
+/// what the window shows when zoomed in past the preview's resolution. `None` when the part
+/// is not inside the image.
 ///
 /// ```
-/// use imgdemo::gui::anatomy::ViewLayout;
 /// use imgdemo::gui::document::{region_preview, Source};
 /// use imgdemo::gui::preview::DisplayMode;
 /// let card = Source::testcard(4096);
-/// let layout = ViewLayout::whole([720, 1280, 4], 1);
-/// let detail = region_preview(&card.pixels, &layout, [10, 20, 30, 40], DisplayMode::Natural, 4096).unwrap();
+/// let detail = region_preview(card.image(), [10, 20, 30, 40], DisplayMode::Natural, 4096).unwrap();
 /// assert_eq!((detail.image.size, detail.scale), ([30, 40], 1));
-/// assert!(region_preview(&card.pixels, &layout, [1270, 0, 20, 1], DisplayMode::Natural, 4096).is_none());
+/// assert!(region_preview(card.image(), [1270, 0, 20, 1], DisplayMode::Natural, 4096).is_none());
 /// ```
 pub fn region_preview(
-    base: &Pixels,
-    layout: &ViewLayout,
+    image: &DynStridedImage,
     [x, y, width, height]: [usize; 4],
     mode: DisplayMode,
     max_side: usize,
 ) -> Option<Preview> {
-    let [h, w, c] = layout.shape;
-    if width == 0 || height == 0 || x.checked_add(width)? > w || y.checked_add(height)? > h {
-        return None;
-    }
-    let region = ViewLayout {
-        shape: [height, width, c],
-        offset: layout.element_offset(y, x, 0)?,
-        ..*layout
-    };
-    Some(match base {
-        Pixels::U8(b) => preview(b.as_slice(), &region, mode, max_side),
-        Pixels::U16(b) => preview(b.as_slice(), &region, mode, max_side),
-    })
+    let part = image.crop(x, y, width, height).ok()?;
+    Some(typed!(&part, i => preview(i.view(), mode, max_side)))
 }
 
 /// Why the result could not be made.
@@ -323,7 +302,7 @@ impl ProcessError {
 /// let source = Source::testcard(4096);
 /// let ops = ["crop=0,0,64,32".parse()?, "channel=G".parse()?];
 /// let result = process(&source, &ops, DisplayMode::Natural, 4096)?;
-/// assert_eq!(result.lineage.result().shape, [32, 64, 1]);
+/// assert_eq!(result.image().shape(), [32, 64, 1]);
 /// assert_eq!(result.reports.iter().map(|r| r.bytes_copied).sum::<usize>(), 0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -337,8 +316,9 @@ pub fn process(
 }
 
 /// [`process`], copying the source into `spare`'s buffer when it is a result nobody else
-/// holds, of the source's type and size: writing into memory already mapped is several
-/// times faster than into a fresh allocation, whose every page faults on first touch.
+/// holds, of the source's type and size (writing into memory already mapped is several
+/// times faster than into a fresh allocation, whose every page faults on first touch), and
+/// painting the preview into its preview's pixels.
 pub fn process_reusing(
     source: &Source,
     ops: &[Op],
@@ -346,83 +326,88 @@ pub fn process_reusing(
     max_side: usize,
     spare: Option<Processed>,
 ) -> Result<Processed, ProcessError> {
-    let spare = spare.map(|p| p.base);
-    match &source.pixels {
-        Pixels::U8(b) => process_typed(b, ops, mode, max_side, spare),
-        Pixels::U16(b) => process_typed(b, ops, mode, max_side, spare),
-    }
+    typed!(&source.image, i => process_typed(i, ops, mode, max_side, spare))
 }
 
-/// The sample types a [`Pixels`] holds.
-trait PixelType: DisplaySample {
-    fn wrap(buffer: Arc<ImageBuf<Self>>) -> Pixels;
-    fn unwrap(pixels: Pixels) -> Option<Arc<ImageBuf<Self>>>;
+/// The sample types of app images.
+trait AppSample: DisplaySample + PipelineSample
+where
+    DynStridedImage: From<StridedImage<Self>>,
+{
+    /// The typed image, if `image` holds this type.
+    fn typed(image: DynStridedImage) -> Option<StridedImage<Self>>;
 }
 
-impl PixelType for u8 {
-    fn wrap(buffer: Arc<ImageBuf<u8>>) -> Pixels {
-        Pixels::U8(buffer)
-    }
-    fn unwrap(pixels: Pixels) -> Option<Arc<ImageBuf<u8>>> {
-        match pixels {
-            Pixels::U8(b) => Some(b),
-            Pixels::U16(_) => None,
+impl AppSample for u8 {
+    fn typed(image: DynStridedImage) -> Option<StridedImage<u8>> {
+        match image {
+            DynStridedImage::U8(i) => Some(i),
+            _ => None,
         }
     }
 }
 
-impl PixelType for u16 {
-    fn wrap(buffer: Arc<ImageBuf<u16>>) -> Pixels {
-        Pixels::U16(buffer)
-    }
-    fn unwrap(pixels: Pixels) -> Option<Arc<ImageBuf<u16>>> {
-        match pixels {
-            Pixels::U16(b) => Some(b),
-            Pixels::U8(_) => None,
+impl AppSample for u16 {
+    fn typed(image: DynStridedImage) -> Option<StridedImage<u16>> {
+        match image {
+            DynStridedImage::U16(i) => Some(i),
+            _ => None,
         }
     }
 }
 
-fn process_typed<T: PixelType>(
-    source: &ImageBuf<T>,
+fn process_typed<T: AppSample>(
+    source: &StridedImage<T>,
     ops: &[Op],
     mode: DisplayMode,
     max_side: usize,
-    spare: Option<Pixels>,
-) -> Result<Processed, ProcessError> {
+    spare: Option<Processed>,
+) -> Result<Processed, ProcessError>
+where
+    DynStridedImage: From<StridedImage<T>>,
+{
     let start = Instant::now();
-    // In-place steps write to this copy; the source stays as loaded for the next run.
-    let [h, w, c] = source.shape();
-    let reusable = spare
-        .and_then(T::unwrap)
-        .and_then(|b| Arc::try_unwrap(b).ok())
-        .map(ImageBuf::into_vec)
-        .filter(|v| v.len() == source.as_slice().len());
-    let working = match reusable {
-        Some(mut samples) => {
-            samples.copy_from_slice(source.as_slice());
-            ImageBuf::from_vec(h, w, c, samples).expect("the source's shape fits its samples")
-        }
-        None => source.clone(),
+    let (spare_samples, spare_pixels) = match spare {
+        Some(p) => (
+            T::typed(p.image).and_then(|i| i.into_samples().ok()),
+            p.preview.into_pixels(),
+        ),
+        None => (None, None),
     };
-    let working_bytes = size_of_val(working.as_slice());
+    // In-place steps write to this copy, which keeps the source's layout (an upright photo
+    // stays a turned view); the source stays as loaded for the next run.
+    let working = source
+        .detached(spare_samples.unwrap_or_default())
+        .expect("the working copy fits in memory beside the source");
+    let working_bytes = working.memory_bytes().len();
+    let mut lineage = Lineage::of(&working);
     let copy = start.elapsed();
     let mut reports = Vec::new();
     let start = Instant::now();
-    let result = pipeline::apply_owned(working.into(), ops, &mut reports)?;
+    let result = pipeline::apply_owned(working, ops, &mut reports)?;
     let ops_time = start.elapsed();
-    let lineage = Lineage::new(source.shape(), size_of::<T>(), &reports);
-    // The result's memory is the whole working buffer, or the whole buffer `gray` made.
-    let [bh, bw, bc] = lineage.result().base_shape;
-    let samples = result
-        .into_samples()
-        .expect("the pipeline's result holds its buffer alone");
-    let buffer = ImageBuf::from_vec(bh, bw, bc, samples).expect("the buffer has its shape");
+    for report in &reports {
+        let followed = if report.bytes_copied > 0 {
+            lineage.copy(report.shape)
+        } else {
+            Layout::new(report.shape, report.strides)
+                .and_then(|layout| lineage.view(layout, report.offset))
+        };
+        followed.expect("a step's layout was valid when it ran");
+    }
+    lineage.view_of(&result);
     let start = Instant::now();
-    let preview = preview(buffer.as_slice(), lineage.result(), mode, max_side);
+    let preview = preview_reusing(
+        result.view(),
+        mode,
+        max_side,
+        spare_pixels.unwrap_or_default(),
+    );
     let preview_time = start.elapsed();
+    let image = DynStridedImage::from(result);
     Ok(Processed {
-        base: T::wrap(Arc::new(buffer)),
+        footprint: footprint(&image),
+        image,
         lineage,
         reports,
         preview,
@@ -452,12 +437,19 @@ mod tests {
                 panic!("8-bit")
             };
             let expected = stored.view().oriented(*orientation).to_image_buf().unwrap();
-            let Pixels::U8(shown) = &source.pixels else {
+            let DynStridedImage::U8(shown) = source.image() else {
                 panic!("8-bit")
             };
             assert_eq!(shown.shape(), expected.shape(), "{}", path.display());
-            assert_eq!(shown.as_slice(), expected.as_slice(), "{}", path.display());
+            assert_eq!(
+                shown.to_image_buf().unwrap(),
+                expected,
+                "{}",
+                path.display()
+            );
+            // A turned view of the decoded buffer, not a copy of it in C order.
             let turned = *orientation != Orientation::NoTransforms;
+            assert_eq!(shown.is_c_contiguous(), !turned, "{}", path.display());
             assert_eq!(
                 source.format.contains("EXIF orientation"),
                 turned,

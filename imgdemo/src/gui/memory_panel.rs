@@ -1,12 +1,14 @@
 //! The right panel: the result view's layout (shape, strides, offset, format), a picture of
-//! the bytes it reads in its buffer, what each step copied and how long it took, and the
-//! pixel under the cursor.
+//! the bytes it reads in its memory, what each step copied and how long it took, and the
+//! pixel under the cursor. Every layout fact comes from the library's image type.
 
-use super::anatomy::{Footprint, ViewLayout};
 use super::app::{DemoApp, ms};
 use super::canvas::channel_swatch;
+use super::document::values_at;
+use super::footprint::Footprint;
 use super::steps::label;
 use egui::{Color32, Rect, RichText, Sense, Stroke, StrokeKind, pos2, vec2};
+use viewlib::{DynStridedImage, Layout};
 
 fn bytes(n: usize) -> String {
     match n {
@@ -28,6 +30,41 @@ fn grouped(n: usize) -> String {
     out
 }
 
+/// `"C"` (row-major, gap-free), `"F"` (column-major), or `"strided"`.
+fn contiguity(layout: &Layout<3>) -> &'static str {
+    if layout.is_c_contiguous() {
+        "C"
+    } else if layout.is_f_contiguous() {
+        "F"
+    } else {
+        "strided"
+    }
+}
+
+/// The format row: the sample type's format code, NumPy name and size, e.g. `B (u1, 1 byte)`.
+fn format_label(image: &DynStridedImage) -> String {
+    let t = image.sample_type();
+    let size = t.size();
+    format!(
+        "{} ({t}, {size} byte{})",
+        image.format(),
+        if size == 1 { "" } else { "s" }
+    )
+}
+
+/// The inspector's byte offset of pixel `[y, x]` (its first sample) of `image`, as
+/// memoryview computes it: `offset + y·strides[0] + x·strides[1]`, every number the
+/// library's.
+pub(super) fn byte_offset_equation(image: &DynStridedImage, [y, x]: [usize; 2]) -> Option<String> {
+    let at = image.byte_offset_of([y, x, 0])?;
+    let [sy, sx, _] = image.byte_strides();
+    Some(format!(
+        "{} = {} + {y}·{sy} + {x}·{sx}",
+        grouped(at),
+        grouped(image.offset_bytes()),
+    ))
+}
+
 impl DemoApp {
     pub(super) fn memory_panel(&mut self, ui: &mut egui::Ui) {
         // Scrolls sideways too: its tables do not widen the panel into the images (nor does
@@ -38,7 +75,7 @@ impl DemoApp {
                 ui.label("No image yet.");
                 return;
             };
-            let [h, w, c] = source.pixels.shape();
+            let [h, w, c] = source.image().shape();
             egui::Grid::new("source").num_columns(2).show(ui, |ui| {
                 ui.label("Source");
                 ui.label(&source.name);
@@ -50,7 +87,7 @@ impl DemoApp {
                 ui.monospace(format!("[{h}, {w}, {c}]"));
                 ui.end_row();
                 ui.label("Buffer");
-                ui.monospace(bytes(h * w * c * source.pixels.itemsize()));
+                ui.monospace(bytes(source.image().memory_bytes().len()));
                 ui.end_row();
             });
             let Some(result) = self.result.clone() else {
@@ -58,9 +95,8 @@ impl DemoApp {
             };
             ui.separator();
             ui.strong("Result view");
-            let layout = *result.lineage.result();
-            let itemsize = layout.itemsize;
-            let base = if result.lineage.reads_source() {
+            let image = result.image();
+            let base = if result.lineage.copies() == 0 {
                 "working copy of the source".to_string()
             } else {
                 let gray_at = result
@@ -76,16 +112,16 @@ impl DemoApp {
                     ui.monospace(value);
                     ui.end_row();
                 };
-                row(ui, "shape", format!("{:?}", layout.shape), "memoryview.shape: [height, width, channels]");
-                row(ui, "strides", format!("{:?}", layout.byte_strides()), "memoryview.strides: bytes to step along each axis");
-                row(ui, "offset", format!("{} B", grouped(layout.offset * itemsize)), "Where element [0, 0, 0] is in the buffer");
-                row(ui, "format", format!("{} ({} byte{})", if itemsize == 1 { "B" } else { "H" }, itemsize, if itemsize == 1 { "" } else { "s" }), "memoryview.format and itemsize");
-                row(ui, "contiguous", layout.contiguity().to_string(), "C: rows follow each other gap-free; F: column-major; strided: gaps or reordering");
+                row(ui, "shape", format!("{:?}", image.shape()), "memoryview.shape: [height, width, channels]");
+                row(ui, "strides", format!("{:?}", image.byte_strides()), "memoryview.strides: bytes to step along each axis");
+                row(ui, "offset", format!("{} B", grouped(image.offset_bytes())), "Where element [0, 0, 0] is in the buffer");
+                row(ui, "format", format_label(image), "memoryview.format, the NumPy dtype and the itemsize");
+                row(ui, "contiguous", contiguity(&image.layout()).to_string(), "C: rows follow each other gap-free; F: column-major; strided: gaps or reordering");
                 row(ui, "reads", base, "The buffer the view reads");
             });
             ui.add_space(6.0);
             ui.strong("Bytes of the buffer the view reads");
-            footprint_picture(ui, &layout, &layout.footprint());
+            footprint_picture(ui, image, &result.footprint);
 
             ui.separator();
             ui.strong("Steps");
@@ -143,20 +179,25 @@ impl DemoApp {
             ui.label(RichText::new("Hover over an image.").weak());
             return;
         };
-        let [_, sw, sc] = source.pixels.shape();
-        let itemsize = source.pixels.itemsize();
         egui::Grid::new("inspector").num_columns(2).show(ui, |ui| {
             match hover.source {
                 Some((row, col)) => {
-                    let offset = (row * sw + col) * sc;
+                    let image = source.image();
                     ui.label("before");
                     ui.monospace(format!("x {col}, y {row}"));
                     ui.end_row();
                     ui.label("values");
-                    ui.monospace(format!("{:?}", source.pixels.values(offset, 1, sc)));
+                    ui.monospace(format!(
+                        "{:?}",
+                        values_at(image, [row, col]).unwrap_or_default()
+                    ));
                     ui.end_row();
                     ui.label("byte offset");
-                    ui.monospace(grouped(offset * itemsize));
+                    ui.monospace(
+                        image
+                            .byte_offset_of([row, col, 0])
+                            .map_or_else(String::new, grouped),
+                    );
                     ui.end_row();
                 }
                 None => {
@@ -167,7 +208,6 @@ impl DemoApp {
             }
             match hover.result {
                 Some((y, x)) => {
-                    let layout = result.lineage.result();
                     ui.label("after");
                     ui.monospace(format!("x {x}, y {y}"));
                     ui.end_row();
@@ -175,13 +215,8 @@ impl DemoApp {
                     ui.monospace(format!("{:?}", result.values_at(y, x).unwrap_or_default()));
                     ui.end_row();
                     ui.label("byte offset");
-                    let [sy, sx, _] = layout.byte_strides();
-                    ui.monospace(format!(
-                        "{} = {} + {y}·{sy} + {x}·{sx}",
-                        grouped(layout.byte_offset(y, x).unwrap_or(0)),
-                        grouped(layout.offset * layout.itemsize),
-                    ))
-                    .on_hover_text("offset + row × row stride + column × column stride");
+                    ui.monospace(byte_offset_equation(result.image(), [y, x]).unwrap_or_default())
+                        .on_hover_text("offset + row × row stride + column × column stride");
                     ui.end_row();
                 }
                 None => {
@@ -194,47 +229,25 @@ impl DemoApp {
     }
 }
 
-/// The buffer as a rectangle (rows down, bytes of a row across) with the part the view reads
-/// lit, then the bytes of the first pixels of the first row read, one box per sample.
-fn footprint_picture(ui: &mut egui::Ui, layout: &ViewLayout, f: &Footprint) {
-    let [bh, bw, bc] = layout.base_shape;
+/// The memory as a rectangle (its rows down, the bytes of a row across) with the parts the
+/// view reads lit, then the bytes from the first one read, one box per byte.
+fn footprint_picture(ui: &mut egui::Ui, image: &DynStridedImage, f: &Footprint) {
+    let [rows, columns] = f.size;
     let width = ui.available_width().min(320.0);
-    let height = (width * bh as f32 / bw.max(1) as f32).clamp(24.0, 160.0);
+    let memory_rows = f.memory.div_ceil(f.pitch).max(1);
+    let height = (width * memory_rows as f32 / f.pitch as f32).clamp(24.0, 160.0);
     let (rect, _) = ui.allocate_exact_size(vec2(width, height), Sense::hover());
     let painter = ui.painter_at(rect);
-    let dim = Color32::from_gray(45);
-    painter.rect_filled(rect, 2.0, dim);
-    let x_of = |col: usize| rect.min.x + rect.width() * col as f32 / bw.max(1) as f32;
-    let y_of = |row: usize| rect.min.y + rect.height() * row as f32 / bh.max(1) as f32;
-    let lit = Rect::from_min_max(
-        pos2(x_of(f.cols.start), y_of(f.rows.start)),
-        pos2(x_of(f.cols.end), y_of(f.rows.end)),
+    painter.rect_filled(rect, 2.0, Color32::from_gray(45));
+    let cell = vec2(
+        rect.width() / columns.max(1) as f32,
+        rect.height() / rows.max(1) as f32,
     );
-    let touched: Vec<usize> = (0..bc).filter(|&k| f.channels[k]).collect();
-    if touched.len() == bc {
-        painter.rect_filled(lit, 0.0, Color32::from_rgb(230, 190, 60));
-    } else {
-        // Some channels only: stripes in their colours, one per channel read.
-        let stripe = (lit.width() / (touched.len().max(1) as f32 * 6.0)).max(1.0);
-        let mut x = lit.min.x;
-        let mut i = 0;
-        while x < lit.max.x {
-            let k = touched[i % touched.len().max(1)];
-            let r = Rect::from_min_max(
-                pos2(x, lit.min.y),
-                pos2((x + stripe).min(lit.max.x), lit.max.y),
-            );
-            painter.rect_filled(r, 0.0, channel_swatch(k, bc));
-            x += stripe * 2.0;
-            i += 1;
-        }
+    let lit = Color32::from_rgb(230, 190, 60);
+    for (i, _) in f.cells.iter().enumerate().filter(|(_, read)| **read) {
+        let at = rect.min + vec2((i % columns) as f32 * cell.x, (i / columns) as f32 * cell.y);
+        painter.rect_filled(Rect::from_min_size(at, cell), 0.0, lit);
     }
-    painter.rect_stroke(
-        lit,
-        0.0,
-        Stroke::new(1.0, Color32::WHITE),
-        StrokeKind::Inside,
-    );
     painter.rect_stroke(
         rect,
         2.0,
@@ -242,60 +255,58 @@ fn footprint_picture(ui: &mut egui::Ui, layout: &ViewLayout, f: &Footprint) {
         StrokeKind::Inside,
     );
 
-    // One row of bytes, at the view's first row, from the first column it reads.
-    let pixels = 8.min(bw);
-    let first_col = f.cols.start.min(bw.saturating_sub(pixels));
-    let boxes = pixels * bc * layout.itemsize;
-    let cell = (width / boxes.max(1) as f32).min(14.0);
-    let (strip, _) = ui.allocate_exact_size(vec2(width, cell + 16.0), Sense::hover());
+    // The bytes from the first one read: filled where the view reads, in its channel's colour.
+    let Some(first) = f.first_run.clone() else {
+        return;
+    };
+    let shown = 24.min(f.memory - first.start);
+    let box_width = (width / shown.max(1) as f32).min(14.0);
+    let (strip, _) = ui.allocate_exact_size(vec2(width, box_width + 16.0), Sense::hover());
     let painter = ui.painter_at(strip);
-    for p in 0..pixels {
-        let col = first_col + p;
-        for k in 0..bc {
-            for b in 0..layout.itemsize {
-                let i = (p * bc + k) * layout.itemsize + b;
-                let r = Rect::from_min_size(
-                    pos2(strip.min.x + i as f32 * cell, strip.min.y),
-                    vec2(cell - 1.0, cell),
-                );
-                let read = f.cols.contains(&col) && f.channels[k];
-                if read {
-                    painter.rect_filled(r, 1.0, channel_swatch(k, bc));
-                } else {
-                    painter.rect_stroke(
-                        r,
-                        1.0,
-                        Stroke::new(1.0, Color32::from_gray(90)),
-                        StrokeKind::Inside,
-                    );
-                }
+    let channels = image.shape()[2];
+    let itemsize = image.itemsize();
+    for i in 0..shown {
+        let byte = first.start + i;
+        let r = Rect::from_min_size(
+            pos2(strip.min.x + i as f32 * box_width, strip.min.y),
+            vec2(box_width - 1.0, box_width),
+        );
+        // The element the byte belongs to starts at the byte before it in its sample.
+        let element = (0..itemsize).find_map(|back| image.index_at_byte(byte.checked_sub(back)?));
+        match element {
+            Some([_, _, k]) => {
+                painter.rect_filled(r, 1.0, channel_swatch(k, channels));
+            }
+            None => {
+                let unread = Stroke::new(1.0, Color32::from_gray(90));
+                painter.rect_stroke(r, 1.0, unread, StrokeKind::Inside);
             }
         }
     }
     painter.text(
-        pos2(strip.min.x, strip.min.y + cell + 2.0),
+        pos2(strip.min.x, strip.min.y + box_width + 2.0),
         egui::Align2::LEFT_TOP,
         format!(
-            "bytes of row {}, from column {first_col}: filled = read",
-            f.rows.start
+            "bytes {}.. of the memory: filled = read",
+            grouped(first.start)
         ),
         egui::FontId::proportional(11.0),
         Color32::GRAY,
     );
-    let share = f.bytes as f64 / layout.base_bytes().max(1) as f64 * 100.0;
+    let share = f.bytes as f64 / f.memory.max(1) as f64 * 100.0;
+    let runs = match f.runs {
+        Some(1) => "1 run".to_string(),
+        Some(n) => format!("{} runs", grouped(n)),
+        None => format!("more than {} runs", grouped(super::footprint::RUNS_COUNTED)),
+    };
     ui.label(format!(
-        "Reads {} of {} bytes ({share:.1}%) in {} run{} of consecutive bytes.",
+        "Reads {} of {} bytes ({share:.1}%) in {runs} of consecutive bytes.",
         grouped(f.bytes),
-        grouped(layout.base_bytes()),
-        grouped(f.runs),
-        if f.runs == 1 { "" } else { "s" }
+        grouped(f.memory),
     ));
     ui.label(
-        RichText::new(format!(
-            "rows {}..{}, columns {}..{}, channels {:?}",
-            f.rows.start, f.rows.end, f.cols.start, f.cols.end, touched
-        ))
-        .weak()
-        .small(),
+        RichText::new(format!("memory rows of {} bytes", grouped(f.pitch)))
+            .weak()
+            .small(),
     );
 }

@@ -5,11 +5,11 @@
 //! [`worker`] decodes, processes and saves on a background thread, and the panels only read
 //! the state and record what the user changed.
 
-pub mod anatomy;
 mod app;
 pub mod canvas;
 pub mod document;
 mod file_dialog;
+pub mod footprint;
 mod memory_panel;
 mod pipeline_panel;
 pub mod preview;

@@ -48,7 +48,7 @@ impl DemoApp {
                 // from the source's size.
                 let shape = self
                     .input_shape(self.steps.len())
-                    .or_else(|| self.source.as_ref().map(|s| s.pixels.shape()));
+                    .or_else(|| self.source.as_ref().map(|s| s.image().shape()));
                 ui.add_enabled_ui(shape.is_some(), |ui| {
                     ui.menu_button("➕ Add", |ui| {
                         for kind in KINDS {

@@ -1,17 +1,28 @@
-//! Turning a strided view of 8- or 16-bit samples into the RGBA8 picture egui shows: read
-//! straight through the view's strides (no intermediate copy), box-averaged down when the
-//! image is larger than the texture may be.
+//! Turning a view of 8- or 16-bit samples into the RGBA8 picture egui shows: read straight
+//! through the view (no intermediate copy), box-averaged down when the image is larger than
+//! the texture may be, one output row per rayon task.
+//!
+//! Two paths paint a row, and they give the same pixels (tested against a per-pixel
+//! reference): 8-bit RGB or RGBA whose rows are contiguous in memory (a whole image, a crop,
+//! a vertical flip: the library hands each row out as a slice), shown as they are, are summed
+//! over plain slices the compiler vectorises; every other view (strided, transposed, 16-bit,
+//! one channel, tinted, tiled) is read channel by channel through the library's strided
+//! iterators.
 
-use super::anatomy::ViewLayout;
 use egui::{Color32, ColorImage};
 use rayon::prelude::*;
+use std::cell::RefCell;
+use std::sync::Arc;
+use viewlib::View;
 
 /// Samples the app displays.
-pub trait DisplaySample: crate::pipeline::PipelineSample + Send + Sync {
+pub trait DisplaySample: viewlib::Sample<Value = Self> + Copy {
     /// The sample scaled to 0..=255 (rounded).
     fn to_u8(self) -> u8;
     /// The sample's value as a number for the inspector.
     fn value(self) -> u32;
+    /// The samples as bytes, when they are bytes: the fast path's input.
+    fn as_bytes(samples: &[Self]) -> Option<&[u8]>;
 }
 
 impl DisplaySample for u8 {
@@ -21,6 +32,9 @@ impl DisplaySample for u8 {
     fn value(self) -> u32 {
         u32::from(self)
     }
+    fn as_bytes(samples: &[u8]) -> Option<&[u8]> {
+        Some(samples)
+    }
 }
 
 impl DisplaySample for u16 {
@@ -29,6 +43,9 @@ impl DisplaySample for u16 {
     }
     fn value(self) -> u32 {
         u32::from(self)
+    }
+    fn as_bytes(_: &[u16]) -> Option<&[u8]> {
+        None
     }
 }
 
@@ -47,13 +64,37 @@ pub enum DisplayMode {
 /// Gap in pixels between channel tiles in [`DisplayMode::ChannelsSideBySide`].
 pub const TILE_GAP: usize = 4;
 
+/// The largest box side the fast path sums (its row sums are 16-bit: 255 * 16 rows fit
+/// easily); larger boxes, for images over 16 times the texture limit, take the general path.
+const FAST_MAX_SCALE: usize = 16;
+
 /// A picture of the view at 1/`scale` of its size, no side longer than `max_side`.
 #[derive(Debug, Clone)]
 pub struct Preview {
-    /// The pixels, sRGB with premultiplied alpha as egui wants them.
-    pub image: ColorImage,
+    /// The pixels, sRGB with premultiplied alpha as egui wants them; shared with the texture
+    /// upload, so that the window does not copy them.
+    pub image: Arc<ColorImage>,
     /// How many view pixels one preview pixel averages along each axis.
     pub scale: usize,
+}
+
+impl Preview {
+    /// The pixel buffer, for painting the next preview into, if nothing else holds it (the
+    /// texture upload has been done).
+    ///
+    /// ```
+    /// use imgdemo::gui::preview::{preview, DisplayMode};
+    /// let px = vec![7u8; 2 * 2 * 3];
+    /// let p = preview(viewlib::View::from_slice(&px, [2, 2, 3])?, DisplayMode::Natural, 4);
+    /// let held = std::sync::Arc::clone(&p.image);
+    /// assert!(p.clone().into_pixels().is_none());
+    /// drop(held);
+    /// assert_eq!(p.into_pixels().map(|v| v.len()), Some(4));
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn into_pixels(self) -> Option<Vec<Color32>> {
+        Arc::try_unwrap(self.image).ok().map(|image| image.pixels)
+    }
 }
 
 /// The smallest box size that makes `[height, width]` fit in `max_side` (at least 1).
@@ -67,35 +108,264 @@ pub fn scale_for(size: [usize; 2], max_side: usize) -> usize {
     longest.div_ceil(max_side.max(1)).max(1)
 }
 
-/// Paints the view `layout` of `samples` (its buffer) as an RGBA8 preview.
+/// Paints `view` as an RGBA8 preview.
 ///
 /// ```
-/// use imgdemo::gui::anatomy::ViewLayout;
 /// use imgdemo::gui::preview::{preview, DisplayMode};
 /// // A 2x2 RGB image; the preview halves it: one pixel, the average.
 /// let px: Vec<u8> = vec![0, 0, 0,  100, 0, 0,   0, 100, 0,   0, 0, 100];
-/// let p = preview(&px, &ViewLayout::whole([2, 2, 3], 1), DisplayMode::Natural, 1);
+/// let p = preview(viewlib::View::from_slice(&px, [2, 2, 3])?, DisplayMode::Natural, 1);
 /// assert_eq!((p.image.size, p.scale), ([1, 1], 2));
 /// assert_eq!(p.image.pixels[0], egui::Color32::from_rgb(25, 25, 25));
+/// # Ok::<(), viewlib::ViewError>(())
 /// ```
 pub fn preview<T: DisplaySample>(
-    samples: &[T],
-    layout: &ViewLayout,
+    view: View<'_, T, 3>,
     mode: DisplayMode,
     max_side: usize,
 ) -> Preview {
-    let [h, w, c] = layout.shape;
-    let (tiles, gap) = match mode {
-        DisplayMode::ChannelsSideBySide if c > 1 => (c, TILE_GAP),
-        _ => (1, 0),
+    preview_reusing(view, mode, max_side, Vec::new())
+}
+
+/// [`preview`], painting into `spare` (a previous preview's pixels,
+/// [`Preview::into_pixels`]): no allocation when it has the room.
+///
+/// ```
+/// use imgdemo::gui::preview::{preview, preview_reusing, DisplayMode};
+/// let px: Vec<u16> = (0..3 * 5 * 4).map(|v| v * 1000).collect();
+/// let image = viewlib::View::from_slice(&px, [3, 5, 4])?.flip_horizontal();
+/// let first = preview(image, DisplayMode::Natural, 2);
+/// let expected = (*first.image).clone();
+/// let spare = first.into_pixels().expect("nothing else holds it");
+/// let address = spare.as_ptr();
+/// let again = preview_reusing(image, DisplayMode::Natural, 2, spare);
+/// assert_eq!(again.image.pixels.as_ptr(), address);
+/// assert_eq!(*again.image, expected);
+/// # Ok::<(), viewlib::ViewError>(())
+/// ```
+pub fn preview_reusing<T: DisplaySample>(
+    view: View<'_, T, 3>,
+    mode: DisplayMode,
+    max_side: usize,
+    spare: Vec<Color32>,
+) -> Preview {
+    let [h, w, c] = view.shape();
+    let tiles = match mode {
+        DisplayMode::ChannelsSideBySide if c > 1 => c,
+        _ => 1,
     };
+    let gap = if tiles > 1 { TILE_GAP } else { 0 };
     let scale = scale_for([h, w * tiles + gap * (tiles - 1)], max_side);
     let (ph, pw) = (h.div_ceil(scale), w.div_ceil(scale));
     let out_w = pw * tiles + gap * (tiles - 1);
-    let mut pixels = vec![Color32::TRANSPARENT; ph * out_w];
-    let [sy, sx, sc] = layout.strides;
-    let colour = |rgba: [u32; 4]| match mode {
-        DisplayMode::Tinted(tint) if c == 1 => {
+    let mut pixels = spare;
+    // Every pixel is written below: only a new length needs filling.
+    pixels.resize(ph * out_w, Color32::TRANSPARENT);
+    let painter = RowPainter {
+        view,
+        mode,
+        scale,
+        tiles,
+        gap,
+        pw,
+        fast: fast_channels(view, mode, scale),
+    };
+    if out_w > 0 {
+        pixels
+            .par_chunks_mut(out_w)
+            .enumerate()
+            .for_each(|(py, row)| painter.paint(py, row));
+    }
+    Preview {
+        image: Arc::new(ColorImage::new([out_w, ph], pixels)),
+        scale,
+    }
+}
+
+/// The channel count (3 or 4) when `view` takes the fast path: 8-bit RGB or RGBA shown as it
+/// is, rows contiguous, boxes small enough for 16-bit sums.
+fn fast_channels<T: DisplaySample>(
+    view: View<'_, T, 3>,
+    mode: DisplayMode,
+    scale: usize,
+) -> Option<usize> {
+    let c = view.channels();
+    let rows_are_slices = view.height() == 0 || row_bytes(view, 0).is_some();
+    (mode == DisplayMode::Natural
+        && (c == 3 || c == 4)
+        && scale <= FAST_MAX_SCALE
+        && rows_are_slices)
+        .then_some(c)
+}
+
+/// Row `y` of `view` as a byte slice, when it is one (8-bit, contiguous).
+fn row_bytes<'a, T: DisplaySample>(view: View<'a, T, 3>, y: usize) -> Option<&'a [u8]> {
+    T::as_bytes(view.row(y).ok()?.as_slice()?)
+}
+
+thread_local! {
+    /// Per-thread scratch rows: the fast path's column sums, the general path's pixel sums.
+    /// Kept between previews, so painting allocates nothing once they have grown.
+    static SCRATCH: RefCell<(Vec<u16>, Vec<[u32; 4]>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// What paints one output row.
+struct RowPainter<'a, T> {
+    view: View<'a, T, 3>,
+    mode: DisplayMode,
+    scale: usize,
+    tiles: usize,
+    gap: usize,
+    /// Preview pixels per tile row.
+    pw: usize,
+    /// Channels, when the fast path applies.
+    fast: Option<usize>,
+}
+
+impl<T: DisplaySample> RowPainter<'_, T> {
+    /// The view rows output row `py` averages.
+    fn rows(&self, py: usize) -> std::ops::Range<usize> {
+        let start = py * self.scale;
+        start..(start + self.scale).min(self.view.height())
+    }
+
+    fn paint(&self, py: usize, out: &mut [Color32]) {
+        SCRATCH.with_borrow_mut(|(column_sums, pixel_sums)| match self.fast {
+            Some(3) => self.paint_fast::<3>(py, out, column_sums),
+            Some(_) => self.paint_fast::<4>(py, out, column_sums),
+            None => self.paint_general(py, out, pixel_sums),
+        });
+    }
+
+    /// 8-bit RGB(A) rows as slices: the rows of the box summed column by column, then each
+    /// box's columns summed and divided, all on plain slices.
+    fn paint_fast<const C: usize>(&self, py: usize, out: &mut [Color32], sums: &mut Vec<u16>) {
+        let ys = self.rows(py);
+        let n_rows = ys.len();
+        let row = |y| row_bytes(self.view, y).expect("the fast path's rows are slices");
+        let box_len = self.scale * C;
+        if self.scale == 1 {
+            for (o, p) in out.iter_mut().zip(row(ys.start).chunks_exact(C)) {
+                *o = rgba8::<C>(core::array::from_fn(|k| u32::from(p[k])));
+            }
+            return;
+        }
+        sums.clear();
+        sums.extend(row(ys.start).iter().map(|&v| u16::from(v)));
+        for y in ys.skip(1) {
+            for (s, &v) in sums.iter_mut().zip(row(y)) {
+                *s += u16::from(v);
+            }
+        }
+        let full = Divider::new((n_rows * self.scale) as u32);
+        for (o, block) in out.iter_mut().zip(sums.chunks(box_len)) {
+            let mut total = [0u32; C];
+            for p in block.chunks_exact(C) {
+                for k in 0..C {
+                    total[k] += u32::from(p[k]);
+                }
+            }
+            let mean = if block.len() == box_len {
+                total.map(|t| full.divide(t))
+            } else {
+                // The last, narrower box of a row.
+                let n = (n_rows * block.len() / C) as u32;
+                total.map(|t| (t + n / 2) / n)
+            };
+            *o = rgba8::<C>(mean);
+        }
+    }
+
+    /// Any view: each channel of each row of the box read along the row through the view's
+    /// strides, summed per output pixel.
+    fn paint_general(&self, py: usize, out: &mut [Color32], sums: &mut Vec<[u32; 4]>) {
+        let [_, w, c] = self.view.shape();
+        let ys = self.rows(py);
+        for tile in 0..self.tiles {
+            let channels = if self.tiles > 1 {
+                tile..tile + 1
+            } else {
+                0..c.min(4)
+            };
+            sums.clear();
+            sums.resize(self.pw, [0; 4]);
+            for y in ys.clone() {
+                let row = self.view.row(y).expect("y is a row of the view");
+                for (slot, k) in channels.clone().enumerate() {
+                    let along = row.column(k).expect("k is a channel of the view");
+                    let mut samples = along.iter();
+                    'boxes: for sum in sums.iter_mut() {
+                        for _ in 0..self.scale {
+                            let Some(&v) = samples.next() else {
+                                break 'boxes;
+                            };
+                            sum[slot] += u32::from(v.to_u8());
+                        }
+                    }
+                }
+            }
+            let start = tile * (self.pw + self.gap);
+            for (px, (o, sum)) in out[start..start + self.pw]
+                .iter_mut()
+                .zip(sums.iter())
+                .enumerate()
+            {
+                let columns = w.min((px + 1) * self.scale) - px * self.scale;
+                let n = (ys.len() * columns) as u32;
+                let mean = sum.map(|s| (s + n / 2) / n);
+                *o = colour(expand(mean, channels.len()), self.mode, c);
+            }
+            if tile + 1 < self.tiles {
+                out[start + self.pw..start + self.pw + self.gap].fill(Color32::TRANSPARENT);
+            }
+        }
+    }
+}
+
+/// Division by a fixed `n` (at most 256) of numbers up to `255 * n`, rounded to nearest, as
+/// a multiplication: `(t + n / 2) / n` exactly (checked for every input in a test).
+#[derive(Clone, Copy)]
+struct Divider {
+    half: u32,
+    reciprocal: u64,
+}
+
+impl Divider {
+    fn new(n: u32) -> Self {
+        Divider {
+            half: n / 2,
+            reciprocal: (1u64 << 32).div_ceil(u64::from(n)),
+        }
+    }
+
+    #[inline(always)]
+    fn divide(self, t: u32) -> u32 {
+        ((u64::from(t + self.half) * self.reciprocal) >> 32) as u32
+    }
+}
+
+/// An RGB (`C` = 3) or RGBA (`C` = 4) pixel of 0..=255 values.
+#[inline(always)]
+fn rgba8<const C: usize>(v: [u32; C]) -> Color32 {
+    let alpha = if C == 4 { v[C - 1] as u8 } else { 255 };
+    Color32::from_rgba_unmultiplied(v[0] as u8, v[1] as u8, v[2] as u8, alpha)
+}
+
+/// The RGBA of a pixel from the means of its first `channels` channels: gray, gray+alpha,
+/// RGB, RGBA.
+fn expand(v: [u32; 4], channels: usize) -> [u32; 4] {
+    match channels {
+        1 => [v[0], v[0], v[0], 255],
+        2 => [v[0], v[0], v[0], v[1]],
+        3 => [v[0], v[1], v[2], 255],
+        _ => v,
+    }
+}
+
+/// The colour of an RGBA pixel in `mode`, for a view of `channels` channels.
+fn colour(rgba: [u32; 4], mode: DisplayMode, channels: usize) -> Color32 {
+    match mode {
+        DisplayMode::Tinted(tint) if channels == 1 => {
             let v = rgba[0] as u8;
             Color32::from_rgb(mul(v, tint.r()), mul(v, tint.g()), mul(v, tint.b()))
         }
@@ -105,72 +375,6 @@ pub fn preview<T: DisplaySample>(
             rgba[2] as u8,
             rgba[3] as u8,
         ),
-    };
-    if scale == 1 && tiles == 1 {
-        // Full size: one read per sample, straight along each row of the view.
-        pixels
-            .par_chunks_mut(out_w.max(1))
-            .enumerate()
-            .for_each(|(y, row)| {
-                let start = layout.offset as isize + y as isize * sy;
-                for (x, out) in row.iter_mut().enumerate() {
-                    *out = colour(rgba_at(samples, start + x as isize * sx, sc, c));
-                }
-            });
-    } else {
-        pixels
-            .par_chunks_mut(out_w.max(1))
-            .enumerate()
-            .for_each(|(py, row)| {
-                let ys = py * scale..((py + 1) * scale).min(h);
-                for tile in 0..tiles {
-                    for px in 0..pw {
-                        let xs = px * scale..((px + 1) * scale).min(w);
-                        let mut sum = [0u32; 4];
-                        for y in ys.clone() {
-                            let start = layout.offset as isize + y as isize * sy;
-                            for x in xs.clone() {
-                                let p = start + x as isize * sx;
-                                let rgba = if tiles > 1 {
-                                    let v = u32::from(
-                                        samples[(p + tile as isize * sc) as usize].to_u8(),
-                                    );
-                                    [v, v, v, 255]
-                                } else {
-                                    rgba_at(samples, p, sc, c)
-                                };
-                                for (s, v) in sum.iter_mut().zip(rgba) {
-                                    *s += v;
-                                }
-                            }
-                        }
-                        let n = (ys.len() * xs.len()) as u32;
-                        row[tile * (pw + gap) + px] = colour(sum.map(|s| (s + n / 2) / n));
-                    }
-                }
-            });
-    }
-    Preview {
-        image: ColorImage::new([out_w, ph], pixels),
-        scale,
-    }
-}
-
-/// The RGBA of the pixel whose first sample is `samples[p]`, channels `sc` apart.
-#[inline(always)]
-fn rgba_at<T: DisplaySample>(samples: &[T], p: isize, sc: isize, c: usize) -> [u32; 4] {
-    let s = |k: isize| u32::from(samples[(p + k * sc) as usize].to_u8());
-    match c {
-        1 => {
-            let v = s(0);
-            [v, v, v, 255]
-        }
-        2 => {
-            let v = s(0);
-            [v, v, v, s(1)]
-        }
-        3 => [s(0), s(1), s(2), 255],
-        _ => [s(0), s(1), s(2), s(3)],
     }
 }
 
@@ -181,35 +385,188 @@ fn mul(a: u8, b: u8) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use viewlib::{ImageBuf, StridedImage};
 
-    /// The preview of every layout equals converting each pixel on its own.
-    #[test]
-    fn full_size_preview_matches_per_pixel_conversion() {
-        let src: Vec<u16> = (0..5 * 7 * 4).map(|i| (i * 997 % 65536) as u16).collect();
-        let whole = ViewLayout::whole([5, 7, 4], 2);
-        // Transposed, flipped horizontally: element [y, x, k] is source [x, 6 - y, k].
-        let transposed = ViewLayout {
-            shape: [7, 5, 4],
-            strides: [-4, 28, 1],
-            offset: 6 * 4,
-            ..whole
+    /// The preview as its documentation says, one output pixel at a time through
+    /// `View::get`: the reference both paths are checked against.
+    fn reference<T: DisplaySample>(
+        view: View<'_, T, 3>,
+        mode: DisplayMode,
+        max_side: usize,
+    ) -> (ColorImage, usize) {
+        let [h, w, c] = view.shape();
+        let tiles = if mode == DisplayMode::ChannelsSideBySide && c > 1 {
+            c
+        } else {
+            1
         };
-        let p = preview(&src, &transposed, DisplayMode::Natural, 100);
-        assert_eq!((p.image.size, p.scale), ([5, 7], 1));
-        for y in 0..7 {
-            for x in 0..5 {
-                let s = |k: usize| src[(x * 7 + 6 - y) * 4 + k].to_u8();
-                let expected = Color32::from_rgba_unmultiplied(s(0), s(1), s(2), s(3));
-                assert_eq!(p.image.pixels[y * 5 + x], expected, "({y}, {x})");
+        let gap = if tiles > 1 { TILE_GAP } else { 0 };
+        let scale = scale_for([h, w * tiles + gap * (tiles - 1)], max_side);
+        let (ph, pw) = (h.div_ceil(scale), w.div_ceil(scale));
+        let out_w = pw * tiles + gap * (tiles - 1);
+        let mut pixels = vec![Color32::TRANSPARENT; out_w * ph];
+        for py in 0..ph {
+            for tile in 0..tiles {
+                for px in 0..pw {
+                    let channels: Vec<usize> = if tiles > 1 {
+                        vec![tile]
+                    } else {
+                        (0..c.min(4)).collect()
+                    };
+                    let mut sum = [0u32; 4];
+                    let mut n = 0;
+                    for y in py * scale..((py + 1) * scale).min(h) {
+                        for x in px * scale..((px + 1) * scale).min(w) {
+                            n += 1;
+                            for (slot, &k) in channels.iter().enumerate() {
+                                sum[slot] += u32::from(view.get([y, x, k]).unwrap().to_u8());
+                            }
+                        }
+                    }
+                    let mean = sum.map(|s| (s + n / 2) / n);
+                    pixels[py * out_w + tile * (pw + gap) + px] =
+                        colour(expand(mean, channels.len()), mode, c);
+                }
+            }
+        }
+        (ColorImage::new([out_w, ph], pixels), scale)
+    }
+
+    #[derive(Debug, Clone, Copy)]
+    enum Step {
+        Crop(usize, usize, usize, usize),
+        Channel(usize),
+        Channels(usize),
+        FlipH,
+        FlipV,
+        Transpose,
+        EveryOther,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (0usize..9, 0usize..9, 1usize..40, 1usize..40)
+                .prop_map(|(x, y, w, h)| Step::Crop(x, y, w, h)),
+            (0usize..4).prop_map(Step::Channel),
+            (1usize..4).prop_map(Step::Channels),
+            Just(Step::FlipH),
+            Just(Step::FlipV),
+            Just(Step::Transpose),
+            Just(Step::EveryOther),
+        ]
+    }
+
+    fn derive<T: viewlib::Sample>(image: &StridedImage<T>, steps: &[Step]) -> StridedImage<T> {
+        let mut image = image.clone();
+        for &step in steps {
+            let next = match step {
+                Step::Crop(x, y, w, h) => image.crop(x, y, w, h),
+                Step::Channel(k) => image.channel(k),
+                Step::Channels(n) => image.derive(|v| v.channel_range(..n.min(v.channels()))),
+                Step::FlipH => Ok(image.flip_horizontal()),
+                Step::FlipV => Ok(image.flip_vertical()),
+                Step::Transpose => Ok(image.transpose()),
+                Step::EveryOther => image.slice(viewlib::s![..;2, .., ..]),
+            };
+            if let Ok(next) = next
+                && !next.view().is_empty()
+            {
+                image = next;
+            }
+        }
+        image
+    }
+
+    fn mode() -> impl Strategy<Value = DisplayMode> {
+        prop_oneof![
+            4 => Just(DisplayMode::Natural),
+            1 => Just(DisplayMode::ChannelsSideBySide),
+            1 => Just(DisplayMode::Tinted(Color32::from_rgb(60, 230, 60))),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// Both paths paint what the per-pixel reference paints, for 8 and 16 bits, crops,
+        /// flips, transposes, channels, steps, odd sizes and boxes of 1 to 4 pixels.
+        #[test]
+        fn every_layout_matches_the_per_pixel_reference(
+            h in 1usize..40, w in 1usize..40, c in 1usize..6,
+            steps in prop::collection::vec(step(), 0..5),
+            scale in 1usize..5, mode in mode(), seed in any::<u64>(), sixteen in any::<bool>(),
+        ) {
+            let values = (0..h * w * c).map(|i| (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seed);
+            if sixteen {
+                let source = StridedImage::from(ImageBuf::from_vec(h, w, c, values.map(|v| (v >> 13) as u16).collect()).unwrap());
+                check(derive(&source, &steps).view(), scale, mode)?;
+            } else {
+                let source = StridedImage::from(ImageBuf::from_vec(h, w, c, values.map(|v| (v >> 13) as u8).collect()).unwrap());
+                check(derive(&source, &steps).view(), scale, mode)?;
+            }
+        }
+    }
+
+    fn check<T: DisplaySample>(
+        view: View<'_, T, 3>,
+        scale: usize,
+        mode: DisplayMode,
+    ) -> Result<(), TestCaseError> {
+        let [h, w, _] = view.shape();
+        // A limit that makes the longest side need `scale` (or the nearest box that fits).
+        let max_side = h.max(w).div_ceil(scale);
+        let (expected, expected_scale) = reference(view, mode, max_side);
+        // Into a spare buffer of another size, as the app reuses one.
+        let p = preview_reusing(view, mode, max_side, vec![Color32::RED; 7]);
+        prop_assert_eq!(p.scale, expected_scale);
+        prop_assert_eq!(&*p.image, &expected);
+        Ok(())
+    }
+
+    #[test]
+    fn the_reciprocal_divides_exactly() {
+        for n in 1..=256u32 {
+            let d = Divider::new(n);
+            for t in 0..=255 * n {
+                assert_eq!(d.divide(t), (t + n / 2) / n, "{t} / {n}");
             }
         }
     }
 
     #[test]
+    fn the_fast_path_takes_the_common_layouts() {
+        let px = vec![0u8; 6 * 8 * 4];
+        let rgba = View::from_slice(&px, [6, 8, 4]).unwrap();
+        let natural = DisplayMode::Natural;
+        assert_eq!(fast_channels(rgba, natural, 2), Some(4));
+        assert_eq!(
+            fast_channels(rgba.crop(1, 1, 5, 3).unwrap().flip_vertical(), natural, 1),
+            Some(4)
+        );
+        assert_eq!(
+            fast_channels(rgba.channel_range(..3).unwrap(), natural, 2),
+            None
+        );
+        assert_eq!(fast_channels(rgba.flip_horizontal(), natural, 2), None);
+        assert_eq!(fast_channels(rgba.transpose(), natural, 2), None);
+        assert_eq!(
+            fast_channels(rgba, DisplayMode::ChannelsSideBySide, 2),
+            None
+        );
+        assert_eq!(fast_channels(rgba, natural, FAST_MAX_SCALE + 1), None);
+        let px16 = vec![0u16; 6 * 8 * 3];
+        assert_eq!(
+            fast_channels(View::from_slice(&px16, [6, 8, 3]).unwrap(), natural, 2),
+            None
+        );
+    }
+
+    #[test]
     fn channels_side_by_side_and_tint() {
         let src: Vec<u8> = vec![10, 20, 30, 40, 50, 60];
-        let layout = ViewLayout::whole([1, 2, 3], 1);
-        let p = preview(&src, &layout, DisplayMode::ChannelsSideBySide, 100);
+        let image = View::from_slice(&src, [1, 2, 3]).unwrap();
+        let p = preview(image, DisplayMode::ChannelsSideBySide, 100);
         assert_eq!(p.image.size, [2 * 3 + 2 * TILE_GAP, 1]);
         let gray = |v| Color32::from_gray(v);
         assert_eq!(p.image.pixels[0..2], [gray(10), gray(40)]);
@@ -218,15 +575,9 @@ mod tests {
             [gray(20), gray(50)]
         );
         assert_eq!(p.image.pixels[2], Color32::TRANSPARENT);
-        let green = ViewLayout {
-            shape: [1, 2, 1],
-            strides: [6, 3, 1],
-            offset: 1,
-            ..layout
-        };
+        let green = image.channel_range(1..2).unwrap();
         let p = preview(
-            &src,
-            &green,
+            green,
             DisplayMode::Tinted(Color32::from_rgb(0, 255, 0)),
             100,
         );

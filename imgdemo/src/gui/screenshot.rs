@@ -127,7 +127,7 @@ impl DemoApp {
             sorted.sort();
             let pick = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
             if !sorted.is_empty() {
-                let [h, w, c] = self.source.as_ref().map_or([0; 3], |s| s.pixels.shape());
+                let [h, w, c] = self.source.as_ref().map_or([0; 3], |s| s.image().shape());
                 println!(
                     "change -> frame on a {w}x{h}x{c} image, {} changes: median {:.1} ms, p90 {:.1} ms, min {:.1} ms, max {:.1} ms",
                     sorted.len(),

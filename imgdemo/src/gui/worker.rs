@@ -2,9 +2,7 @@
 //! waits for pixels. Requests queue up; of several pipeline runs waiting, only the newest
 //! runs (a slider drag sends one per frame).
 
-use super::anatomy::ViewLayout;
-use super::document::ProcessError;
-use super::document::{Pixels, Processed, Source, process_reusing, region_preview};
+use super::document::{ProcessError, Processed, Source, process_reusing, region_preview};
 use super::preview::DisplayMode;
 use super::preview::Preview;
 use crate::pipeline::Op;
@@ -14,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Instant;
+use viewlib::DynStridedImage;
 
 /// What the window asks of the worker.
 #[derive(Debug, Clone)]
@@ -39,11 +38,9 @@ pub enum Request {
     Detail {
         /// Which picture it is for (0 before, 1 after), and the image's serial number.
         key: (usize, u64),
-        /// The buffer.
-        base: Pixels,
-        /// The view of it shown.
-        layout: ViewLayout,
-        /// `[x, y, width, height]` in the view.
+        /// The image shown (the source, or a result).
+        image: DynStridedImage,
+        /// `[x, y, width, height]` in the image.
         region: [usize; 4],
         /// How to paint it.
         mode: DisplayMode,
@@ -224,14 +221,13 @@ fn handle(request: Request, requested: Instant, sent: &mut Vec<Arc<Processed>>) 
         }
         Request::Detail {
             key,
-            base,
-            layout,
+            image,
             region,
             mode,
             max_side,
         } => {
             let painted = catch_unwind(AssertUnwindSafe(|| {
-                region_preview(&base, &layout, region, mode, max_side)
+                region_preview(&image, region, mode, max_side)
             }));
             Reply::Detail {
                 key,
