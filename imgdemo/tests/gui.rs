@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use viewlib::ops::{Alpha, Lut};
 use viewlib::pipeline::{Channel, OpErrorKind};
-use viewlib::{DynImageBuf, ImageBuf, ViewError};
+use viewlib::{DynImageBuf, ImageBuf, Slice, ViewError};
 
 fn app(launch: Launch) -> Harness<'static, DemoApp> {
     app_sized(imgdemo::gui::WINDOW_SIZE, launch)
@@ -821,4 +821,60 @@ fn without_a_file_dialog_open_asks_for_a_typed_path() {
         notice.text,
         "No file dialog on this system: type the path instead."
     );
+}
+
+/// The slice step: NumPy subscripts typed in its editor give the library's view; text that
+/// does not parse, or a bound outside the image, shows the library's reason under the field
+/// and leaves the step as it was.
+#[test]
+fn a_slice_step_takes_typed_numpy_subscripts_and_explains_refusals() {
+    let mut harness = app(Launch::default());
+    add(&mut harness, "Slice");
+    settle(&mut harness);
+    assert_eq!(op_texts(&harness), ["slice=::2,::-1,:"]);
+    let card = viewlib::StridedImage::from(testcard());
+    let sliced = |slices| card.slice(slices).unwrap().to_image_buf().unwrap();
+    assert_eq!(
+        result_u8(harness.state()),
+        sliced([Slice::new(None, None, 2), Slice::REVERSED, Slice::FULL])
+    );
+
+    let type_subscripts = |harness: &mut Harness<'static, DemoApp>, text: &str| {
+        harness
+            .get_by_role(egui::accesskit::Role::TextInput)
+            .set_text_value_accesskit(text);
+        harness.step();
+        settle(harness);
+    };
+    type_subscripts(&mut harness, "100:400:2, ::-1, 1");
+    assert_eq!(op_texts(&harness), ["slice=100:400:2,::-1,1"]);
+    assert_eq!(
+        result_u8(harness.state()),
+        sliced([
+            Slice::new(Some(100), Some(400), 2),
+            Slice::REVERSED,
+            Slice::new(Some(1), Some(2), 1)
+        ])
+    );
+    assert!(
+        harness
+            .query_by_label("Result: 150 rows × 1280 columns × 1 channels")
+            .is_some()
+    );
+
+    // The test card has 720 rows: the library refuses row 900, and says so as typed.
+    type_subscripts(&mut harness, "0:900");
+    assert!(
+        harness
+            .query_by_label("slice bound 900 is out of range for axis 0 of length 720")
+            .is_some()
+    );
+    assert_eq!(op_texts(&harness), ["slice=100:400:2,::-1,1"]);
+    type_subscripts(&mut harness, "::0");
+    assert!(
+        harness
+            .query_by_label("`::0` is not a slice start:stop:step: the step cannot be zero")
+            .is_some()
+    );
+    assert_eq!(op_texts(&harness), ["slice=100:400:2,::-1,1"]);
 }

@@ -101,6 +101,9 @@ pub struct DemoApp {
     pub(super) camera: Camera,
     pub(super) split: f32,
     pub(super) crop_tool: bool,
+    /// The subscripts being typed for the slice step at this index, kept while they do not
+    /// parse (the step keeps its last valid slice meanwhile).
+    pub(super) slice_text: Option<(usize, String)>,
     pub(super) crop_drag: Option<[egui::Pos2; 2]>,
     pub(super) hover: Option<Hover>,
     pub(super) placed: [Option<egui::Rect>; 2],
@@ -163,6 +166,7 @@ impl DemoApp {
             camera: Camera::default(),
             split: 0.5,
             crop_tool: false,
+            slice_text: None,
             crop_drag: None,
             hover: None,
             placed: [None; 2],

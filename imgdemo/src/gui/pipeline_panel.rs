@@ -4,8 +4,9 @@
 use super::app::DemoApp;
 use super::document::ProcessError;
 use super::steps::{KINDS, label, new_op};
-use crate::pipeline::{Channel, Flip, Op};
+use crate::pipeline::{Channel, Flip, Op, Subscript};
 use egui::{RichText, Slider};
+use viewlib::SampleType;
 use viewlib::ops::Alpha;
 
 /// What each operation does in memory, shown under its editor.
@@ -255,7 +256,8 @@ impl DemoApp {
                 ui.radio_value(flip, Flip::Horizontal, "Horizontal (left ↔ right)");
                 ui.radio_value(flip, Flip::Vertical, "Vertical (top ↕ bottom)");
             }
-            Op::Transpose | Op::Gray | Op::Slice(_) | Op::Cast(_) => {}
+            Op::Slice(subscripts) => self.slice_editor(ui, index, subscripts, shape),
+            Op::Transpose | Op::Gray | Op::Cast(_) => {}
             Op::Brightness(d) => {
                 ui.add(Slider::new(d, -1.0..=1.0).text("brightness"));
             }
@@ -272,6 +274,67 @@ impl DemoApp {
         ui.label(RichText::new(memory_note(&op)).small().weak());
         // Counts as an edit only if the operation changed.
         self.steps.set_op(index, op);
+    }
+}
+
+impl DemoApp {
+    /// NumPy subscripts typed as text, checked as typed against the image reaching the step
+    /// with the library's own rules; the step takes them only when they apply.
+    fn slice_editor(
+        &mut self,
+        ui: &mut egui::Ui,
+        index: usize,
+        subscripts: &mut [Subscript; 3],
+        shape: Option<[usize; 3]>,
+    ) {
+        let [rows, cols, channels] = *subscripts;
+        let current = format!("{rows}, {cols}, {channels}");
+        if self.slice_text.as_ref().is_none_or(|(i, _)| *i != index) {
+            self.slice_text = Some((index, current));
+        }
+        let Some((_, text)) = &mut self.slice_text else {
+            return;
+        };
+        ui.horizontal(|ui| {
+            ui.monospace("a[");
+            ui.add(
+                egui::TextEdit::singleline(text)
+                    .font(egui::TextStyle::Monospace)
+                    .desired_width(160.0),
+            )
+            .on_hover_text("rows, columns, channels: start:stop:step or an index on each axis");
+            ui.monospace("]");
+        });
+        let checked = format!("slice={text}")
+            .parse::<Op>()
+            .map_err(|e| e.reason().to_string())
+            .and_then(|op| {
+                let out = shape
+                    .map(|s| op.output_shape(s, SampleType::U8))
+                    .transpose();
+                out.map(|out| (op, out)).map_err(|kind| kind.to_string())
+            });
+        match checked {
+            Ok((Op::Slice(parsed), out)) => {
+                *subscripts = parsed;
+                if let Some([h, w, c]) = out {
+                    ui.label(
+                        RichText::new(format!("Result: {h} rows × {w} columns × {c} channels"))
+                            .weak(),
+                    );
+                }
+            }
+            Ok(_) => unreachable!("slice= parses as a slice"),
+            Err(reason) => {
+                ui.label(RichText::new(reason).color(ui.visuals().error_fg_color));
+            }
+        }
+        ui.label(
+            RichText::new(
+                "e.g. 100:400:2, ::-1, 1 is every other row of 100..400, mirrored, green",
+            )
+            .weak(),
+        );
     }
 }
 

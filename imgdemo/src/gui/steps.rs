@@ -188,13 +188,14 @@ impl Steps {
 
 /// The kinds of operation the "Add" menu offers, each with its label and a starting value
 /// that fits an image of `[height, width, channels]`.
-pub const KINDS: [&str; 12] = [
+pub const KINDS: [&str; 13] = [
     "Invert",
     "Crop",
     "Channel",
     "Flip horizontal",
     "Flip vertical",
     "Transpose",
+    "Slice",
     "Gray",
     "Brightness",
     "Contrast",
@@ -210,6 +211,7 @@ pub const KINDS: [&str; 12] = [
 /// use imgdemo::gui::steps::new_op;
 /// assert_eq!(new_op("Crop", [100, 200, 3]).unwrap().to_string(), "crop=50,25,100,50");
 /// assert_eq!(new_op("Channel", [100, 200, 1]).unwrap().to_string(), "channel=L");
+/// assert_eq!(new_op("Slice", [100, 200, 3]).unwrap().to_string(), "slice=::2,::-1,:");
 /// assert!(new_op("Blur", [1, 1, 1]).is_none());
 /// ```
 pub fn new_op(kind: &str, shape: [usize; 3]) -> Option<Op> {
@@ -231,6 +233,8 @@ pub fn new_op(kind: &str, shape: [usize; 3]) -> Option<Op> {
         "Flip horizontal" => Op::Flip(Flip::Horizontal),
         "Flip vertical" => Op::Flip(Flip::Vertical),
         "Transpose" => Op::Transpose,
+        // Every other row, mirrored: both of a slice's powers, visible at once.
+        "Slice" => "slice=::2,::-1".parse().expect("a valid slice"),
         "Gray" => Op::Gray,
         "Brightness" => Op::Brightness(0.2),
         "Contrast" => Op::Contrast(1.5),
