@@ -64,9 +64,10 @@ pub enum DisplayMode {
 /// Gap in pixels between channel tiles in [`DisplayMode::ChannelsSideBySide`].
 pub const TILE_GAP: usize = 4;
 
-/// The largest box side the fast path sums (its row sums are 16-bit: 255 * 16 rows fit
-/// easily); larger boxes, for images over 16 times the texture limit, take the general path.
-const FAST_MAX_SCALE: usize = 16;
+/// The largest box side the fast path sums: boxes of up to 16 pixels keep its division a
+/// 32-bit multiplication. Larger boxes, for images over 4 times the texture limit (8192
+/// pixels at the app's 2048), take the general path.
+const FAST_MAX_SCALE: usize = 4;
 
 /// A picture of the view at 1/`scale` of its size, no side longer than `max_side`.
 #[derive(Debug, Clone)]
@@ -237,16 +238,32 @@ impl<T: DisplaySample> RowPainter<'_, T> {
         });
     }
 
-    /// 8-bit RGB(A) rows as slices: the rows of the box summed column by column, then each
-    /// box's columns summed and divided, all on plain slices.
+    /// 8-bit RGB(A) rows as slices, in boxes of `scale` (1 to [`FAST_MAX_SCALE`]): the
+    /// loops are written for each box size so that the compiler unrolls them.
     fn paint_fast<const C: usize>(&self, py: usize, out: &mut [Color32], sums: &mut Vec<u16>) {
+        match self.scale {
+            1 => self.paint_boxes::<C, 1>(py, out, sums),
+            2 => self.paint_boxes::<C, 2>(py, out, sums),
+            3 => self.paint_boxes::<C, 3>(py, out, sums),
+            _ => self.paint_boxes::<C, 4>(py, out, sums),
+        }
+    }
+
+    /// The rows of the box summed column by column (widening adds over whole rows), then
+    /// each box's `S` pixels summed and divided by a multiplication.
+    fn paint_boxes<const C: usize, const S: usize>(
+        &self,
+        py: usize,
+        out: &mut [Color32],
+        sums: &mut Vec<u16>,
+    ) {
         let ys = self.rows(py);
         let n_rows = ys.len();
         let row = |y| row_bytes(self.view, y).expect("the fast path's rows are slices");
-        let box_len = self.scale * C;
-        if self.scale == 1 {
-            for (o, p) in out.iter_mut().zip(row(ys.start).chunks_exact(C)) {
-                *o = rgba8::<C>(core::array::from_fn(|k| u32::from(p[k])));
+        if S == 1 {
+            let (pixels, _) = row(ys.start).as_chunks::<C>();
+            for (o, p) in out.iter_mut().zip(pixels) {
+                *o = rgba8::<C>(p.map(u32::from));
             }
             return;
         }
@@ -257,22 +274,31 @@ impl<T: DisplaySample> RowPainter<'_, T> {
                 *s += u16::from(v);
             }
         }
-        let full = Divider::new((n_rows * self.scale) as u32);
-        for (o, block) in out.iter_mut().zip(sums.chunks(box_len)) {
+        let (pixels, _) = sums.as_chunks::<C>();
+        let full = Divider::new((n_rows * S) as u32);
+        let mut boxes = pixels.chunks_exact(S);
+        for (o, pixels) in out.iter_mut().zip(&mut boxes) {
             let mut total = [0u32; C];
-            for p in block.chunks_exact(C) {
+            for p in pixels {
                 for k in 0..C {
                     total[k] += u32::from(p[k]);
                 }
             }
-            let mean = if block.len() == box_len {
-                total.map(|t| full.divide(t))
-            } else {
-                // The last, narrower box of a row.
-                let n = (n_rows * block.len() / C) as u32;
-                total.map(|t| (t + n / 2) / n)
-            };
-            *o = rgba8::<C>(mean);
+            *o = rgba8::<C>(total.map(|t| full.divide(t)));
+        }
+        // The last, narrower box of a row.
+        let rest = boxes.remainder();
+        if let Some(last) = out.last_mut()
+            && !rest.is_empty()
+        {
+            let n = (n_rows * rest.len()) as u32;
+            let mut total = [0u32; C];
+            for p in rest {
+                for k in 0..C {
+                    total[k] += u32::from(p[k]);
+                }
+            }
+            *last = rgba8::<C>(total.map(|t| (t + n / 2) / n));
         }
     }
 
@@ -322,25 +348,27 @@ impl<T: DisplaySample> RowPainter<'_, T> {
     }
 }
 
-/// Division by a fixed `n` (at most 256) of numbers up to `255 * n`, rounded to nearest, as
-/// a multiplication: `(t + n / 2) / n` exactly (checked for every input in a test).
+/// Division by a fixed `n` (at most 16: boxes of up to 4x4) of numbers up to `255 * n`,
+/// rounded to nearest, as a 32-bit multiplication and shift: `(t + n / 2) / n` exactly
+/// (checked for every input in a test).
 #[derive(Clone, Copy)]
 struct Divider {
     half: u32,
-    reciprocal: u64,
+    reciprocal: u32,
 }
 
 impl Divider {
     fn new(n: u32) -> Self {
+        debug_assert!((1..=16).contains(&n));
         Divider {
             half: n / 2,
-            reciprocal: (1u64 << 32).div_ceil(u64::from(n)),
+            reciprocal: (1u32 << 16).div_ceil(n),
         }
     }
 
     #[inline(always)]
     fn divide(self, t: u32) -> u32 {
-        ((u64::from(t + self.half) * self.reciprocal) >> 32) as u32
+        ((t + self.half) * self.reciprocal) >> 16
     }
 }
 
@@ -526,7 +554,7 @@ mod tests {
 
     #[test]
     fn the_reciprocal_divides_exactly() {
-        for n in 1..=256u32 {
+        for n in 1..=16u32 {
             let d = Divider::new(n);
             for t in 0..=255 * n {
                 assert_eq!(d.divide(t), (t + n / 2) / n, "{t} / {n}");
