@@ -55,6 +55,14 @@ impl Channel {
             _ => None,
         }
     }
+
+    /// [`index_in`](Self::index_in), or the pipeline's error naming the image's channels.
+    pub(crate) fn require_in(self, channels: usize) -> Result<usize, OpErrorKind> {
+        self.index_in(channels).ok_or(OpErrorKind::NoSuchChannel {
+            channel: self,
+            channels,
+        })
+    }
 }
 
 /// One axis of a [`Op::Slice`]: a NumPy index (`1`, `-1`) or slice (`100:400:2`, `::-1`).
@@ -432,8 +440,8 @@ impl Op {
                 check_crop([height, width], x, y, w, h)?;
                 [h, w, channels]
             }
-            Op::Channel(_) => {
-                self.channel_index(channels)?;
+            Op::Channel(channel) => {
+                channel.require_in(channels)?;
                 [height, width, 1]
             }
             Op::Transpose => [width, height, channels],
@@ -449,16 +457,6 @@ impl Op {
                 .shape(),
             Op::Gray => [height, width, gray_channels(channels)],
         })
-    }
-
-    /// The index of [`Op::Channel`]'s channel in an image of `channels` channels.
-    pub(crate) fn channel_index(&self, channels: usize) -> Result<usize, OpErrorKind> {
-        match *self {
-            Op::Channel(channel) => channel
-                .index_in(channels)
-                .ok_or(OpErrorKind::NoSuchChannel { channel, channels }),
-            _ => unreachable!("only channel= names a channel"),
-        }
     }
 
     /// Whether the operation is defined on samples of `sample_type`: the kernels cover 8-

@@ -140,12 +140,11 @@ impl InPlaceBands {
         let rows = region.first_row..region.first_row + height;
         let keeps_rows = |op: &Op| match op {
             Op::Crop { y, height: h, .. } => *y == 0 && *h == height,
-            Op::Slice([rows, ..]) => {
-                row_step(rows, height) == Some(0) && {
-                    let resolved = rows.to_slice().resolve(0, height);
-                    resolved.is_ok_and(|r| r.len == height)
-                }
-            }
+            // Every row, top to bottom.
+            Op::Slice([rows, ..]) => rows
+                .to_slice()
+                .resolve(0, height)
+                .is_ok_and(|r| r.start == 0 && r.len == height && (r.step == 1 || r.len <= 1)),
             _ => true,
         };
         let mirror_only =
@@ -265,8 +264,8 @@ where
                 width,
                 height,
             } => image = image.crop(x, y, width, height).expect("checked"),
-            Op::Channel(_) => {
-                let index = op.channel_index(image.channels()).expect("checked");
+            Op::Channel(channel) => {
+                let index = channel.require_in(image.channels()).expect("checked");
                 image = image.channel_range(index..index + 1).expect("checked");
             }
             Op::Slice(subscripts) => {

@@ -125,8 +125,8 @@ fn run<T: PipelineSample, R, F: FnOnce(ViewMut<'_, T, 3>) -> R>(
                     .crop(x, y, width, height)
                     .map_err(|e| fail(e.into()))?
             }
-            Op::Channel(_) => {
-                let index = op.channel_index(channels).map_err(fail)?;
+            Op::Channel(channel) => {
+                let index = channel.require_in(channels).map_err(fail)?;
                 image = image
                     .channel_range(index..index + 1)
                     .map_err(|e| fail(e.into()))?;

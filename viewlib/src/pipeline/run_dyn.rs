@@ -55,8 +55,8 @@ pub fn apply_dyn(
             } => image
                 .crop(x, y, width, height)
                 .map_err(|e| fail(e.into()))?,
-            Op::Channel(_) => {
-                let index = op.channel_index(image.shape()[2]).map_err(fail)?;
+            Op::Channel(channel) => {
+                let index = channel.require_in(image.shape()[2]).map_err(fail)?;
                 image.channel(index).map_err(|e| fail(e.into()))?
             }
             Op::Flip(Flip::Horizontal) => image.flip_horizontal(),
