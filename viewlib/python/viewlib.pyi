@@ -147,9 +147,23 @@ class Image(Buffer):
 def load(path: str | PathLike[str]) -> Image:
     """Loads an image file, keeping its bit depth ('B', 'H' or 'f' samples)."""
 
-def open_mapped(path: str | PathLike[str], writable: bool = False) -> Image:
+def open_mapped(
+    path: str | PathLike[str],
+    writable: bool = False,
+    *,
+    shape: tuple[int, int] | tuple[int, int, int] | None = None,
+    dtype: object | None = None,  # a str, or what numpy.dtype() takes (numpy.typing.DTypeLike)
+    offset: int = 0,
+) -> Image:
     """Maps a binary PNM or farbfeld file as an image without reading it ('>H' for 16-bit);
-    with writable=True its buffer writes the file in place."""
+    with writable=True its buffer writes the file in place.
+
+    With `shape` ((h, w) or (h, w, c); (h, w) maps as (h, w, 1)) and `dtype` ('u1', '>u2',
+    native 'u2' or 'f4', as NumPy spells them: 'uint16', '<u2', np.uint16, np.dtype('>u2'))
+    the file is raw: headerless samples from byte `offset`, as numpy.memmap reads them, but
+    checked. A file too short for the layout, an offset past its end, a zero dimension or
+    another dtype is ValueError naming the file and the numbers; shape without dtype (or
+    the reverse) is TypeError."""
 
 class _Seconds(TypedDict):
     decode: float

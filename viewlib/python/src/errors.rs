@@ -37,3 +37,18 @@ pub fn file_error(error: ImageFileError) -> PyErr {
         _ => PyOSError::new_err(message),
     }
 }
+
+/// An error opening a raw file (`open_mapped` with `shape=` and `dtype=`): a layout the file
+/// cannot hold (too short, an offset past its end, a zero dimension, a sample type images do
+/// not hold, a misaligned native type) is the caller's `ValueError`, as `numpy.memmap`
+/// raises it; what the system refused is [`file_error`]'s.
+pub fn raw_file_error(error: ImageFileError) -> PyErr {
+    match error.kind() {
+        FileErrorKind::BadHeader { .. }
+        | FileErrorKind::Truncated { .. }
+        | FileErrorKind::SampleType { .. }
+        | FileErrorKind::Misaligned { .. }
+        | FileErrorKind::View(_) => PyValueError::new_err(error.to_string()),
+        _ => file_error(error),
+    }
+}
