@@ -3,8 +3,8 @@
 Kernels take any buffer-protocol object (NumPy arrays with any strides, negative and
 transposed ones included; memoryview, bytearray, array.array) of 'B', 'H'/'<H'/'>H' or 'f'
 samples, shaped (h, w, c), (h, w) (one channel) or (n,) (one row), and work on its memory in
-place, in parallel, with the GIL released. Images from `load` and `open_mapped` export their
-pixels to NumPy and memoryview without a copy. `process_file` runs `imgdemo batch`'s
+place, in parallel (on `set_num_threads` threads), with the GIL released. Images from `load`
+and `open_mapped` export their pixels to NumPy and memoryview without a copy. `process_file` runs `imgdemo batch`'s
 pipeline on one file (load, operations, atomic save), for workers of Dask, Ray or a process
 pool.
 
@@ -143,6 +143,15 @@ class Image(Buffer):
     ) -> None: ...
     def __buffer__(self, flags: int, /) -> memoryview: ...
     def __release_buffer__(self, buffer: memoryview, /) -> None: ...
+
+def set_num_threads(n: int) -> None:
+    """Sets how many threads the kernels use, like cv2.setNumThreads: n threads from the next
+    call on (1: every kernel on one thread); n=0 restores the default (RAYON_NUM_THREADS if
+    set, else one per core). Holds for the process until changed; negative n is ValueError.
+    Calls on arrays under 512 KiB run on the calling thread whatever n is."""
+
+def get_num_threads() -> int:
+    """How many threads the kernels use: what set_num_threads set, else the default."""
 
 def load(path: str | PathLike[str]) -> Image:
     """Loads an image file, keeping its bit depth ('B', 'H' or 'f' samples)."""

@@ -7,7 +7,8 @@
 //!   mirrored, transposed views included), `memoryview`, `bytearray`, `array.array` or any
 //!   other exporter of `'B'`, `'H'`/`'<H'`/`'>H'` or `'f'` samples, build a viewlib view over
 //!   its memory without copying, and run viewlib's kernel on the rayon pool with the GIL
-//!   released.
+//!   released. They run on a pool of the module's own ([`threads`]), sized by
+//!   `viewlib.set_num_threads(n)`.
 //! - **Images as buffers** ([`buffer::export::Image`]): `viewlib.load` and
 //!   `viewlib.open_mapped` return images that NumPy and `memoryview` read (and write, when
 //!   the image is its memory's only holder) without a copy; crops, channels, flips and
@@ -32,6 +33,7 @@ pub mod files;
 pub mod kernels;
 pub mod lut;
 pub mod process;
+pub mod threads;
 
 use pyo3::prelude::*;
 
@@ -57,6 +59,8 @@ fn viewlib_python(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(files::load, m)?)?;
     m.add_function(wrap_pyfunction!(files::open_mapped, m)?)?;
     m.add_function(wrap_pyfunction!(process::process_file, m)?)?;
+    m.add_function(wrap_pyfunction!(threads::set_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(threads::get_num_threads, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -9,6 +9,7 @@
 //! band streaming) and the destination's folder must exist.
 
 use crate::errors::{file_error, view_error};
+use crate::threads;
 use image::metadata::Orientation;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -368,7 +369,9 @@ pub fn process_file<'py>(
         overwrite,
         apply_orientation,
     };
-    let report = py.detach(|| job.run()).map_err(|f| f.into_py(py))?;
+    let report = py
+        .detach(|| threads::run_in_pool(|| job.run()))?
+        .map_err(|f| f.into_py(py))?;
     let seconds = PyDict::new(py);
     seconds.set_item("decode", report.decode.as_secs_f64())?;
     seconds.set_item("ops", report.ops.as_secs_f64())?;

@@ -14,6 +14,7 @@
 
 use crate::errors::view_error;
 use crate::files;
+use crate::threads;
 use pyo3::exceptions::{PyBufferError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -351,7 +352,7 @@ impl Image {
     /// A C-contiguous copy in new memory (the one explicit copy), writable.
     fn copy(&self, py: Python<'_>) -> PyResult<Image> {
         let image = self.image()?;
-        let copied = py.detach(move || files::contiguous_copy(&image));
+        let copied = py.detach(move || threads::run_in_pool(|| files::contiguous_copy(&image)))?;
         Ok(Image::new(copied.map_err(view_error)?))
     }
 

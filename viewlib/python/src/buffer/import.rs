@@ -24,6 +24,7 @@
 //! written meanwhile, which changes samples but cannot make a kernel leave its buffer.
 
 use crate::errors::view_error;
+use crate::threads;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -165,6 +166,15 @@ impl BufferLayout {
         } else {
             format!("({})", dims.join(", "))
         }
+    }
+
+    /// Bytes of the elements (not of the gaps between them): the size viewlib's kernels
+    /// decide on splitting by. Saturating: a read-only layout with zero strides may name
+    /// more elements than memory holds.
+    pub fn bytes(&self) -> usize {
+        self.shape
+            .iter()
+            .fold(self.format.itemsize(), |n, &d| n.saturating_mul(d))
     }
 
     fn bounds_text(&self) -> String {
@@ -416,7 +426,11 @@ impl<'py> Buffer<'py> {
         debug_assert_eq!(self.held.raw.readonly, 0, "acquired for writing");
         let layout = self.layout;
         self.py
-            .detach(move || kernel(layout_view_mut::<T>(&layout)?))
+            .detach(move || {
+                threads::run(layout.bytes(), move || {
+                    kernel(layout_view_mut::<T>(&layout)?)
+                })
+            })?
             .map_err(view_error)
     }
 
@@ -428,7 +442,9 @@ impl<'py> Buffer<'py> {
         self.check_type::<T>("buffer")?;
         let layout = self.layout;
         self.py
-            .detach(move || kernel(layout_view::<T>(&layout)?))
+            .detach(move || {
+                threads::run(layout.bytes(), move || kernel(layout_view::<T>(&layout)?))
+            })?
             .map_err(view_error)
     }
 }
@@ -452,7 +468,11 @@ pub fn run_pair<S: Sample, D: Sample, R: Send>(
         )));
     }
     src.py
-        .detach(move || kernel(layout_view::<S>(&s)?, layout_view_mut::<D>(&d)?))
+        .detach(move || {
+            threads::run(s.bytes().max(d.bytes()), move || {
+                kernel(layout_view::<S>(&s)?, layout_view_mut::<D>(&d)?)
+            })
+        })?
         .map_err(view_error)
 }
 
