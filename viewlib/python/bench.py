@@ -8,12 +8,14 @@ for the OpenCV rows, opencv-python-headless; without cv2 those rows are left out
 --quick uses tiny arrays and few repeats: a smoke run of the correctness checks.
 
 Arrays: 4096x4096x4 (64 MiB RGBA) and 1080x1920x3 (1080p RGB) uint8, random bytes
-from a fixed seed. Each thread count (1, 2) runs in its own child process, with
-RAYON_NUM_THREADS set for viewlib (rayon's global pool) and cv2.setNumThreads(n);
-NumPy is single-threaded for all of these and is timed again in each child, so every
-ratio is taken inside one process. Before timing, every implementation runs once on
-a fresh copy and its result must equal NumPy's reference (assert). Timing: `warm`
-untimed calls, then `n` timed calls (perf_counter_ns, GC off); the median is reported.
+from a fixed seed; then 1080p RGB uint16 and float32 (random samples over the whole
+range, floats in 0..1) for the kernels that take them: invert (65535 - v, 1.0 - v),
+flips and, on floats, luma (the LUT is 8-bit here). Each thread count (1, 2) runs in its
+own child process, with viewlib.set_num_threads(n) and cv2.setNumThreads(n); NumPy is
+single-threaded for all of these and is timed again in each child, so every ratio is
+taken inside one process. Before timing, every implementation runs once on a fresh
+copy and its result must equal NumPy's reference (assert; floats within 1e-6). Timing:
+`warm` untimed calls, then `n` timed calls (perf_counter_ns, GC off); the median is reported.
 Calls repeat on the same buffer (an in-place invert or flip undoes itself every other
 call; the LUT's cost does not depend on the values).
 """
@@ -64,6 +66,8 @@ def luma_bt601(a, t, u, plane):
 def child(threads, quick):
     import viewlib
 
+    viewlib.set_num_threads(threads)
+
     try:
         import cv2
 
@@ -76,7 +80,7 @@ def child(threads, quick):
 
     emit({"info": {"python": platform.python_version(), "numpy": np.__version__,
                    "opencv": cv2.__version__ if cv2 else None, "viewlib": viewlib.__version__,
-                   "RAYON_NUM_THREADS": os.environ.get("RAYON_NUM_THREADS"),
+                   "viewlib_threads": viewlib.get_num_threads(),
                    "cv2_threads": cv2.getNumThreads() if cv2 else None,
                    "loadavg": os.getloadavg(), "cpus": os.cpu_count(), "quick": quick}})
 
@@ -88,22 +92,27 @@ def child(threads, quick):
     gamma = viewlib.lut_gamma(0.8)
     table = np.array(gamma.tolist(), np.uint8)
 
-    for label, shape, cfg in images:
-        base = rng.integers(0, 256, size=shape, dtype=np.uint8)
-        h, w, c = shape
+    def runner(label, base, cfg):
+        """The memcpy baseline of `base`'s bytes, then `run(op, expected, impls)` for each
+        operation on fresh copies of `base`."""
+        h, w, c = base.shape
 
         def fresh():
-            return {"a": base.copy(), "b": np.empty_like(base), "plane": np.zeros((h, w), np.uint8),
+            return {"a": base.copy(), "b": np.empty_like(base), "plane": np.zeros((h, w), base.dtype),
                     "t": np.empty((h, w), np.uint32), "u": np.empty((h, w), np.uint32)}
 
         def run(op, expected, impls, off_by_one_ok=()):
             """impls: (name, fn(s), where the result is: 'a', 'b' or 'plane', note). Results
-            must equal `expected`, except those named in off_by_one_ok: within 1."""
+            must equal `expected`, except those named in off_by_one_ok: within 1; floats
+            within 1e-6."""
             for name, fn, where, note in impls:
                 s = fresh()
                 fn(s)
-                diff = np.abs(s[where].astype(np.int16) - expected).max()
-                assert diff <= (name in off_by_one_ok), f"{op} {name} on {label}: wrong result (off by {diff})"
+                if base.dtype.kind == "f":
+                    diff, ok = np.abs(s[where] - expected).max(), 1e-6
+                else:
+                    diff, ok = np.abs(s[where].astype(np.int64) - expected).max(), int(name in off_by_one_ok)
+                assert diff <= ok, f"{op} {name} on {label}: wrong result (off by {diff})"
                 st = measure(lambda: fn(s), **cfg)
                 emit({"op": op, "impl": name, "size": label, "bytes": base.nbytes, **st, "note": note})
 
@@ -111,6 +120,26 @@ def child(threads, quick):
         emit({"op": "memcpy (baseline)", "impl": "np.copyto(dst, src)", "size": label, "bytes": base.nbytes,
               **measure(lambda: np.copyto(dst, src), **cfg), "note": "same bytes, one thread"})
         del src, dst
+        return run
+
+    def flips(run, base):
+        for op, axis, code, flip_in_place in (("flip horizontal", 1, 1, viewlib.flip_horizontal),
+                                              ("flip vertical", 0, 0, viewlib.flip_vertical)):
+            rev = (slice(None), slice(None, None, -1)) if axis == 1 else (slice(None, None, -1),)
+            run(op, np.flip(base, axis), [
+                (f"viewlib.{flip_in_place.__name__}(a)", lambda s, f=flip_in_place: f(s["a"]), "a", "in place"),
+                (f"a[:] = a[{'::-1' if axis == 0 else ':, ::-1'}]", lambda s, r=rev: s["a"].__setitem__(slice(None), s["a"][r]), "a",
+                 "in place; NumPy copies the overlapping source to a temporary first"),
+                (f"np.copyto(b, np.flip(a, {axis}))", lambda s, x=axis: np.copyto(s["b"], np.flip(s["a"], x)), "b", "into another buffer"),
+            ] + ([
+                (f"cv2.flip(a, {code}, dst=a)", lambda s, k=code: cv2.flip(s["a"], k, dst=s["a"]), "a", "in place (checked correct)"),
+                (f"cv2.flip(a, {code}, dst=b)", lambda s, k=code: cv2.flip(s["a"], k, dst=s["b"]), "b", "into another buffer"),
+            ] if cv2 else []))
+
+    for label, shape, cfg in images:
+        base = rng.integers(0, 256, size=shape, dtype=np.uint8)
+        h, w, c = shape
+        run = runner(label, base, cfg)
 
         run("invert in place", 255 - base, [
             ("viewlib.invert(a, alpha='all')", lambda s: viewlib.invert(s["a"], alpha="all"), "a", ""),
@@ -143,22 +172,11 @@ def child(threads, quick):
             ("np.copyto(plane, a[..., 1])", lambda s: np.copyto(s["plane"], s["a"][..., 1]), "plane", ""),
         ] + ([("cv2.extractChannel(a, 1, dst=plane)", lambda s: cv2.extractChannel(s["a"], 1, dst=s["plane"]), "plane", "")] if cv2 else []))
 
-        for op, axis, code, flip_in_place in (("flip horizontal", 1, 1, viewlib.flip_horizontal),
-                                              ("flip vertical", 0, 0, viewlib.flip_vertical)):
-            rev = (slice(None), slice(None, None, -1)) if axis == 1 else (slice(None, None, -1),)
-            run(op, np.flip(base, axis), [
-                (f"viewlib.{flip_in_place.__name__}(a)", lambda s, f=flip_in_place: f(s["a"]), "a", "in place"),
-                (f"a[:] = a[{'::-1' if axis == 0 else ':, ::-1'}]", lambda s, r=rev: s["a"].__setitem__(slice(None), s["a"][r]), "a",
-                 "in place; NumPy copies the overlapping source to a temporary first"),
-                (f"np.copyto(b, np.flip(a, {axis}))", lambda s, x=axis: np.copyto(s["b"], np.flip(s["a"], x)), "b", "into another buffer"),
-            ] + ([
-                (f"cv2.flip(a, {code}, dst=a)", lambda s, k=code: cv2.flip(s["a"], k, dst=s["a"]), "a", "in place (checked correct)"),
-                (f"cv2.flip(a, {code}, dst=b)", lambda s, k=code: cv2.flip(s["a"], k, dst=s["b"]), "b", "into another buffer"),
-            ] if cv2 else []))
+        flips(run, base)
 
-        s = fresh()
-        luma_bt601(base, s["t"], s["u"], s["plane"])
-        run("luma BT.601 into out", s["plane"], [
+        t, u, plane = np.empty((h, w), np.uint32), np.empty((h, w), np.uint32), np.empty((h, w), np.uint8)
+        luma_bt601(base, t, u, plane)
+        run("luma BT.601 into out", plane, [
             ("viewlib.to_luma(a, out=plane, weights='bt601')", lambda s: viewlib.to_luma(s["a"], out=s["plane"], weights="bt601"), "plane", ""),
             ("NumPy weighted sum, fixed point", lambda s: luma_bt601(s["a"], s["t"], s["u"], s["plane"]), "plane",
              "uint32 temporaries, preallocated"),
@@ -172,6 +190,33 @@ def child(threads, quick):
             ("np.take(lut, a, out=a)", lambda s: np.take(table, s["a"], out=s["a"]), "a", ""),
         ] + ([("cv2.LUT(a, lut, dst=a)", lambda s: cv2.LUT(s["a"], table, dst=s["a"]), "a", "")] if cv2 else []))
         del base
+
+    # 16-bit and float samples, 1080p RGB: the kernels that take them.
+    label, shape, cfg = images[-1]
+    deep = [("uint16", rng.integers(0, 65536, size=shape, dtype=np.uint16)),
+            ("float32", rng.random(shape, dtype=np.float32))]
+    for name, base in deep:
+        run = runner(f"{label} {name}", base, cfg)
+        if base.dtype == np.uint16:
+            run("invert in place", 65535 - base, [
+                ("viewlib.invert(a, alpha='all')", lambda s: viewlib.invert(s["a"], alpha="all"), "a", "65535 - v"),
+                ("np.invert(a, out=a)", lambda s: np.invert(s["a"], out=s["a"]), "a", ""),
+            ] + ([("cv2.bitwise_not(a, dst=a)", lambda s: cv2.bitwise_not(s["a"], dst=s["a"]), "a", "")] if cv2 else []))
+        else:
+            one = np.float32(1)
+            run("invert in place", one - base, [
+                ("viewlib.invert(a, alpha='all')", lambda s: viewlib.invert(s["a"], alpha="all"), "a", "1.0 - v"),
+                ("np.subtract(1, a, out=a)", lambda s: np.subtract(one, s["a"], out=s["a"]), "a", ""),
+            ] + ([("cv2.subtract((1.0,)*4, a, dst=a)", lambda s: cv2.subtract((1.0,) * 4, s["a"], dst=s["a"]), "a", "")] if cv2 else []))
+        flips(run, base)
+        if base.dtype == np.float32:
+            weights = np.array([0.299, 0.587, 0.114], np.float32)
+            run("luma BT.601 into out", base @ weights, [
+                ("viewlib.to_luma(a, out=plane, weights='bt601')", lambda s: viewlib.to_luma(s["a"], out=s["plane"], weights="bt601"), "plane", ""),
+                ("np.dot(a, weights, out=plane)", lambda s: np.dot(s["a"], weights, out=s["plane"]), "plane", ""),
+            ] + ([("cv2.cvtColor(a, COLOR_RGB2GRAY, dst=plane)", lambda s: cv2.cvtColor(s["a"], cv2.COLOR_RGB2GRAY, dst=s["plane"]), "plane", "")] if cv2 else []))
+        del base, run
+    del deep
 
     small = np.random.default_rng(1).integers(0, 256, size=(4, 4, 3), dtype=np.uint8)
     inner = 100 if quick else 10000
