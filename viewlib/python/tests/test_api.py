@@ -78,3 +78,9 @@ def test_stubs_and_marker_are_installed():
     installed = ast.parse((package / "__init__.pyi").read_text())
     assert ast.dump(installed) == ast.dump(STUB)
     assert (package / "py.typed").is_file()
+
+
+def test_the_module_is_built_for_the_stable_abi():
+    # pyproject.toml's `features = ["abi3"]`: one wheel for CPython 3.11 and later.
+    native = Path(viewlib.viewlib.__file__)
+    assert native.name.endswith(".abi3.so") or native.suffix == ".pyd", native.name
