@@ -4,10 +4,11 @@
 //!
 //! Two paths paint a row, and they give the same pixels (tested against a per-pixel
 //! reference): 8-bit RGB or RGBA whose rows are contiguous in memory (a whole image, a crop,
-//! a vertical flip: the library hands each row out as a slice), shown as they are, are summed
-//! over plain slices the compiler vectorises; every other view (strided, transposed, 16-bit,
-//! one channel, tinted, tiled) is read channel by channel through the library's strided
-//! iterators.
+//! a vertical flip: the library hands each row out as a slice; a horizontal flip or a
+//! rotation by 180 degrees: each row is a slice once mirrored back), shown as they are, are
+//! summed over plain slices the compiler vectorises; every other view (strided, transposed,
+//! 16-bit, one channel, tinted, tiled) is read channel by channel through the library's
+//! strided iterators into a scratch row, then summed.
 
 use egui::{Color32, ColorImage};
 use rayon::prelude::*;
@@ -169,7 +170,7 @@ pub fn preview_reusing<T: DisplaySample>(
         tiles,
         gap,
         pw,
-        fast: fast_channels(view, mode, scale),
+        fast: fast_plan(view, mode, scale),
     };
     if out_w > 0 {
         pixels
@@ -183,31 +184,59 @@ pub fn preview_reusing<T: DisplaySample>(
     }
 }
 
-/// The channel count (3 or 4) when `view` takes the fast path: 8-bit RGB or RGBA shown as it
-/// is, rows contiguous, boxes small enough for 16-bit sums.
-fn fast_channels<T: DisplaySample>(
+/// How a fast-path view's rows lie in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RowOrder {
+    /// Each row is a slice, its pixels left to right.
+    Forward,
+    /// Each row is a slice read backwards: a horizontally flipped view, whose pixels run
+    /// right to left in memory (each pixel's channels still in order).
+    Mirrored,
+}
+
+/// The fast path's plan for `view`: channel count (3 or 4) and row order, when `view` is
+/// 8-bit RGB or RGBA shown as it is, its rows slices (forward or mirrored), and boxes small
+/// enough for 16-bit sums.
+fn fast_plan<T: DisplaySample>(
     view: View<'_, T, 3>,
     mode: DisplayMode,
     scale: usize,
-) -> Option<usize> {
+) -> Option<(usize, RowOrder)> {
     let c = view.channels();
-    let rows_are_slices = view.height() == 0 || row_bytes(view, 0).is_some();
-    (mode == DisplayMode::Natural
-        && (c == 3 || c == 4)
-        && scale <= FAST_MAX_SCALE
-        && rows_are_slices)
-        .then_some(c)
+    if mode != DisplayMode::Natural || !(c == 3 || c == 4) || scale > FAST_MAX_SCALE {
+        return None;
+    }
+    if view.height() == 0 {
+        return Some((c, RowOrder::Forward));
+    }
+    // Every row has row 0's strides: row 0 decides.
+    [RowOrder::Forward, RowOrder::Mirrored]
+        .into_iter()
+        .find(|&order| row_bytes(view, 0, order).is_some())
+        .map(|order| (c, order))
 }
 
-/// Row `y` of `view` as a byte slice, when it is one (8-bit, contiguous).
-fn row_bytes<'a, T: DisplaySample>(view: View<'a, T, 3>, y: usize) -> Option<&'a [u8]> {
-    T::as_bytes(view.row(y).ok()?.as_slice()?)
+/// Row `y` of `view` as a byte slice in memory order, when it is one (8-bit, contiguous
+/// forward, or contiguous once mirrored back).
+fn row_bytes<'a, T: DisplaySample>(
+    view: View<'a, T, 3>,
+    y: usize,
+    order: RowOrder,
+) -> Option<&'a [u8]> {
+    let row = view.row(y).ok()?;
+    let row = match order {
+        RowOrder::Forward => row,
+        RowOrder::Mirrored => row.flip(0).ok()?,
+    };
+    T::as_bytes(row.as_slice()?)
 }
 
 thread_local! {
-    /// Per-thread scratch rows: the fast path's column sums, the general path's pixel sums.
-    /// Kept between previews, so painting allocates nothing once they have grown.
-    static SCRATCH: RefCell<(Vec<u16>, Vec<[u32; 4]>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    /// Per-thread scratch rows: the fast path's column sums, the general path's sums and
+    /// samples. Kept between previews, so painting allocates nothing once they have grown.
+    static SCRATCH: RefCell<(Vec<u16>, GeneralScratch)> = const {
+        RefCell::new((Vec::new(), GeneralScratch { sums: Vec::new(), samples: Vec::new() }))
+    };
 }
 
 /// What paints one output row.
@@ -219,8 +248,8 @@ struct RowPainter<'a, T> {
     gap: usize,
     /// Preview pixels per tile row.
     pw: usize,
-    /// Channels, when the fast path applies.
-    fast: Option<usize>,
+    /// Channels and row order, when the fast path applies.
+    fast: Option<(usize, RowOrder)>,
 }
 
 impl<T: DisplaySample> RowPainter<'_, T> {
@@ -231,39 +260,49 @@ impl<T: DisplaySample> RowPainter<'_, T> {
     }
 
     fn paint(&self, py: usize, out: &mut [Color32]) {
-        SCRATCH.with_borrow_mut(|(column_sums, pixel_sums)| match self.fast {
-            Some(3) => self.paint_fast::<3>(py, out, column_sums),
-            Some(_) => self.paint_fast::<4>(py, out, column_sums),
-            None => self.paint_general(py, out, pixel_sums),
+        SCRATCH.with_borrow_mut(|(column_sums, general)| match self.fast {
+            Some((3, order)) => self.paint_fast::<3>(py, order, out, column_sums),
+            Some((_, order)) => self.paint_fast::<4>(py, order, out, column_sums),
+            None => self.paint_general(py, out, general),
         });
     }
 
     /// 8-bit RGB(A) rows as slices, in boxes of `scale` (1 to [`FAST_MAX_SCALE`]): the
     /// loops are written for each box size so that the compiler unrolls them.
-    fn paint_fast<const C: usize>(&self, py: usize, out: &mut [Color32], sums: &mut Vec<u16>) {
+    fn paint_fast<const C: usize>(
+        &self,
+        py: usize,
+        order: RowOrder,
+        out: &mut [Color32],
+        sums: &mut Vec<u16>,
+    ) {
         match self.scale {
-            1 => self.paint_boxes::<C, 1>(py, out, sums),
-            2 => self.paint_boxes::<C, 2>(py, out, sums),
-            3 => self.paint_boxes::<C, 3>(py, out, sums),
-            _ => self.paint_boxes::<C, 4>(py, out, sums),
+            1 => self.paint_boxes::<C, 1>(py, order, out, sums),
+            2 => self.paint_boxes::<C, 2>(py, order, out, sums),
+            3 => self.paint_boxes::<C, 3>(py, order, out, sums),
+            _ => self.paint_boxes::<C, 4>(py, order, out, sums),
         }
     }
 
-    /// The rows of the box summed column by column (widening adds over whole rows), then
-    /// each box's `S` pixels summed and divided by a multiplication.
+    /// The rows of the box summed column by column in memory order (widening adds over
+    /// whole rows), then each box's `S` pixels summed and divided by a multiplication. A
+    /// mirrored row's boxes are counted from its end in memory, which is the view's left.
     fn paint_boxes<const C: usize, const S: usize>(
         &self,
         py: usize,
+        order: RowOrder,
         out: &mut [Color32],
         sums: &mut Vec<u16>,
     ) {
         let ys = self.rows(py);
         let n_rows = ys.len();
-        let row = |y| row_bytes(self.view, y).expect("the fast path's rows are slices");
+        let row = |y| row_bytes(self.view, y, order).expect("the fast path's rows are slices");
         if S == 1 {
             let (pixels, _) = row(ys.start).as_chunks::<C>();
-            for (o, p) in out.iter_mut().zip(pixels) {
-                *o = rgba8::<C>(p.map(u32::from));
+            let paint = |(o, p): (&mut Color32, &[u8; C])| *o = rgba8::<C>(p.map(u32::from));
+            match order {
+                RowOrder::Forward => out.iter_mut().zip(pixels).for_each(paint),
+                RowOrder::Mirrored => out.iter_mut().zip(pixels.iter().rev()).for_each(paint),
             }
             return;
         }
@@ -275,38 +314,26 @@ impl<T: DisplaySample> RowPainter<'_, T> {
             }
         }
         let (pixels, _) = sums.as_chunks::<C>();
-        let full = Divider::new((n_rows * S) as u32);
-        let mut boxes = pixels.chunks_exact(S);
-        for (o, pixels) in out.iter_mut().zip(&mut boxes) {
-            let mut total = [0u32; C];
-            for p in pixels {
-                for k in 0..C {
-                    total[k] += u32::from(p[k]);
-                }
+        match order {
+            RowOrder::Forward => {
+                let boxes = pixels.chunks_exact(S);
+                let rest = boxes.remainder();
+                box_means::<C>(out, boxes, rest, n_rows, S);
             }
-            *o = rgba8::<C>(total.map(|t| full.divide(t)));
-        }
-        // The last, narrower box of a row.
-        let rest = boxes.remainder();
-        if let Some(last) = out.last_mut()
-            && !rest.is_empty()
-        {
-            let n = (n_rows * rest.len()) as u32;
-            let mut total = [0u32; C];
-            for p in rest {
-                for k in 0..C {
-                    total[k] += u32::from(p[k]);
-                }
+            RowOrder::Mirrored => {
+                let boxes = pixels.rchunks_exact(S);
+                let rest = boxes.remainder();
+                box_means::<C>(out, boxes, rest, n_rows, S);
             }
-            *last = rgba8::<C>(total.map(|t| (t + n / 2) / n));
         }
     }
 
     /// Any view: each channel of each row of the box read along the row through the view's
-    /// strides, summed per output pixel.
-    fn paint_general(&self, py: usize, out: &mut [Color32], sums: &mut Vec<[u32; 4]>) {
+    /// strides into a scratch row of 0..=255 values, then summed box by box.
+    fn paint_general(&self, py: usize, out: &mut [Color32], scratch: &mut GeneralScratch) {
         let [_, w, c] = self.view.shape();
         let ys = self.rows(py);
+        let GeneralScratch { sums, samples } = scratch;
         for tile in 0..self.tiles {
             let channels = if self.tiles > 1 {
                 tile..tile + 1
@@ -319,14 +346,10 @@ impl<T: DisplaySample> RowPainter<'_, T> {
                 let row = self.view.row(y).expect("y is a row of the view");
                 for (slot, k) in channels.clone().enumerate() {
                     let along = row.column(k).expect("k is a channel of the view");
-                    let mut samples = along.iter();
-                    'boxes: for sum in sums.iter_mut() {
-                        for _ in 0..self.scale {
-                            let Some(&v) = samples.next() else {
-                                break 'boxes;
-                            };
-                            sum[slot] += u32::from(v.to_u8());
-                        }
+                    samples.clear();
+                    samples.extend(along.iter().map(|&v| v.to_u8()));
+                    for (sum, chunk) in sums.iter_mut().zip(samples.chunks(self.scale)) {
+                        sum[slot] += chunk.iter().map(|&v| u32::from(v)).sum::<u32>();
                     }
                 }
             }
@@ -346,6 +369,50 @@ impl<T: DisplaySample> RowPainter<'_, T> {
             }
         }
     }
+}
+
+/// The general path's per-thread scratch rows.
+struct GeneralScratch {
+    /// Per output pixel, the sums of up to four channels.
+    sums: Vec<[u32; 4]>,
+    /// One channel of one view row, as 0..=255 values.
+    samples: Vec<u8>,
+}
+
+/// The means of column-summed pixel boxes of `scale` pixels (over `n_rows` rows) into `out`,
+/// in order, then of `rest`, the last and narrower box, if any.
+#[inline(always)]
+fn box_means<'a, const C: usize>(
+    out: &mut [Color32],
+    boxes: impl Iterator<Item = &'a [[u16; C]]>,
+    rest: &[[u16; C]],
+    n_rows: usize,
+    scale: usize,
+) {
+    let full = Divider::new((n_rows * scale) as u32);
+    let mut written = 0;
+    for (o, pixels) in out.iter_mut().zip(boxes) {
+        *o = rgba8::<C>(sum_pixels(pixels).map(|t| full.divide(t)));
+        written += 1;
+    }
+    if let Some(last) = out.get_mut(written)
+        && !rest.is_empty()
+    {
+        let n = (n_rows * rest.len()) as u32;
+        *last = rgba8::<C>(sum_pixels(rest).map(|t| (t + n / 2) / n));
+    }
+}
+
+/// Per channel, the sum of `pixels`' column sums.
+#[inline(always)]
+fn sum_pixels<const C: usize>(pixels: &[[u16; C]]) -> [u32; C] {
+    let mut total = [0u32; C];
+    for p in pixels {
+        for k in 0..C {
+            total[k] += u32::from(p[k]);
+        }
+    }
+    total
 }
 
 /// Division by a fixed `n` (at most 16: boxes of up to 4x4) of numbers up to `255 * n`,
@@ -564,28 +631,31 @@ mod tests {
 
     #[test]
     fn the_fast_path_takes_the_common_layouts() {
+        use RowOrder::{Forward, Mirrored};
         let px = vec![0u8; 6 * 8 * 4];
         let rgba = View::from_slice(&px, [6, 8, 4]).unwrap();
         let natural = DisplayMode::Natural;
-        assert_eq!(fast_channels(rgba, natural, 2), Some(4));
+        assert_eq!(fast_plan(rgba, natural, 2), Some((4, Forward)));
+        let cropped = rgba.crop(1, 1, 5, 3).unwrap();
         assert_eq!(
-            fast_channels(rgba.crop(1, 1, 5, 3).unwrap().flip_vertical(), natural, 1),
-            Some(4)
+            fast_plan(cropped.flip_vertical(), natural, 1),
+            Some((4, Forward))
         );
         assert_eq!(
-            fast_channels(rgba.channel_range(..3).unwrap(), natural, 2),
+            fast_plan(cropped.flip_horizontal(), natural, 3),
+            Some((4, Mirrored))
+        );
+        assert_eq!(fast_plan(rgba.rotate180(), natural, 2), Some((4, Mirrored)));
+        assert_eq!(
+            fast_plan(rgba.channel_range(..3).unwrap(), natural, 2),
             None
         );
-        assert_eq!(fast_channels(rgba.flip_horizontal(), natural, 2), None);
-        assert_eq!(fast_channels(rgba.transpose(), natural, 2), None);
-        assert_eq!(
-            fast_channels(rgba, DisplayMode::ChannelsSideBySide, 2),
-            None
-        );
-        assert_eq!(fast_channels(rgba, natural, FAST_MAX_SCALE + 1), None);
+        assert_eq!(fast_plan(rgba.transpose(), natural, 2), None);
+        assert_eq!(fast_plan(rgba, DisplayMode::ChannelsSideBySide, 2), None);
+        assert_eq!(fast_plan(rgba, natural, FAST_MAX_SCALE + 1), None);
         let px16 = vec![0u16; 6 * 8 * 3];
         assert_eq!(
-            fast_channels(View::from_slice(&px16, [6, 8, 3]).unwrap(), natural, 2),
+            fast_plan(View::from_slice(&px16, [6, 8, 3]).unwrap(), natural, 2),
             None
         );
     }
