@@ -52,12 +52,28 @@ fn samples<T: Sample>(len: usize, make: impl Fn(usize) -> T) -> Vec<T> {
     (0..len).map(make).collect()
 }
 
+/// The pool sizes every kernel runs with: one thread, this machine's two cores, and more
+/// threads than rows in the small images.
+const THREADS: [usize; 3] = [1, 2, 7];
+
+/// Runs `work` in a pool of `threads` threads (one of [`THREADS`]). The pools are built once:
+/// building thousands of them cost more than the kernels, several minutes under
+/// AddressSanitizer.
 fn with_threads(threads: usize, work: impl FnOnce() + Send) {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-        .install(work);
+    static POOLS: std::sync::OnceLock<Vec<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    let pools = POOLS.get_or_init(|| {
+        THREADS
+            .iter()
+            .map(|&n| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build()
+                    .unwrap()
+            })
+            .collect()
+    });
+    let index = THREADS.iter().position(|&n| n == threads).unwrap();
+    pools[index].install(work);
 }
 
 /// Runs `kernel` and `reference` on the same layout of two copies of one image and compares
@@ -79,7 +95,7 @@ fn check<T: Sample>(
                     shape,
                 );
                 reference(&mut view);
-                for threads in [1, 2, 7] {
+                for threads in THREADS {
                     let mut got = original.clone();
                     with_threads(threads, || {
                         kernel(derive(
@@ -240,7 +256,7 @@ fn copies_materialize_every_layout() {
                 let src =
                     derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape).into_view();
                 let expected = src.to_vec();
-                for threads in [1, 2, 7] {
+                for threads in THREADS {
                     with_threads(threads, || {
                         let owned = src.to_image_buf().unwrap();
                         assert_eq!(owned.as_slice(), expected, "{h}x{w}x{c} {shape:?}");
@@ -281,7 +297,7 @@ fn channel_extraction_split_and_merge() {
                 let mut px: Vec<u8> = samples(h * w * c, |i| (i * 13 % 256) as u8);
                 let image =
                     derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape).into_view();
-                for threads in [1, 2, 7] {
+                for threads in THREADS {
                     with_threads(threads, || {
                         let planes = image.split_into_planes().unwrap();
                         assert_eq!(planes.len(), image.channels());
@@ -378,20 +394,22 @@ fn check_flips<T: Sample + PartialEq>(make: impl Fn(usize) -> T + Copy) {
         for c in CHANNELS {
             for shape in SHAPES {
                 let original: Vec<T> = samples(h * w * c, make);
-                for threads in [1, 2, 7] {
-                    for vertical in [false, true] {
+                for vertical in [false, true] {
+                    // The references, made once for every pool size: the flipped view's copy,
+                    // and what must not change (the buffer with the view's elements blanked).
+                    let mut scratch = original.clone();
+                    let view = derive(ViewMut::from_slice(&mut scratch, [h, w, c]).unwrap(), shape);
+                    let expected = if vertical {
+                        view.view().flip_vertical().to_vec()
+                    } else {
+                        view.view().flip_horizontal().to_vec()
+                    };
+                    let mut outside = original.clone();
+                    derive(ViewMut::from_slice(&mut outside, [h, w, c]).unwrap(), shape)
+                        .fill(T::zeroed().to_value());
+                    for threads in THREADS {
                         let mut px = original.clone();
                         let view = derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape);
-                        let flipped = if vertical {
-                            view.view().flip_vertical()
-                        } else {
-                            view.view().flip_horizontal()
-                        };
-                        let expected = flipped.to_vec();
-                        let mut outside = original.clone();
-                        // What must not change: the buffer with the view's elements blanked.
-                        derive(ViewMut::from_slice(&mut outside, [h, w, c]).unwrap(), shape)
-                            .fill(T::zeroed().to_value());
                         with_threads(threads, || {
                             if vertical {
                                 view.flip_vertical_in_place()
@@ -402,7 +420,10 @@ fn check_flips<T: Sample + PartialEq>(make: impl Fn(usize) -> T + Copy) {
                         let after = derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape)
                             .into_view()
                             .to_vec();
-                        assert_eq!(after, expected, "{h}x{w}x{c} {shape:?} vertical={vertical}");
+                        assert_eq!(
+                            after, expected,
+                            "{h}x{w}x{c} {shape:?} vertical={vertical} on {threads} threads"
+                        );
                         derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape)
                             .fill(T::zeroed().to_value());
                         assert_eq!(px, outside, "wrote outside the view");
@@ -413,10 +434,19 @@ fn check_flips<T: Sample + PartialEq>(make: impl Fn(usize) -> T + Copy) {
     }
 }
 
+// One test per sample type, so that the test threads share them out.
 #[test]
-fn flips_in_place() {
+fn flips_in_place_u8() {
     check_flips(|i| (i * 7 % 256) as u8);
+}
+
+#[test]
+fn flips_in_place_u16() {
     check_flips(|i| (i * 7919 % 65536) as u16);
+}
+
+#[test]
+fn flips_in_place_f32() {
     check_flips(|i| i as f32);
 }
 
@@ -563,7 +593,7 @@ fn luma_alpha_matches_reference_and_image_crate() {
                 .zip(&alpha)
                 .flat_map(|(&l, &a)| [l, a])
                 .collect();
-            for threads in [1, 2, 7] {
+            for threads in THREADS {
                 with_threads(threads, || {
                     let [dh, dw, _] = image.shape();
                     let mut out = viewlib::ImageBuf::new(dh, dw, 2).unwrap();
@@ -598,7 +628,7 @@ fn check_luma<T: Luma + PartialEq>(make: impl Fn(usize) -> T + Copy) {
                     derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape).into_view();
                 for weights in [LumaWeights::Rec709, LumaWeights::Bt601] {
                     let expected = reference::luma_with(&image, weights);
-                    for threads in [1, 2, 7] {
+                    for threads in THREADS {
                         with_threads(threads, || {
                             let gray = image.to_luma_with(weights).unwrap();
                             let context = format!("{h}x{w}x{c} {shape:?} {weights:?}");
