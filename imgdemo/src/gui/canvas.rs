@@ -329,7 +329,7 @@ impl DemoApp {
             (Some(s), Some(r)) => {
                 let [sh, sw, _] = s.image().shape();
                 let [h, w, _] = r.image().shape();
-                (sh, sw) == (h, w) && self.channel_display != ChannelDisplay::SideBySide
+                (sh, sw) == (h, w) && r.mode != DisplayMode::ChannelsSideBySide
             }
             _ => false,
         }
