@@ -520,6 +520,35 @@ where
 mod tests {
     use super::*;
 
+    /// The working copy's buffer serves the next run even when the result is a cast of it
+    /// (u32 words or byte pairs over the source's samples): no new allocation per change.
+    #[test]
+    fn the_working_buffer_is_reused_under_a_cast() {
+        for (source, op) in [
+            (Source::testcard(4096), "cast=u32"),
+            (Source::gradient16(4096), "cast=u8"),
+        ] {
+            let ops = [op.parse().unwrap(), "flip=h".parse().unwrap()];
+            // The result alone holds the working copy's samples, and gives them back.
+            let probe = process(&source, &ops, DisplayMode::Natural, 4096).unwrap();
+            let taken_bytes = match source.image() {
+                DynStridedImage::U8(_) => probe.image.into_memory::<u8>().map(|v| v.len()),
+                _ => probe.image.into_memory::<u16>().map(|v| v.len() * 2),
+            };
+            assert_eq!(taken_bytes.ok(), Some(source.image().memory_bytes().len()));
+            let first = process(&source, &ops, DisplayMode::Natural, 4096).unwrap();
+            assert_ne!(first.image().format(), source.image().format(), "{op}");
+            let address = first.image().memory_bytes().as_ptr();
+            let again =
+                process_reusing(&source, &ops, DisplayMode::Natural, 4096, Some(first)).unwrap();
+            assert_eq!(again.image().memory_bytes().as_ptr(), address, "{op}");
+            assert_eq!(
+                again.reports.iter().map(|r| r.bytes_copied).sum::<usize>(),
+                0
+            );
+        }
+    }
+
     /// Photos the camera took turned open upright, whatever the format carries the EXIF data.
     #[test]
     fn sources_open_upright_as_their_exif_orientation_says() {
