@@ -1018,3 +1018,27 @@ fn a_cast_the_library_refuses_is_disabled_with_its_reason() {
     assert!(harness.get_by_label("u32").accesskit_node().is_disabled());
     assert!(!harness.get_by_label("u8").accesskit_node().is_disabled());
 }
+
+#[test]
+fn the_inspector_follows_pixels_through_a_cast_and_a_crop() {
+    let mut harness = app(Launch {
+        ops: ["cast=u32", "crop=100,50,400,300", "flip=h"]
+            .map(|s| s.parse().unwrap())
+            .to_vec(),
+        ..Launch::default()
+    });
+    let [_, Some(after)] = harness.state().image_rects() else {
+        panic!("no after image")
+    };
+    // Word (x 10, y 20) of the result is pixel (100 + 399 - 10, 50 + 20) of the card.
+    pointer(&mut harness, at_pixel(after, 400, 10, 20), None);
+    harness.step();
+    let hover = harness.state().hover().expect("a pixel under the cursor");
+    assert_eq!(hover.result, Some((20, 10)));
+    assert_eq!(hover.source, Some((70, 489)));
+    let pixel = [0, 1, 2, 3].map(|k| testcard().view().get([70, 489, k]).unwrap());
+    assert_eq!(
+        harness.state().result().unwrap().values_at(20, 10),
+        Some(vec![SampleValue::Word(u32::from_ne_bytes(pixel))])
+    );
+}
