@@ -540,23 +540,28 @@ fn dragging_a_rectangle_on_the_before_image_crops_the_source_there() {
     assert_eq!(result_u8(harness.state()).shape(), [10, 10, 4]);
 }
 
-#[test]
-fn the_inspector_maps_the_pixel_under_the_cursor_through_the_views() {
+/// The app on the test card running `ops`, whose result is 400 pixels wide, with the cursor
+/// on result pixel (x 10, y 20), which must be card pixel (x 489, y 70): column
+/// 100 + 399 - 10 and row 50 + 20 for a 400x300 crop at (100, 50) flipped left to right.
+fn hovering_crop_flipped(ops: &[&str]) -> Harness<'static, DemoApp> {
     let mut harness = app(Launch {
-        ops: ["crop=100,50,400,300", "flip=h", "channel=G"]
-            .map(|s| s.parse().unwrap())
-            .to_vec(),
+        ops: ops.iter().map(|s| s.parse().unwrap()).collect(),
         ..Launch::default()
     });
     let [_, Some(after)] = harness.state().image_rects() else {
         panic!("no after image")
     };
-    // Result pixel (x 10, y 20) is source column 100 + 399 - 10, row 50 + 20.
     pointer(&mut harness, at_pixel(after, 400, 10, 20), None);
     harness.step();
     let hover = harness.state().hover().expect("a pixel under the cursor");
     assert_eq!(hover.result, Some((20, 10)));
     assert_eq!(hover.source, Some((70, 489)));
+    harness
+}
+
+#[test]
+fn the_inspector_maps_the_pixel_under_the_cursor_through_the_views() {
+    let harness = hovering_crop_flipped(&["crop=100,50,400,300", "flip=h", "channel=G"]);
     let green = testcard().view().get([70, 489, 1]).unwrap();
     assert_eq!(
         harness.state().result().unwrap().values_at(20, 10),
@@ -1021,21 +1026,7 @@ fn a_cast_the_library_refuses_is_disabled_with_its_reason() {
 
 #[test]
 fn the_inspector_follows_pixels_through_a_cast_and_a_crop() {
-    let mut harness = app(Launch {
-        ops: ["cast=u32", "crop=100,50,400,300", "flip=h"]
-            .map(|s| s.parse().unwrap())
-            .to_vec(),
-        ..Launch::default()
-    });
-    let [_, Some(after)] = harness.state().image_rects() else {
-        panic!("no after image")
-    };
-    // Word (x 10, y 20) of the result is pixel (100 + 399 - 10, 50 + 20) of the card.
-    pointer(&mut harness, at_pixel(after, 400, 10, 20), None);
-    harness.step();
-    let hover = harness.state().hover().expect("a pixel under the cursor");
-    assert_eq!(hover.result, Some((20, 10)));
-    assert_eq!(hover.source, Some((70, 489)));
+    let harness = hovering_crop_flipped(&["cast=u32", "crop=100,50,400,300", "flip=h"]);
     let pixel = [0, 1, 2, 3].map(|k| testcard().view().get([70, 489, k]).unwrap());
     assert_eq!(
         harness.state().result().unwrap().values_at(20, 10),
