@@ -4,14 +4,16 @@
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable, by};
 use imgdemo::gui::document::{ProcessError, Processed};
-use imgdemo::gui::preview::DisplaySample;
+use imgdemo::gui::preview::{DisplayMode, DisplaySample, SampleValue};
 use imgdemo::gui::{DemoApp, Launch};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use viewlib::ops::{Alpha, Lut};
 use viewlib::pipeline::{Channel, OpErrorKind};
-use viewlib::{DynImageBuf, ImageBuf, Slice, ViewError};
+use viewlib::{
+    DynImageBuf, DynStridedImage, ImageBuf, SampleType, Slice, StridedImage, U16Be, ViewError,
+};
 
 fn app(launch: Launch) -> Harness<'static, DemoApp> {
     app_sized(imgdemo::gui::WINDOW_SIZE, launch)
@@ -538,27 +540,32 @@ fn dragging_a_rectangle_on_the_before_image_crops_the_source_there() {
     assert_eq!(result_u8(harness.state()).shape(), [10, 10, 4]);
 }
 
-#[test]
-fn the_inspector_maps_the_pixel_under_the_cursor_through_the_views() {
+/// The app on the test card running `ops`, whose result is 400 pixels wide, with the cursor
+/// on result pixel (x 10, y 20), which must be card pixel (x 489, y 70): column
+/// 100 + 399 - 10 and row 50 + 20 for a 400x300 crop at (100, 50) flipped left to right.
+fn hovering_crop_flipped(ops: &[&str]) -> Harness<'static, DemoApp> {
     let mut harness = app(Launch {
-        ops: ["crop=100,50,400,300", "flip=h", "channel=G"]
-            .map(|s| s.parse().unwrap())
-            .to_vec(),
+        ops: ops.iter().map(|s| s.parse().unwrap()).collect(),
         ..Launch::default()
     });
     let [_, Some(after)] = harness.state().image_rects() else {
         panic!("no after image")
     };
-    // Result pixel (x 10, y 20) is source column 100 + 399 - 10, row 50 + 20.
     pointer(&mut harness, at_pixel(after, 400, 10, 20), None);
     harness.step();
     let hover = harness.state().hover().expect("a pixel under the cursor");
     assert_eq!(hover.result, Some((20, 10)));
     assert_eq!(hover.source, Some((70, 489)));
+    harness
+}
+
+#[test]
+fn the_inspector_maps_the_pixel_under_the_cursor_through_the_views() {
+    let harness = hovering_crop_flipped(&["crop=100,50,400,300", "flip=h", "channel=G"]);
     let green = testcard().view().get([70, 489, 1]).unwrap();
     assert_eq!(
         harness.state().result().unwrap().values_at(20, 10),
-        Some(vec![u32::from(green)])
+        Some(vec![SampleValue::Int(u32::from(green))])
     );
     // The byte offset, as memoryview would compute it: offset + y * strides[0] + x * strides[1],
     // with the view starting at green of (50, 499) and the pixel being green of (70, 489):
@@ -877,4 +884,152 @@ fn a_slice_step_takes_typed_numpy_subscripts_and_explains_refusals() {
             .is_some()
     );
     assert_eq!(op_texts(&harness), ["slice=100:400:2,::-1,1"]);
+}
+
+/// The result's memory is the working copy's: what a view (a cast) leaves.
+fn assert_nothing_copied(result: &Processed) {
+    assert!(result.reports.iter().all(|r| r.bytes_copied == 0));
+    assert_eq!(result.image().memory_bytes().len(), result.working_bytes);
+    assert_eq!(result.lineage.copies(), 0);
+}
+
+#[test]
+fn a_cast_step_reads_the_card_as_words_in_false_colour_and_copies_nothing() {
+    let mut harness = app(Launch::default());
+    add(&mut harness, "Cast");
+    // The default on 8-bit RGBA: one native-order u32 word per pixel.
+    assert_eq!(op_texts(&harness), ["cast=u32"]);
+    assert!(
+        harness.state().failure().is_none(),
+        "{:?}",
+        harness.state().failure()
+    );
+    let expected = StridedImage::from(testcard()).cast::<u32>().unwrap();
+    let result = harness.state().result().unwrap().clone();
+    let DynStridedImage::U32(words) = result.image() else {
+        panic!("expected u32 words, got {}", result.image().format())
+    };
+    assert_eq!(words.shape(), [720, 1280, 1]);
+    assert_eq!(
+        words.to_image_buf().unwrap(),
+        expected.to_image_buf().unwrap()
+    );
+    assert_nothing_copied(&result);
+    // The memory panel: the library's format and itemsize, and the step copied nothing.
+    let format = format!(
+        "{} ({}, 4 bytes)",
+        words.format(),
+        result.image().sample_type()
+    );
+    assert!(
+        harness.query_by_label(&format).is_some(),
+        "the memory panel shows {format}"
+    );
+    assert!(harness.query_by_label("0 (view)").is_some());
+    assert!(
+        harness.query_by_label("I (4 B)").is_some(),
+        "the step's format after"
+    );
+    // False colour: each word's three most significant bytes as red, green, blue.
+    assert_eq!(result.mode, DisplayMode::Natural);
+    let word = words.view().get([5, 7, 0]).unwrap().to_be_bytes();
+    assert_eq!(
+        result.preview.image.pixels[5 * 1280 + 7],
+        egui::Color32::from_rgb(word[0], word[1], word[2])
+    );
+    // Words as words in the inspector.
+    assert_eq!(
+        result.values_at(5, 7),
+        Some(vec![SampleValue::Word(u32::from_be_bytes(word))])
+    );
+    assert!(!result.saves_as_png());
+    assert!(
+        harness
+            .query_by_label_contains("Result: 720 rows × 1280 columns × 1 channels")
+            .is_some()
+    );
+
+    // The same from the command line.
+    let from_cli = app(Launch {
+        ops: vec!["cast=u32".parse().unwrap()],
+        ..Launch::default()
+    });
+    assert!(from_cli.state().failure().is_none());
+    assert_eq!(
+        from_cli.state().result().unwrap().image().format(),
+        words.format()
+    );
+}
+
+#[test]
+fn sixteen_bit_samples_cast_to_byte_pairs_and_back_in_either_order() {
+    let gradient = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../assets/testcard16.png"
+    ));
+    let mut harness = app(Launch {
+        image: Some(gradient),
+        ..Launch::default()
+    });
+    add(&mut harness, "Cast");
+    assert_eq!(op_texts(&harness), ["cast=u8"]);
+    let source = StridedImage::from(imgdemo::testcard::gradient16());
+    assert_eq!(
+        result_u8(harness.state()),
+        source.cast::<u8>().unwrap().to_image_buf().unwrap()
+    );
+    let result = harness.state().result().unwrap().clone();
+    assert_eq!(result.image().shape(), [256, 1024, 6]);
+    assert_nothing_copied(&result);
+    // Byte pairs are not colours: shown side by side in gray.
+    assert_eq!(result.mode, DisplayMode::ChannelsSideBySide);
+
+    click(&mut harness, "u16be");
+    assert_eq!(op_texts(&harness), ["cast=u16be"]);
+    let result = harness.state().result().unwrap().clone();
+    let DynStridedImage::U16Be(swapped) = result.image() else {
+        panic!(
+            "expected big-endian samples, got {}",
+            result.image().format()
+        )
+    };
+    let expected = source.cast::<U16Be>().unwrap();
+    assert_eq!(swapped.view().to_vec(), expected.view().to_vec());
+    assert_nothing_copied(&result);
+}
+
+#[test]
+fn a_cast_the_library_refuses_is_disabled_with_its_reason() {
+    let mut harness = app(Launch {
+        ops: vec!["channel=G".parse().unwrap()],
+        ..Launch::default()
+    });
+    add(&mut harness, "Cast");
+    // One byte per pixel joins into nothing wider: the default keeps bytes.
+    assert_eq!(op_texts(&harness), ["channel=G", "cast=u8"]);
+    let words = SampleType::of::<u32>().unwrap();
+    let reason = viewlib::pipeline::Op::Cast(words)
+        .output_shape([720, 1280, 1], SampleType::U8)
+        .unwrap_err();
+    assert!(matches!(
+        reason,
+        OpErrorKind::View(ViewError::ItemSizeMismatch { .. })
+    ));
+    let line = format!("u32: {reason}");
+    assert!(
+        harness.query_by_label(&line).is_some(),
+        "the editor shows `{line}`"
+    );
+    assert!(harness.get_by_label("u32").accesskit_node().is_disabled());
+    assert!(!harness.get_by_label("u8").accesskit_node().is_disabled());
+}
+
+#[test]
+fn the_inspector_follows_pixels_through_a_cast_and_a_crop() {
+    let harness = hovering_crop_flipped(&["cast=u32", "crop=100,50,400,300", "flip=h"]);
+    let pixel = [0, 1, 2, 3].map(|k| testcard().view().get([70, 489, k]).unwrap());
+    assert_eq!(
+        harness.state().result().unwrap().values_at(20, 10),
+        Some(vec![SampleValue::Word(u32::from_ne_bytes(pixel))])
+    );
 }

@@ -180,6 +180,28 @@ impl DynStridedImage {
         each!(self, i => i.is_c_contiguous())
     }
 
+    /// [`StridedImage::into_memory`]: the memory as the `Vec<V>` it was built from, if this
+    /// image holds it alone, whatever the sample type a cast gave the image; otherwise the
+    /// image back.
+    ///
+    /// ```
+    /// use viewlib::{DynStridedImage, ImageBuf, SampleType};
+    /// let rgba = DynStridedImage::from(ImageBuf::<u8>::new(1, 2, 4)?);
+    /// let words = rgba.cast(SampleType::of::<u32>().unwrap())?;
+    /// drop(rgba);
+    /// assert_eq!(words.into_memory::<u8>().map(|v| v.len()).ok(), Some(8));
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn into_memory<V: Sample>(self) -> core::result::Result<Vec<V>, Self> {
+        match self {
+            DynStridedImage::U8(i) => i.into_memory().map_err(DynStridedImage::U8),
+            DynStridedImage::U16(i) => i.into_memory().map_err(DynStridedImage::U16),
+            DynStridedImage::U16Be(i) => i.into_memory().map_err(DynStridedImage::U16Be),
+            DynStridedImage::F32(i) => i.into_memory().map_err(DynStridedImage::F32),
+            DynStridedImage::U32(i) => i.into_memory().map_err(DynStridedImage::U32),
+        }
+    }
+
     /// [`StridedImage::crop`].
     pub fn crop(&self, x: usize, y: usize, width: usize, height: usize) -> Result<Self> {
         Ok(derive_each!(self, i => i.crop(x, y, width, height)?))

@@ -4,6 +4,7 @@
 
 use crate::error::{Result, ViewError};
 use crate::layout::Layout;
+use crate::pipeline::StepReport;
 use crate::sample::Sample;
 use crate::strided_image::StridedImage;
 
@@ -190,6 +191,51 @@ impl Lineage {
         Ok(())
     }
 
+    /// The image is now what the pipeline step `report` describes: a new layout of the
+    /// current memory, or (`bytes_copied > 0`) a new memory whose pixel `(y, x)` is pixel
+    /// `(y, x)` of the image before. Exact across casts: the layout is placed at the report's
+    /// byte offset in its own itemsize, so a cast that changes the itemsize, or puts the
+    /// first sample inside an element of the old type, is followed byte for byte.
+    /// [`ViewError::SizeOverflow`] if the offset does not fit `isize`.
+    ///
+    /// ```
+    /// use viewlib::pipeline::{apply_dyn, Op};
+    /// use viewlib::{ImageBuf, Lineage, StridedImage};
+    /// // RGBA8 pixels as one u32 word each, then the words of columns 1..3 of row 1.
+    /// let rgba = StridedImage::from(ImageBuf::<u8>::new(2, 3, 4)?);
+    /// let mut lineage = Lineage::of(&rgba);
+    /// let ops: Vec<Op> = ["cast=u32", "crop=1,1,2,1"].iter().map(|s| s.parse().unwrap()).collect();
+    /// let mut reports = Vec::new();
+    /// let words = apply_dyn(rgba.into(), &ops, &mut reports)?;
+    /// assert_eq!((words.shape(), words.offset_bytes()), ([1, 2, 1], (3 + 1) * 4));
+    /// for report in &reports {
+    ///     lineage.follow(report)?;
+    /// }
+    /// assert_eq!(lineage.source_pixel([0, 1]), Some([1, 2]));
+    /// assert_eq!(lineage.result_pixel([1, 1]), Some([0, 0]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn follow(&mut self, report: &StepReport) -> Result<()> {
+        let origin = isize::try_from(report.offset_bytes).map_err(|_| ViewError::SizeOverflow {
+            axis: 0,
+            len: report.offset_bytes,
+        })?;
+        let placed = Placed {
+            layout: Layout::new(report.shape, report.strides)?,
+            origin,
+            itemsize: report.sample_type.size(),
+        };
+        if report.bytes_copied > 0 {
+            self.stages.push(Stage {
+                base: placed,
+                view: placed,
+            });
+        } else {
+            self.current().view = placed;
+        }
+        Ok(())
+    }
+
     /// How many copies the chain went through (0: the result reads the source's memory).
     #[must_use]
     pub fn copies(&self) -> usize {
@@ -310,6 +356,72 @@ mod tests {
                         prop_assert_eq!(lineage.result_pixel([row, col]), None);
                     }
                 }
+            }
+        }
+    }
+
+    /// The lineage of `ops` run on `source` by `apply_dyn`, followed report by report.
+    fn followed(
+        source: impl Into<crate::DynStridedImage>,
+        ops: &[&str],
+    ) -> (crate::DynStridedImage, Lineage) {
+        let source = source.into();
+        let mut lineage = match &source {
+            crate::DynStridedImage::U8(i) => Lineage::of(i),
+            crate::DynStridedImage::U16(i) => Lineage::of(i),
+            _ => unreachable!("the tests start from 8 or 16 bits"),
+        };
+        let ops: Vec<crate::pipeline::Op> = ops.iter().map(|s| s.parse().unwrap()).collect();
+        let mut reports = Vec::new();
+        let result = crate::pipeline::apply_dyn(source, &ops, &mut reports).unwrap();
+        for report in &reports {
+            lineage.follow(report).unwrap();
+        }
+        (result, lineage)
+    }
+
+    #[test]
+    fn rgba_cast_to_words_then_cropped_maps_each_word_to_its_pixel() {
+        let rgba = StridedImage::from(ImageBuf::<u8>::new(4, 5, 4).unwrap());
+        let (words, lineage) = followed(rgba, &["cast=u32", "crop=1,2,3,2", "flip=h"]);
+        assert_eq!((words.shape(), words.format()), ([2, 3, 1], "I"));
+        for y in 0..2 {
+            for x in 0..3 {
+                let source = [2 + y, 1 + (2 - x)];
+                assert_eq!(lineage.source_pixel([y, x]), Some(source));
+                assert_eq!(lineage.result_pixel(source), Some([y, x]));
+            }
+        }
+        assert_eq!(lineage.result_pixel([0, 0]), None);
+        assert_eq!(lineage.copies(), 0);
+    }
+
+    #[test]
+    fn sixteen_bit_samples_as_byte_pairs_keep_their_pixels() {
+        let rgb16 = StridedImage::from(ImageBuf::<u16>::new(3, 4, 3).unwrap());
+        let (pairs, lineage) = followed(rgb16, &["flip=v", "cast=u8", "slice=:,1:3,4:6"]);
+        assert_eq!((pairs.shape(), pairs.format()), ([3, 2, 2], "B"));
+        for y in 0..3 {
+            for x in 0..2 {
+                let source = [2 - y, 1 + x];
+                assert_eq!(lineage.source_pixel([y, x]), Some(source));
+                assert_eq!(lineage.result_pixel(source), Some([y, x]));
+            }
+        }
+    }
+
+    #[test]
+    fn a_cast_starting_inside_an_old_element_is_followed_by_its_byte_offset() {
+        // Green and blue of each RGBA8 pixel as one 16-bit sample: the view starts at byte 1,
+        // half-way into a u16 of the new type, so its element offset would be inexact.
+        let rgba = StridedImage::from(ImageBuf::<u8>::new(2, 3, 4).unwrap());
+        let (pairs, lineage) = followed(rgba, &["slice=:,:,1:3", "cast=u16be", "gray"]);
+        assert_eq!((pairs.shape(), pairs.offset_bytes()), ([2, 3, 1], 0));
+        assert_eq!(lineage.copies(), 1);
+        for y in 0..2 {
+            for x in 0..3 {
+                assert_eq!(lineage.source_pixel([y, x]), Some([y, x]));
+                assert_eq!(lineage.result_pixel([y, x]), Some([y, x]));
             }
         }
     }

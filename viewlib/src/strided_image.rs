@@ -461,9 +461,28 @@ impl<T: Sample> StridedImage<T> {
     /// assert_eq!(image.into_samples().map(|v| v.len()).ok(), Some(4));
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
-    pub fn into_samples(mut self) -> core::result::Result<Vec<T>, Self> {
+    pub fn into_samples(self) -> core::result::Result<Vec<T>, Self> {
+        self.into_memory::<T>()
+    }
+
+    /// The memory this image reads, as the `Vec<V>` it was built from, if this image holds
+    /// it alone: [`into_samples`](Self::into_samples) for an image whose samples are not
+    /// its memory's own type, such as a cast (the `u32` words of a `Vec<u8>`), so that the
+    /// allocation can be reused. Otherwise the image is given back.
+    ///
+    /// ```
+    /// use viewlib::{ImageBuf, StridedImage};
+    /// let rgba = StridedImage::from(ImageBuf::<u8>::new(2, 3, 4)?);
+    /// let words = rgba.cast::<u32>()?; // shares the bytes with `rgba`
+    /// let words = words.into_memory::<u8>().unwrap_err(); // shared: given back
+    /// drop(rgba);
+    /// let words = words.into_memory::<u16>().unwrap_err(); // not a Vec<u16>: given back
+    /// assert_eq!(words.into_memory::<u8>().map(|v| v.len()).ok(), Some(24));
+    /// # Ok::<(), viewlib::ViewError>(())
+    /// ```
+    pub fn into_memory<V: Sample>(mut self) -> core::result::Result<Vec<V>, Self> {
         let taken = Arc::get_mut(&mut self.memory)
-            .and_then(|memory| memory.as_any_mut().downcast_mut::<Vec<T>>())
+            .and_then(|memory| memory.as_any_mut().downcast_mut::<Vec<V>>())
             .map(core::mem::take);
         taken.ok_or(self)
     }

@@ -2,13 +2,13 @@
 
 use super::canvas::{Camera, Compare, Hover};
 use super::document::ProcessError;
-use super::document::{Processed, Source};
+use super::document::{Processed, Source, png_bits};
 use super::file_dialog::{Answer, FileDialog, Purpose};
 use super::preview::DisplayMode;
 use super::screenshot::Screenshot;
 use super::steps::Steps;
 use super::worker::{Reply, Request, Worker};
-use crate::pipeline::{Channel, Op};
+use crate::pipeline::{Channel, Op, StepReport};
 use egui::{Color32, RichText, TextureHandle, TextureOptions};
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -138,6 +138,8 @@ const OPEN: egui::KeyboardShortcut =
 const SAVE: egui::KeyboardShortcut =
     egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::S);
 const DIALOG_OPEN: &str = "A file dialog is open";
+const NOT_PNG: &str =
+    "No result yet, or one PNG cannot hold: 32-bit words and floats need a cast to u8 or u16 first";
 
 /// Pixels at or past this zoom are drawn as squares, not smoothed.
 pub(super) const TEXTURE_OPTIONS: TextureOptions = TextureOptions {
@@ -285,9 +287,15 @@ impl DemoApp {
         });
     }
 
-    /// The display mode the current settings ask for.
+    /// The display mode the current settings ask for. After a cast the channels are no
+    /// longer colours (the byte pairs of 16-bit RGB are 6 "channels"), so "as is" shows them
+    /// side by side in gray; `u32` words are painted in false colour whatever the mode
+    /// but side by side ([`super::document::picture`]).
     fn display_mode(&self) -> DisplayMode {
         match self.channel_display {
+            ChannelDisplay::Natural if self.cast_changes_meaning() => {
+                DisplayMode::ChannelsSideBySide
+            }
             ChannelDisplay::Natural => DisplayMode::Natural,
             ChannelDisplay::SideBySide => DisplayMode::ChannelsSideBySide,
             ChannelDisplay::Tinted => match self.last_channel() {
@@ -308,18 +316,52 @@ impl DemoApp {
         })
     }
 
-    /// `[height, width, channels]` of the image step `index` receives.
-    pub(super) fn input_shape(&self, index: usize) -> Option<[usize; 3]> {
-        let source = self.source.as_ref()?.image().shape();
+    /// Whether the last enabled cast leaves samples of another type than the source's, other
+    /// than `u32` words: channels that are not colours, shown apart.
+    pub(super) fn cast_changes_meaning(&self) -> bool {
+        let Some(source) = &self.source else {
+            return false;
+        };
+        let enabled = self.steps.as_slice().iter().filter(|s| s.enabled);
+        let last_cast = enabled.rev().find_map(|s| match s.op {
+            Op::Cast(to) => Some(to),
+            _ => None,
+        });
+        last_cast.is_some_and(|to| {
+            to != source.image().sample_type() && Some(to) != viewlib::SampleType::of::<u32>()
+        })
+    }
+
+    /// The report of the last enabled step before step `index`: `Some(None)` when none comes
+    /// before it (it receives the source), `None` when the last run did not get that far.
+    fn report_before(&self, index: usize) -> Option<Option<&StepReport>> {
         let before = self.steps.as_slice()[..index.min(self.steps.len())]
             .iter()
             .filter(|s| s.enabled)
             .count();
         if before == 0 {
-            return Some(source);
+            return Some(None);
         }
-        let result = self.result.as_ref()?;
-        result.reports.get(before - 1).map(|r| r.shape)
+        self.result.as_ref()?.reports.get(before - 1).map(Some)
+    }
+
+    /// The sample type of the image step `index` receives: the source's, or what the step
+    /// before it left (a cast changes it), as the last run reported.
+    pub(super) fn input_sample_type(&self, index: usize) -> Option<viewlib::SampleType> {
+        let source = self.source.as_ref()?.image();
+        Some(match self.report_before(index)? {
+            Some(report) => report.sample_type,
+            None => source.sample_type(),
+        })
+    }
+
+    /// `[height, width, channels]` of the image step `index` receives.
+    pub(super) fn input_shape(&self, index: usize) -> Option<[usize; 3]> {
+        let source = self.source.as_ref()?.image();
+        Some(match self.report_before(index)? {
+            Some(report) => report.shape,
+            None => source.shape(),
+        })
     }
 
     /// Marks the pipeline as changed: it runs again before the next frame.
@@ -521,16 +563,19 @@ impl DemoApp {
                     }
                 });
                 ui.separator();
-                let can_save = self.result.is_some();
-                let bits = self.source.as_ref().map_or(8, |s| s.image().itemsize() * 8);
+                let can_save = self.result.as_ref().is_some_and(|r| r.saves_as_png());
+                let bits = self.result.as_ref().and_then(|r| png_bits(r.image()));
+                let bits = bits.map_or_else(String::new, |b| format!(" ({b} bits)"));
                 if ui
                     .add_enabled(
                         can_save && no_dialog,
-                        egui::Button::new(format!("Save result as PNG ({bits} bits)…"))
+                        egui::Button::new(format!("Save result as PNG{bits}…"))
                             .shortcut_text(ui.ctx().format_shortcut(&SAVE)),
                     )
                     .on_disabled_hover_text(if can_save {
                         DIALOG_OPEN
+                    } else if self.result.is_some() {
+                        NOT_PNG
                     } else {
                         "No result yet"
                     })
@@ -543,6 +588,7 @@ impl DemoApp {
                 }
                 if ui
                     .add_enabled(can_save, egui::Button::new("Save result to path…"))
+                    .on_disabled_hover_text(NOT_PNG)
                     .clicked()
                 {
                     ui.close();

@@ -8,6 +8,18 @@ use super::worker::Request;
 use crate::pipeline::Op;
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2, pos2, vec2};
 
+/// The caption's line on how the result is shown, when a cast took the channels' colours
+/// away: words in false colour, other samples' channels side by side in gray.
+fn cast_note(image: &viewlib::DynStridedImage, mode: DisplayMode, cast: bool) -> &'static str {
+    match image {
+        viewlib::DynStridedImage::U32(_) if mode != DisplayMode::ChannelsSideBySide => {
+            ", u32 words in false colour"
+        }
+        _ if cast && mode == DisplayMode::ChannelsSideBySide => " side by side in gray (a cast's)",
+        _ => "",
+    }
+}
+
 /// How before and after are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Compare {
@@ -121,6 +133,7 @@ impl DemoApp {
         let [sh, sw, _] = source.image().shape();
         let source_pixels = vec2(sw as f32, sh as f32);
         let result = self.result.clone();
+        let cast_shown_apart = self.cast_changes_meaning();
         let result_pixels = result.as_ref().map(|r| {
             let [h, w, c] = r.image().shape();
             let tiles = if r.mode == super::preview::DisplayMode::ChannelsSideBySide && c > 1 {
@@ -204,8 +217,9 @@ impl DemoApp {
                     Some(r) => {
                         let [h, w, c] = r.image().shape();
                         format!(
-                            "After: {w}×{h}, {c} channel{}",
-                            if c == 1 { "" } else { "s" }
+                            "After: {w}×{h}, {c} channel{}{}",
+                            if c == 1 { "" } else { "s" },
+                            cast_note(r.image(), r.mode, cast_shown_apart)
                         )
                     }
                     None => "After".into(),
@@ -329,7 +343,7 @@ impl DemoApp {
             (Some(s), Some(r)) => {
                 let [sh, sw, _] = s.image().shape();
                 let [h, w, _] = r.image().shape();
-                (sh, sw) == (h, w) && self.channel_display != ChannelDisplay::SideBySide
+                (sh, sw) == (h, w) && r.mode != DisplayMode::ChannelsSideBySide
             }
             _ => false,
         }

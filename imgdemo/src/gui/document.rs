@@ -2,39 +2,109 @@
 //! pipeline on a copy of it, both the library's owned strided images.
 
 use super::footprint::{Footprint, footprint};
-use super::preview::{DisplayMode, DisplaySample, Preview, preview, preview_reusing};
-use crate::pipeline::{self, Op, OpError, PipelineSample, StepReport};
+use super::preview::{DisplayMode, DisplaySample, Preview, SampleValue, preview_reusing};
+use crate::pipeline::{self, Op, OpError, StepReport};
+use egui::Color32;
 use image::metadata::Orientation;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use viewlib::io::{self, ImageFileError, SaveOptions};
-use viewlib::{DynImageBuf, DynStridedImage, ImageBuf, Layout, Lineage, StridedImage, ViewError};
+use viewlib::{
+    DynImageBuf, DynStridedImage, ImageBuf, Lineage, Sample, Slice, StridedImage, ViewError,
+};
 
-/// `$body` with `$typed` bound to the typed image inside `$image`, an app image: 8 or 16-bit
-/// samples in the machine's byte order, which [`Source`] makes every image it holds.
+/// `$body` with `$typed` bound to the typed image inside `$image`: any sample type a
+/// pipeline result can have (a source is 8 or 16 bits; casts make the others).
 macro_rules! typed {
     ($image:expr, $typed:ident => $body:expr) => {
         match $image {
             DynStridedImage::U8($typed) => $body,
             DynStridedImage::U16($typed) => $body,
-            other => unreachable!("the app keeps 8 and 16-bit images, not {}", other.format()),
+            DynStridedImage::U16Be($typed) => $body,
+            DynStridedImage::F32($typed) => $body,
+            DynStridedImage::U32($typed) => $body,
+            other => unreachable!(
+                "viewlib has no sample type {} for apply_dyn",
+                other.format()
+            ),
         }
     };
 }
 
-/// The samples of pixel `[y, x]` of `image` (an app image), all channels, as numbers.
+/// The samples of pixel `[y, x]` of `image`, all channels, as the inspector shows them
+/// (numbers, floats or words).
 ///
 /// ```
 /// use imgdemo::gui::document::{values_at, Source};
 /// let card = Source::testcard(4096);
 /// assert_eq!(values_at(card.image(), [0, 0]).map(|v| v.len()), Some(4));
 /// assert_eq!(values_at(card.image(), [720, 0]), None);
+/// let words = card.image().cast(viewlib::SampleType::of::<u32>().unwrap())?;
+/// assert!(values_at(&words, [0, 0]).unwrap()[0].to_string().starts_with("0x"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn values_at(image: &DynStridedImage, [y, x]: [usize; 2]) -> Option<Vec<u32>> {
+pub fn values_at(image: &DynStridedImage, [y, x]: [usize; 2]) -> Option<Vec<SampleValue>> {
     typed!(image, i => {
         let view = i.view();
-        (0..view.channels()).map(|k| view.get([y, x, k]).map(DisplaySample::value)).collect()
+        (0..view.channels()).map(|k| view.get_ref([y, x, k]).map(|s| s.value())).collect()
     })
+}
+
+/// Values as the inspector lists them: `[12, 34, 56, 255]`, `[0xFF204080]`, `[0.25]`.
+///
+/// ```
+/// use imgdemo::gui::document::values_text;
+/// use imgdemo::gui::preview::SampleValue;
+/// assert_eq!(values_text(&[SampleValue::Int(1), SampleValue::Word(0xAB)]), "[1, 0x000000AB]");
+/// ```
+pub fn values_text(values: &[SampleValue]) -> String {
+    let listed: Vec<String> = values.iter().map(ToString::to_string).collect();
+    format!("[{}]", listed.join(", "))
+}
+
+/// The bytes of the first word of each pixel of `words`, most significant first, as an
+/// RGB image: a view the library makes (the words as bytes, the byte axis read in the
+/// order that puts the most significant byte first on this machine), no copy.
+fn word_colours(words: &StridedImage<u32>) -> Result<StridedImage<u8>, ViewError> {
+    let bytes = words.channel(0)?.cast::<u8>()?;
+    let most_significant_first = if cfg!(target_endian = "little") {
+        Slice::new(Some(3), Some(0), -1)
+    } else {
+        Slice::new(Some(0), Some(3), 1)
+    };
+    bytes.slice([Slice::FULL, Slice::FULL, most_significant_first])
+}
+
+/// Paints any result: each sample type as [`DisplaySample`] says, and `u32` words (unless
+/// shown channel by channel) as a false-colour map: each word's three most significant
+/// bytes as red, green and blue. RGBA8 pixels cast to this machine's little-endian words
+/// show alpha as red, blue as green and green as blue: the byte order made visible. Of
+/// several words per pixel, the first is shown.
+///
+/// ```
+/// use imgdemo::gui::document::{picture, Source};
+/// use imgdemo::gui::preview::DisplayMode;
+/// let card = Source::testcard(4096);
+/// let words = card.image().cast(viewlib::SampleType::of::<u32>().unwrap())?;
+/// let shown = picture(&words, DisplayMode::Natural, 4096, Vec::new());
+/// let [r, g, b, a]: [u8; 4] = card.image().memory_bytes()[..4].try_into()?;
+/// let expected = if cfg!(target_endian = "little") { [a, b, g] } else { [r, g, b] };
+/// assert_eq!(shown.image.pixels[0], egui::Color32::from_rgb(expected[0], expected[1], expected[2]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn picture(
+    image: &DynStridedImage,
+    mode: DisplayMode,
+    max_side: usize,
+    spare: Vec<Color32>,
+) -> Preview {
+    if let DynStridedImage::U32(words) = image
+        && mode != DisplayMode::ChannelsSideBySide
+        && let Ok(colours) = word_colours(words)
+    {
+        return preview_reusing(colours.view(), DisplayMode::Natural, max_side, spare);
+    }
+    typed!(image, i => preview_reusing(i.view(), mode, max_side, spare))
 }
 
 /// An opened image.
@@ -143,7 +213,7 @@ impl Source {
 
     /// `image` (8 or 16 bits), with its preview.
     fn new(name: String, image: DynStridedImage, format: String, max_side: usize) -> Source {
-        let preview = typed!(&image, i => preview(i.view(), DisplayMode::Natural, max_side));
+        let preview = picture(&image, DisplayMode::Natural, max_side, Vec::new());
         Source {
             name,
             path: None,
@@ -220,15 +290,23 @@ impl Processed {
     }
 
     /// The result's samples at `[y, x]`, all channels.
-    pub fn values_at(&self, y: usize, x: usize) -> Option<Vec<u32>> {
+    pub fn values_at(&self, y: usize, x: usize) -> Option<Vec<SampleValue>> {
         values_at(&self.image, [y, x])
     }
 
-    /// The result as a C-order image (a copy), for tests and for comparing with kernels.
+    /// The result as a C-order image (a copy), for tests and for comparing with kernels:
+    /// big-endian 16-bit samples by their values (native `u16`); `u32` words, which
+    /// [`DynImageBuf`] does not hold, are [`ViewError::UnsupportedSampleType`] (compare
+    /// [`image`](Self::image) instead).
     pub fn to_dyn_image(&self) -> Result<DynImageBuf, ViewError> {
         Ok(match &self.image {
             DynStridedImage::U8(i) => DynImageBuf::U8(i.to_image_buf()?),
             DynStridedImage::U16(i) => DynImageBuf::U16(i.to_image_buf()?),
+            DynStridedImage::U16Be(i) => {
+                let [h, w, c] = i.shape();
+                DynImageBuf::U16(ImageBuf::from_vec(h, w, c, i.view().values().collect())?)
+            }
+            DynStridedImage::F32(i) => DynImageBuf::F32(i.to_image_buf()?),
             other => {
                 return Err(ViewError::UnsupportedSampleType {
                     format: other.format(),
@@ -237,14 +315,66 @@ impl Processed {
         })
     }
 
-    /// Saves the result as PNG at its own bit depth, reading the result view directly.
-    pub fn save_png(&self, path: &Path, overwrite: bool) -> Result<(), ImageFileError> {
+    /// Whether PNG holds the result's samples (8 or 16 bits in either byte order): `u32`
+    /// words and floats need a cast to `u8` or `u16` first.
+    pub fn saves_as_png(&self) -> bool {
+        png_bits(&self.image).is_some()
+    }
+
+    /// Saves the result as PNG at its own bit depth, reading the result view directly;
+    /// [`SaveError::NotPngSamples`] for words and floats, which PNG does not hold.
+    pub fn save_png(&self, path: &Path, overwrite: bool) -> Result<(), SaveError> {
         let options = SaveOptions {
             overwrite,
             ..SaveOptions::default()
         };
-        typed!(&self.image, i => io::save_png(path, i.view(), &options))
+        let saved = match &self.image {
+            DynStridedImage::U8(i) => io::save_png(path, i.view(), &options),
+            DynStridedImage::U16(i) => io::save_png(path, i.view(), &options),
+            DynStridedImage::U16Be(i) => io::save_png(path, i.view(), &options),
+            other => {
+                return Err(SaveError::NotPngSamples {
+                    format: other.format(),
+                });
+            }
+        };
+        Ok(saved?)
     }
+}
+
+/// Bits per sample of a PNG holding `image`'s samples, if PNG holds them.
+///
+/// ```
+/// use imgdemo::gui::document::{png_bits, Source};
+/// let card = Source::testcard(4096);
+/// assert_eq!(png_bits(card.image()), Some(8));
+/// assert_eq!(png_bits(&card.image().cast(viewlib::SampleType::U16Be)?), Some(16));
+/// assert_eq!(png_bits(&card.image().cast(viewlib::SampleType::of::<f32>().unwrap())?), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn png_bits(image: &DynStridedImage) -> Option<usize> {
+    match image {
+        DynStridedImage::U8(_) | DynStridedImage::U16(_) | DynStridedImage::U16Be(_) => {
+            Some(image.itemsize() * 8)
+        }
+        _ => None,
+    }
+}
+
+/// Why the result was not saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// PNG holds 8 and 16-bit samples; the result has 32-bit words or floats.
+    #[error(
+        "PNG holds 8 or 16-bit samples, not format {format:?} (32-bit words or floats): add a cast to u8 or u16 to save the same bytes"
+    )]
+    NotPngSamples {
+        /// The result's format code.
+        format: &'static str,
+    },
+    /// Writing the file failed.
+    #[error(transparent)]
+    File(#[from] ImageFileError),
 }
 
 /// A full-resolution picture of the part `[x, y, width, height]` of `image` (an app image):
@@ -266,7 +396,7 @@ pub fn region_preview(
     max_side: usize,
 ) -> Option<Preview> {
     let part = image.crop(x, y, width, height).ok()?;
-    Some(typed!(&part, i => preview(i.view(), mode, max_side)))
+    Some(picture(&part, mode, max_side, Vec::new()))
 }
 
 /// Why the result could not be made.
@@ -318,7 +448,8 @@ pub fn process(
 /// [`process`], copying the source into `spare`'s buffer when it is a result nobody else
 /// holds, of the source's type and size (writing into memory already mapped is several
 /// times faster than into a fresh allocation, whose every page faults on first touch), and
-/// painting the preview into its preview's pixels.
+/// painting the preview into its preview's pixels. The buffer is reused whatever the
+/// result's sample type: a cast reads the same memory (`u32` words over the `Vec<u8>`).
 pub fn process_reusing(
     source: &Source,
     ops: &[Op],
@@ -326,37 +457,15 @@ pub fn process_reusing(
     max_side: usize,
     spare: Option<Processed>,
 ) -> Result<Processed, ProcessError> {
-    typed!(&source.image, i => process_typed(i, ops, mode, max_side, spare))
-}
-
-/// The sample types of app images.
-trait AppSample: DisplaySample + PipelineSample
-where
-    DynStridedImage: From<StridedImage<Self>>,
-{
-    /// The typed image, if `image` holds this type.
-    fn typed(image: DynStridedImage) -> Option<StridedImage<Self>>;
-}
-
-impl AppSample for u8 {
-    fn typed(image: DynStridedImage) -> Option<StridedImage<u8>> {
-        match image {
-            DynStridedImage::U8(i) => Some(i),
-            _ => None,
-        }
+    match &source.image {
+        DynStridedImage::U8(i) => process_from(i, ops, mode, max_side, spare),
+        DynStridedImage::U16(i) => process_from(i, ops, mode, max_side, spare),
+        other => unreachable!("a source is 8 or 16 bits, not {}", other.format()),
     }
 }
 
-impl AppSample for u16 {
-    fn typed(image: DynStridedImage) -> Option<StridedImage<u16>> {
-        match image {
-            DynStridedImage::U16(i) => Some(i),
-            _ => None,
-        }
-    }
-}
-
-fn process_typed<T: AppSample>(
+/// [`process_reusing`] from a source of samples `T`.
+fn process_from<T: Sample>(
     source: &StridedImage<T>,
     ops: &[Op],
     mode: DisplayMode,
@@ -368,10 +477,7 @@ where
 {
     let start = Instant::now();
     let (spare_samples, spare_pixels) = match spare {
-        Some(p) => (
-            T::typed(p.image).and_then(|i| i.into_samples().ok()),
-            p.preview.into_pixels(),
-        ),
+        Some(p) => (p.image.into_memory::<T>().ok(), p.preview.into_pixels()),
         None => (None, None),
     };
     // In-place steps write to this copy, which keeps the source's layout (an upright photo
@@ -384,30 +490,19 @@ where
     let copy = start.elapsed();
     let mut reports = Vec::new();
     let start = Instant::now();
-    let result = pipeline::apply_owned(working, ops, &mut reports)?;
+    let result = pipeline::apply_dyn(working.into(), ops, &mut reports)?;
     let ops_time = start.elapsed();
     for report in &reports {
-        let followed = if report.bytes_copied > 0 {
-            lineage.copy(report.shape)
-        } else {
-            Layout::new(report.shape, report.strides)
-                .and_then(|layout| lineage.view(layout, report.offset))
-        };
-        followed.expect("a step's layout was valid when it ran");
+        lineage
+            .follow(report)
+            .expect("a step's layout was valid when it ran");
     }
-    lineage.view_of(&result);
     let start = Instant::now();
-    let preview = preview_reusing(
-        result.view(),
-        mode,
-        max_side,
-        spare_pixels.unwrap_or_default(),
-    );
+    let preview = picture(&result, mode, max_side, spare_pixels.unwrap_or_default());
     let preview_time = start.elapsed();
-    let image = DynStridedImage::from(result);
     Ok(Processed {
-        footprint: footprint(&image),
-        image,
+        footprint: footprint(&result),
+        image: result,
         lineage,
         reports,
         preview,
@@ -424,6 +519,35 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The working copy's buffer serves the next run even when the result is a cast of it
+    /// (u32 words or byte pairs over the source's samples): no new allocation per change.
+    #[test]
+    fn the_working_buffer_is_reused_under_a_cast() {
+        for (source, op) in [
+            (Source::testcard(4096), "cast=u32"),
+            (Source::gradient16(4096), "cast=u8"),
+        ] {
+            let ops = [op.parse().unwrap(), "flip=h".parse().unwrap()];
+            // The result alone holds the working copy's samples, and gives them back.
+            let probe = process(&source, &ops, DisplayMode::Natural, 4096).unwrap();
+            let taken_bytes = match source.image() {
+                DynStridedImage::U8(_) => probe.image.into_memory::<u8>().map(|v| v.len()),
+                _ => probe.image.into_memory::<u16>().map(|v| v.len() * 2),
+            };
+            assert_eq!(taken_bytes.ok(), Some(source.image().memory_bytes().len()));
+            let first = process(&source, &ops, DisplayMode::Natural, 4096).unwrap();
+            assert_ne!(first.image().format(), source.image().format(), "{op}");
+            let address = first.image().memory_bytes().as_ptr();
+            let again =
+                process_reusing(&source, &ops, DisplayMode::Natural, 4096, Some(first)).unwrap();
+            assert_eq!(again.image().memory_bytes().as_ptr(), address, "{op}");
+            assert_eq!(
+                again.reports.iter().map(|r| r.bytes_copied).sum::<usize>(),
+                0
+            );
+        }
+    }
 
     /// Photos the camera took turned open upright, whatever the format carries the EXIF data.
     #[test]

@@ -4,7 +4,7 @@
 
 use super::app::{DemoApp, ms};
 use super::canvas::channel_swatch;
-use super::document::values_at;
+use super::document::{values_at, values_text};
 use super::footprint::Footprint;
 use super::steps::label;
 use egui::{Color32, Rect, RichText, Sense, Stroke, StrokeKind, pos2, vec2};
@@ -50,6 +50,47 @@ fn format_label(image: &DynStridedImage) -> String {
         image.format(),
         if size == 1 { "" } else { "s" }
     )
+}
+
+/// A format code with its itemsize, e.g. `I (4 B)`.
+fn itemsize_label(format: &str, itemsize: usize) -> String {
+    format!("{format} ({itemsize} B)")
+}
+
+/// Each step's view as the library reported it: format and itemsize, byte strides and
+/// offset in the memory it reads. Across a cast the format and the strides' unit change
+/// over the same bytes, and nothing is copied.
+fn step_layouts(
+    ui: &mut egui::Ui,
+    source: &super::document::Source,
+    result: &super::document::Processed,
+) {
+    egui::Grid::new("step layouts")
+        .num_columns(4)
+        .striped(true)
+        .show(ui, |ui| {
+            ui.label("");
+            ui.label("format").on_hover_text(
+                "memoryview.format and the itemsize: a cast changes them, over the same bytes",
+            );
+            ui.label("strides")
+                .on_hover_text("memoryview.strides: bytes to step along each axis");
+            ui.label("offset");
+            ui.end_row();
+            let image = source.image();
+            ui.label("working copy");
+            ui.monospace(itemsize_label(image.format(), image.itemsize()));
+            ui.monospace(format!("{:?}", image.byte_strides()));
+            ui.monospace(format!("{} B", grouped(image.offset_bytes())));
+            ui.end_row();
+            for report in &result.reports {
+                ui.label(label(&report.op));
+                ui.monospace(itemsize_label(report.format, report.sample_type.size()));
+                ui.monospace(format!("{:?}", report.byte_strides()));
+                ui.monospace(format!("{} B", grouped(report.offset_bytes)));
+                ui.end_row();
+            }
+        });
 }
 
 /// The inspector's byte offset of pixel `[y, x]` (its first sample) of `image`, as
@@ -159,6 +200,8 @@ impl DemoApp {
                 });
                 ui.end_row();
             });
+            ui.add_space(6.0);
+            step_layouts(ui, &source, &result);
             if let Some(last) = self.latency.recent.back() {
                 ui.label(format!("Change to frame on screen: {:.1} ms", ms(*last)));
             }
@@ -187,9 +230,8 @@ impl DemoApp {
                     ui.monospace(format!("x {col}, y {row}"));
                     ui.end_row();
                     ui.label("values");
-                    ui.monospace(format!(
-                        "{:?}",
-                        values_at(image, [row, col]).unwrap_or_default()
+                    ui.monospace(values_text(
+                        &values_at(image, [row, col]).unwrap_or_default(),
                     ));
                     ui.end_row();
                     ui.label("byte offset");
@@ -212,7 +254,7 @@ impl DemoApp {
                     ui.monospace(format!("x {x}, y {y}"));
                     ui.end_row();
                     ui.label("values");
-                    ui.monospace(format!("{:?}", result.values_at(y, x).unwrap_or_default()));
+                    ui.monospace(values_text(&result.values_at(y, x).unwrap_or_default()));
                     ui.end_row();
                     ui.label("byte offset");
                     ui.monospace(byte_offset_equation(result.image(), [y, x]).unwrap_or_default())

@@ -50,11 +50,16 @@ impl DemoApp {
                 let shape = self
                     .input_shape(self.steps.len())
                     .or_else(|| self.source.as_ref().map(|s| s.image().shape()));
+                let sample_type = self
+                    .input_sample_type(self.steps.len())
+                    .or_else(|| self.source.as_ref().map(|s| s.image().sample_type()));
                 ui.add_enabled_ui(shape.is_some(), |ui| {
                     ui.menu_button("➕ Add", |ui| {
                         for kind in KINDS {
                             if ui.button(kind).clicked() {
-                                if let Some(op) = shape.and_then(|s| new_op(kind, s)) {
+                                if let Some(op) =
+                                    shape.zip(sample_type).and_then(|(s, t)| new_op(kind, s, t))
+                                {
                                     self.steps.push(op);
                                     self.selected = Some(self.steps.len() - 1);
                                 }
@@ -257,7 +262,8 @@ impl DemoApp {
                 ui.radio_value(flip, Flip::Vertical, "Vertical (top ↕ bottom)");
             }
             Op::Slice(subscripts) => self.slice_editor(ui, index, subscripts, shape),
-            Op::Transpose | Op::Gray | Op::Cast(_) => {}
+            Op::Cast(to) => self.cast_editor(ui, index, to, shape),
+            Op::Transpose | Op::Gray => {}
             Op::Brightness(d) => {
                 ui.add(Slider::new(d, -1.0..=1.0).text("brightness"));
             }
@@ -332,6 +338,83 @@ impl DemoApp {
         ui.label(
             RichText::new(
                 "e.g. 100:400:2, ::-1, 1 is every other row of 100..400, mirrored, green",
+            )
+            .weak(),
+        );
+    }
+}
+
+/// The cast editor's targets, by their names in the op grammar (`cast=u16le`).
+const CAST_TARGETS: [&str; 6] = ["u8", "u16", "u16le", "u16be", "u32", "f32"];
+
+impl DemoApp {
+    /// A target chooser: each target the library refuses for the image reaching the step
+    /// is disabled with [`Op::output_shape`]'s reason on hover and under the choices, and the
+    /// result's shape and format are shown. (A refusal that depends on the strides, not the
+    /// shape alone, shows when the step runs, in the step list.)
+    fn cast_editor(
+        &mut self,
+        ui: &mut egui::Ui,
+        index: usize,
+        to: &mut SampleType,
+        shape: Option<[usize; 3]>,
+    ) {
+        let input = self.input_sample_type(index);
+        let checked = |target: SampleType| {
+            shape
+                .zip(input)
+                .map(|(shape, input)| Op::Cast(target).output_shape(shape, input))
+        };
+        let mut refusals = Vec::new();
+        let mut shown = Vec::new();
+        ui.horizontal(|ui| {
+            ui.label("Read the bytes as");
+            for name in CAST_TARGETS {
+                let Ok(Op::Cast(target)) = format!("cast={name}").parse::<Op>() else {
+                    continue;
+                };
+                // `u16` is one of `u16le` and `u16be` on any machine: one button for both.
+                if shown.contains(&target) {
+                    continue;
+                }
+                shown.push(target);
+                let refusal = checked(target).and_then(Result::err);
+                let response = ui
+                    .add_enabled_ui(refusal.is_none() || *to == target, |ui| {
+                        ui.selectable_value(to, target, name)
+                    })
+                    .response;
+                if let Some(reason) = refusal {
+                    response.on_disabled_hover_text(reason.to_string());
+                    refusals.push(format!("{name}: {reason}"));
+                }
+            }
+        });
+        for refusal in refusals {
+            ui.label(RichText::new(refusal).small().weak());
+        }
+        match (checked(*to), input) {
+            (Some(Ok([h, w, c])), Some(input)) => {
+                let after = Op::Cast(*to).output_sample_type(input);
+                ui.label(
+                    RichText::new(format!(
+                        "Result: {h} rows × {w} columns × {c} channels, format {} ({} bytes each), from {}",
+                        after.format(),
+                        after.size(),
+                        input.format(),
+                    ))
+                    .weak(),
+                );
+            }
+            (Some(Err(reason)), _) => {
+                ui.label(RichText::new(reason.to_string()).color(ui.visuals().error_fg_color));
+            }
+            _ => {}
+        }
+        ui.label(
+            RichText::new(
+                "A cast's channels are not colours: \"As is\" shows them side by side in gray, \
+                 u32 words in false colour (each word's top three bytes as R, G, B).",
             )
             .weak(),
         );

@@ -16,22 +16,58 @@ use std::cell::RefCell;
 use std::sync::Arc;
 use viewlib::View;
 
-/// Samples the app displays.
-pub trait DisplaySample: viewlib::Sample<Value = Self> + Copy {
+/// Samples the app displays: every sample type a pipeline result can have.
+///
+/// How each becomes a gray level (`to_u8`): 8-bit samples as they are; 16-bit samples in
+/// either byte order by their value, scaled to 0..=255; floats as 0..1, clamped, with NaN
+/// shown as 0; `u32` words (what a cast makes of four bytes) by their most significant
+/// byte. A whole picture of words is painted in false colour instead
+/// ([`crate::gui::document`]'s word preview), since one byte of four says little.
+pub trait DisplaySample: viewlib::Sample + Copy {
     /// The sample scaled to 0..=255 (rounded).
     fn to_u8(self) -> u8;
-    /// The sample's value as a number for the inspector.
-    fn value(self) -> u32;
+    /// The sample's value for the inspector: a number, a float or a word.
+    fn value(self) -> SampleValue;
     /// The samples as bytes, when they are bytes: the fast path's input.
     fn as_bytes(samples: &[Self]) -> Option<&[u8]>;
+}
+
+/// A sample's value as the inspector shows it: integers in decimal, floats as floats,
+/// 32-bit words in hexadecimal (so the bytes a cast joined can be read off).
+///
+/// ```
+/// use imgdemo::gui::preview::{DisplaySample, SampleValue};
+/// assert_eq!(7u8.value().to_string(), "7");
+/// assert_eq!(0.25f32.value().to_string(), "0.25");
+/// assert_eq!(u32::from_be_bytes([0xff, 0x20, 0x40, 0x80]).value().to_string(), "0xFF204080");
+/// assert_eq!(viewlib::U16Be::new(513).value(), SampleValue::Int(513));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SampleValue {
+    /// An 8 or 16-bit sample.
+    Int(u32),
+    /// A 32-bit float sample.
+    Float(f32),
+    /// A 32-bit word.
+    Word(u32),
+}
+
+impl std::fmt::Display for SampleValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SampleValue::Int(v) => write!(f, "{v}"),
+            SampleValue::Float(v) => write!(f, "{v}"),
+            SampleValue::Word(v) => write!(f, "0x{v:08X}"),
+        }
+    }
 }
 
 impl DisplaySample for u8 {
     fn to_u8(self) -> u8 {
         self
     }
-    fn value(self) -> u32 {
-        u32::from(self)
+    fn value(self) -> SampleValue {
+        SampleValue::Int(u32::from(self))
     }
     fn as_bytes(samples: &[u8]) -> Option<&[u8]> {
         Some(samples)
@@ -42,10 +78,48 @@ impl DisplaySample for u16 {
     fn to_u8(self) -> u8 {
         ((u32::from(self) * 255 + 32767) / 65535) as u8
     }
-    fn value(self) -> u32 {
-        u32::from(self)
+    fn value(self) -> SampleValue {
+        SampleValue::Int(u32::from(self))
     }
     fn as_bytes(_: &[u16]) -> Option<&[u8]> {
+        None
+    }
+}
+
+/// Big-endian 16-bit samples (PNG's, or two bytes cast to `u16be`): by their value, as `u16`.
+impl DisplaySample for viewlib::U16Be {
+    fn to_u8(self) -> u8 {
+        self.get().to_u8()
+    }
+    fn value(self) -> SampleValue {
+        SampleValue::Int(u32::from(self.get()))
+    }
+    fn as_bytes(_: &[Self]) -> Option<&[u8]> {
+        None
+    }
+}
+
+impl DisplaySample for f32 {
+    fn to_u8(self) -> u8 {
+        // `as` saturates and sends NaN to 0.
+        (self.clamp(0.0, 1.0) * 255.0).round() as u8
+    }
+    fn value(self) -> SampleValue {
+        SampleValue::Float(self)
+    }
+    fn as_bytes(_: &[f32]) -> Option<&[u8]> {
+        None
+    }
+}
+
+impl DisplaySample for u32 {
+    fn to_u8(self) -> u8 {
+        self.to_be_bytes()[0]
+    }
+    fn value(self) -> SampleValue {
+        SampleValue::Word(self)
+    }
+    fn as_bytes(_: &[u32]) -> Option<&[u8]> {
         None
     }
 }
@@ -515,7 +589,7 @@ mod tests {
                         for x in px * scale..((px + 1) * scale).min(w) {
                             n += 1;
                             for (slot, &k) in channels.iter().enumerate() {
-                                sum[slot] += u32::from(view.get([y, x, k]).unwrap().to_u8());
+                                sum[slot] += u32::from(view.get_ref([y, x, k]).unwrap().to_u8());
                             }
                         }
                     }
@@ -683,6 +757,16 @@ mod tests {
             p.image.pixels,
             [Color32::from_rgb(0, 20, 0), Color32::from_rgb(0, 50, 0)]
         );
+    }
+
+    #[test]
+    fn floats_clamp_to_0_1_and_words_show_their_top_byte() {
+        assert_eq!(
+            [f32::NAN, -1.0, 0.0, 0.5, 1.0, 7.0, f32::INFINITY].map(f32::to_u8),
+            [0, 0, 0, 128, 255, 255, 255]
+        );
+        assert_eq!(u32::from_be_bytes([0xAB, 1, 2, 3]).to_u8(), 0xAB);
+        assert_eq!(viewlib::U16Be::from_bytes([0xFF, 0xFF]).to_u8(), 255);
     }
 
     #[test]

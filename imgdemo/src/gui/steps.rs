@@ -1,6 +1,7 @@
 //! The app's editable pipeline: operations the user adds, removes, reorders and switches off.
 
 use crate::pipeline::{Channel, Flip, Op};
+use viewlib::SampleType;
 use viewlib::ops::Alpha;
 
 /// One operation in the pipeline, with its on/off switch.
@@ -188,7 +189,7 @@ impl Steps {
 
 /// The kinds of operation the "Add" menu offers, each with its label and a starting value
 /// that fits an image of `[height, width, channels]`.
-pub const KINDS: [&str; 13] = [
+pub const KINDS: [&str; 14] = [
     "Invert",
     "Crop",
     "Channel",
@@ -196,6 +197,7 @@ pub const KINDS: [&str; 13] = [
     "Flip vertical",
     "Transpose",
     "Slice",
+    "Cast",
     "Gray",
     "Brightness",
     "Contrast",
@@ -204,17 +206,21 @@ pub const KINDS: [&str; 13] = [
     "Invert with alpha",
 ];
 
-/// A new operation of kind `kind` (one of [`KINDS`]) for an image of `shape`: the crop keeps
-/// the middle half, the channel is the first, tone operations start with a visible change.
+/// A new operation of kind `kind` (one of [`KINDS`]) for an image of `shape` with samples of
+/// `sample_type`: the crop keeps the middle half, the channel is the first, tone operations
+/// start with a visible change, the cast is one the library takes ([`default_cast`]).
 ///
 /// ```
 /// use imgdemo::gui::steps::new_op;
-/// assert_eq!(new_op("Crop", [100, 200, 3]).unwrap().to_string(), "crop=50,25,100,50");
-/// assert_eq!(new_op("Channel", [100, 200, 1]).unwrap().to_string(), "channel=L");
-/// assert_eq!(new_op("Slice", [100, 200, 3]).unwrap().to_string(), "slice=::2,::-1,:");
-/// assert!(new_op("Blur", [1, 1, 1]).is_none());
+/// use viewlib::SampleType;
+/// let new = |kind, shape| new_op(kind, shape, SampleType::U8).unwrap().to_string();
+/// assert_eq!(new("Crop", [100, 200, 3]), "crop=50,25,100,50");
+/// assert_eq!(new("Channel", [100, 200, 1]), "channel=L");
+/// assert_eq!(new("Slice", [100, 200, 3]), "slice=::2,::-1,:");
+/// assert_eq!(new("Cast", [100, 200, 4]), "cast=u32");
+/// assert!(new_op("Blur", [1, 1, 1], SampleType::U8).is_none());
 /// ```
-pub fn new_op(kind: &str, shape: [usize; 3]) -> Option<Op> {
+pub fn new_op(kind: &str, shape: [usize; 3], sample_type: SampleType) -> Option<Op> {
     let [height, width, channels] = shape;
     Some(match kind {
         "Invert" => Op::Invert(Alpha::Keep),
@@ -235,6 +241,7 @@ pub fn new_op(kind: &str, shape: [usize; 3]) -> Option<Op> {
         "Transpose" => Op::Transpose,
         // Every other row, mirrored: both of a slice's powers, visible at once.
         "Slice" => "slice=::2,::-1".parse().expect("a valid slice"),
+        "Cast" => default_cast(shape, sample_type),
         "Gray" => Op::Gray,
         "Brightness" => Op::Brightness(0.2),
         "Contrast" => Op::Contrast(1.5),
@@ -242,6 +249,32 @@ pub fn new_op(kind: &str, shape: [usize; 3]) -> Option<Op> {
         "Threshold" => Op::Threshold(0.5),
         _ => return None,
     })
+}
+
+/// The cast a new Cast step starts with: one the library takes on an image of `shape` and
+/// `sample_type`, and that shows what a cast does: bytes joined into `u32` words (RGBA8,
+/// one word per pixel) or 16-bit pairs, or 16-bit and wider samples split into bytes.
+///
+/// ```
+/// use imgdemo::gui::steps::default_cast;
+/// use viewlib::SampleType;
+/// let native16 = SampleType::of::<u16>().unwrap();
+/// assert_eq!(default_cast([720, 1280, 4], SampleType::U8).to_string(), "cast=u32");
+/// assert_eq!(default_cast([720, 1280, 2], SampleType::U8).to_string(), "cast=u16be");
+/// assert_eq!(default_cast([256, 1024, 3], native16).to_string(), "cast=u8");
+/// assert_eq!(default_cast([1, 1, 3], SampleType::U8).to_string(), "cast=u8");
+/// ```
+pub fn default_cast(shape: [usize; 3], sample_type: SampleType) -> Op {
+    let joined = [SampleType::of::<u32>(), Some(SampleType::U16Be)];
+    let wider = if sample_type.size() == 1 {
+        joined
+            .into_iter()
+            .flatten()
+            .find(|&to| Op::Cast(to).output_shape(shape, sample_type).is_ok())
+    } else {
+        None
+    };
+    Op::Cast(wider.unwrap_or(SampleType::U8))
 }
 
 /// A short human label: `Crop 640×480 at (10, 20)`, `Channel R`, `Gamma 2.20`.
@@ -364,11 +397,18 @@ mod tests {
     fn every_kind_makes_an_op_that_fits_the_image() {
         for kind in KINDS {
             for shape in [[1, 1, 1], [3, 2, 2], [480, 640, 3], [9, 7, 4]] {
-                let op = new_op(kind, shape).unwrap();
-                let mut px = vec![0u8; shape.iter().product()];
-                let view = viewlib::ViewMut::from_slice(&mut px, shape).unwrap();
-                crate::pipeline::apply(view, &[op], &mut Vec::new(), |_| ())
-                    .unwrap_or_else(|e| panic!("{kind} on {shape:?}: {e}"));
+                let [h, w, c] = shape;
+                let eight: viewlib::DynStridedImage =
+                    viewlib::ImageBuf::<u8>::new(h, w, c).unwrap().into();
+                let sixteen = viewlib::ImageBuf::<u16>::new(h, w, c).unwrap().into();
+                for image in [eight, sixteen] {
+                    let op = new_op(kind, shape, image.sample_type()).unwrap();
+                    let format = image.format();
+                    let applied = crate::pipeline::apply_dyn(image, &[op], &mut Vec::new());
+                    if let Err(e) = applied {
+                        panic!("{kind} on {shape:?} {format}: {e}");
+                    }
+                }
             }
         }
     }

@@ -30,6 +30,9 @@ pub struct StepReport {
     pub offset_bytes: usize,
     /// The samples' format after the step (`memoryview.format`: `B`, `<H`, `>H`, ...).
     pub format: &'static str,
+    /// The samples' type after the step: its [`size`](SampleType::size) is the itemsize
+    /// that `strides` and `offset` count in, which a cast changes.
+    pub sample_type: SampleType,
 }
 
 impl StepReport {
@@ -46,8 +49,32 @@ impl StepReport {
             bytes_copied,
             image.layout(),
             image.offset_bytes(),
-            (size_of::<T>(), T::FORMAT),
+            (
+                SampleType::of::<T>().expect("the pipeline's sample types have run-time names"),
+                T::FORMAT,
+            ),
         )
+    }
+
+    /// Byte strides of the view after the step, as `memoryview.strides` reports them: the
+    /// element strides in this step's itemsize.
+    ///
+    /// ```
+    /// use viewlib::pipeline::{apply_dyn, Op};
+    /// use viewlib::ImageBuf;
+    /// let rgba = ImageBuf::<u8>::new(2, 3, 4)?;
+    /// let ops: Vec<Op> = ["flip=h", "cast=u32"].iter().map(|s| s.parse().unwrap()).collect();
+    /// let mut reports = Vec::new();
+    /// apply_dyn(rgba.into(), &ops, &mut reports)?;
+    /// assert_eq!(reports[0].byte_strides(), [12, -4, 1]);
+    /// assert_eq!((reports[1].strides, reports[1].byte_strides()), ([3, -1, 1], [12, -4, 4]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn byte_strides(&self) -> [isize; 3] {
+        // Fits: the step's view was a valid layout of its memory, whose bytes fit `isize`,
+        // and an itemsize is at most 8.
+        self.strides.map(|s| s * self.sample_type.size() as isize)
     }
 
     pub(crate) fn new(
@@ -56,7 +83,7 @@ impl StepReport {
         bytes_copied: usize,
         layout: Layout<3>,
         offset_bytes: usize,
-        (itemsize, format): (usize, &'static str),
+        (sample_type, format): (SampleType, &'static str),
     ) -> Self {
         StepReport {
             op,
@@ -64,9 +91,10 @@ impl StepReport {
             bytes_copied,
             shape: layout.shape(),
             strides: layout.strides(),
-            offset: offset_bytes / itemsize,
+            offset: offset_bytes / sample_type.size(),
             offset_bytes,
             format,
+            sample_type,
         }
     }
 }

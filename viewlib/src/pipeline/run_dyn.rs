@@ -145,7 +145,7 @@ impl StepReport {
             bytes_copied,
             image.layout(),
             image.offset_bytes(),
-            (image.itemsize(), image.format()),
+            (image.sample_type(), image.format()),
         )
     }
 }
