@@ -2,7 +2,7 @@
 
 use super::canvas::{Canvas, Hover};
 use super::document::{Document, ProcessError, Processed, Source, png_bits};
-use super::file_dialog::{Answer, FileDialog, Purpose};
+use super::file_dialog::{Chosen, Dialogs, Purpose};
 use super::memory_panel;
 use super::pipeline_panel::PipelinePanel;
 use super::screenshot::Screenshot;
@@ -72,11 +72,7 @@ pub struct DemoApp {
     pipeline: PipelinePanel,
     notice: Option<Notice>,
     pub(super) latency: Latency,
-    /// The native file dialog open beside the window.
-    file_dialog: Option<FileDialog>,
-    open_path: Option<String>,
-    save_path: Option<(String, bool)>,
-    show_about: bool,
+    dialogs: Dialogs,
     /// The image to open on the first frame, when the renderer has reported its texture
     /// limit: `None` inside means the bundled test card.
     initial: Option<Option<PathBuf>>,
@@ -105,10 +101,7 @@ impl DemoApp {
             pipeline: PipelinePanel::default(),
             notice: None,
             latency: Latency::default(),
-            file_dialog: None,
-            open_path: None,
-            save_path: None,
-            show_about: false,
+            dialogs: Dialogs::default(),
             initial: Some(launch.image.clone()),
             ctx: ctx.clone(),
             screenshot: Screenshot::new(&launch),
@@ -284,40 +277,16 @@ impl DemoApp {
         }
     }
 
-    /// Shows a native file dialog, unless one is showing already; its answer is handled by
-    /// [`Self::answer_file_dialog`] on a later frame.
-    fn file_dialog(&mut self, purpose: Purpose) {
-        if self.file_dialog.is_none() {
-            self.file_dialog = Some(FileDialog::show(purpose));
-        }
-    }
-
-    /// Acts on the native file dialog's answer, once it has come: the window draws frames
-    /// while the dialog is open (rfd's answer wakes it for this one).
-    fn answer_file_dialog(&mut self, ctx: &egui::Context) {
-        let Some(dialog) = &mut self.file_dialog else {
-            return;
-        };
-        let Some(answer) = dialog.poll(ctx) else {
-            return;
-        };
-        let purpose = dialog.purpose.clone();
-        self.file_dialog = None;
-        match (purpose, answer) {
-            (Purpose::Open, Answer::Picked(path)) => self.open(path),
-            // The native dialog has asked about replacing an existing file.
-            (Purpose::Save { .. }, Answer::Picked(path)) => self.save(path, true),
-            (purpose, Answer::NoDialog) => {
-                self.notify(
-                    "No file dialog on this system: type the path instead.",
-                    false,
-                );
-                match purpose {
-                    Purpose::Open => self.open_path = Some(String::new()),
-                    Purpose::Save { name } => self.save_path = Some((name, false)),
-                }
-            }
-            (_, Answer::Cancelled) => {}
+    /// Does what the user chose in a dialog.
+    fn chosen(&mut self, chosen: Option<Chosen>) {
+        match chosen {
+            Some(Chosen::Open(path)) => self.open(path),
+            Some(Chosen::Save { path, overwrite }) => self.save(path, overwrite),
+            Some(Chosen::NoNativeDialog) => self.notify(
+                "No file dialog on this system: type the path instead.",
+                false,
+            ),
+            None => {}
         }
     }
 
@@ -336,7 +305,7 @@ impl DemoApp {
     fn menu_bar(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
-                let no_dialog = self.file_dialog.is_none();
+                let no_dialog = !self.dialogs.native_open();
                 if ui
                     .add_enabled(
                         no_dialog,
@@ -346,11 +315,11 @@ impl DemoApp {
                     .clicked()
                 {
                     ui.close();
-                    self.file_dialog(Purpose::Open);
+                    self.dialogs.ask(Purpose::Open);
                 }
                 if ui.button("Open path…").clicked() {
                     ui.close();
-                    self.open_path = Some(String::new());
+                    self.dialogs.type_open_path();
                 }
                 ui.menu_button("Open bundled", |ui| {
                     if ui.button("Test card (RGBA, 8 bits)").clicked() {
@@ -383,7 +352,7 @@ impl DemoApp {
                     .clicked()
                 {
                     ui.close();
-                    self.file_dialog(Purpose::Save {
+                    self.dialogs.ask(Purpose::Save {
                         name: self.document.suggested_name(),
                     });
                 }
@@ -393,7 +362,7 @@ impl DemoApp {
                     .clicked()
                 {
                     ui.close();
-                    self.save_path = Some((self.document.suggested_name(), false));
+                    self.dialogs.type_save_path(self.document.suggested_name());
                 }
                 ui.separator();
                 if ui.button("Quit").clicked() {
@@ -404,7 +373,7 @@ impl DemoApp {
             ui.menu_button("View", |ui| self.canvas.view_menu(ui));
             ui.menu_button("Help", |ui| {
                 if ui.button("About imgdemo").clicked() {
-                    self.show_about = true;
+                    self.dialogs.show_about();
                     ui.close();
                 }
             });
@@ -429,7 +398,7 @@ impl DemoApp {
                     );
                 }
                 ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
-                    if self.file_dialog.is_some() {
+                    if self.dialogs.native_open() {
                         ui.label("Waiting for the file dialog…");
                     }
                     if let Some(name) = &self.opening {
@@ -451,75 +420,6 @@ impl DemoApp {
                 });
             })
         });
-    }
-
-    fn dialogs(&mut self, ctx: &egui::Context) {
-        if let Some(mut text) = self.open_path.take() {
-            let mut open = None;
-            let modal = egui::Modal::new(egui::Id::unique("open-path")).show(ctx, |ui| {
-                ui.heading("Open an image");
-                ui.label("Path of an image file (PNG, JPEG, TIFF, WebP, EXR, …):");
-                let edit = ui.add(
-                    egui::TextEdit::singleline(&mut text)
-                        .hint_text("/path/to/image.png")
-                        .desired_width(420.0),
-                );
-                edit.request_focus();
-                let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                ui.horizontal(|ui| {
-                    if ui.button("Open").clicked() || enter {
-                        open = Some(PathBuf::from(text.trim()));
-                        ui.close();
-                    }
-                    if ui.button("Cancel").clicked() {
-                        ui.close();
-                    }
-                });
-            });
-            if let Some(path) = open {
-                self.open(path);
-            } else if !modal.should_close() {
-                self.open_path = Some(text);
-            }
-        }
-        if let Some((mut text, mut overwrite)) = self.save_path.take() {
-            let mut save = false;
-            let modal = egui::Modal::new(egui::Id::unique("save-path")).show(ctx, |ui| {
-                ui.heading("Save the result as PNG");
-                ui.add(egui::TextEdit::singleline(&mut text).desired_width(420.0));
-                ui.checkbox(&mut overwrite, "Replace the file if it exists");
-                ui.horizontal(|ui| {
-                    if ui.button("Save").clicked() {
-                        save = true;
-                        ui.close();
-                    }
-                    if ui.button("Cancel").clicked() {
-                        ui.close();
-                    }
-                });
-            });
-            if save {
-                self.save(PathBuf::from(text.trim()), overwrite);
-            } else if !modal.should_close() {
-                self.save_path = Some((text, overwrite));
-            }
-        }
-        if self.show_about {
-            let modal = egui::Modal::new(egui::Id::unique("about")).show(ctx, |ui| {
-                ui.heading("imgdemo");
-                ui.label(
-                    "viewlib's demo: zero-copy image views in Rust, after Python's memoryview.\n\
-                     Crops, flips, transposes and channel picks change only the view's shape, \
-                     strides and offset; the memory panel shows which bytes it reads.",
-                );
-                if ui.button("Close").clicked() {
-                    ui.close();
-                }
-            });
-            if modal.should_close() {
-                self.show_about = false;
-            }
-        }
     }
 
     fn dropped_files(&mut self, ctx: &egui::Context) {
@@ -576,10 +476,10 @@ impl eframe::App for DemoApp {
         self.track_latency();
         self.handle_replies(&ctx);
         if ctx.input_mut(|i| i.consume_shortcut(&OPEN)) {
-            self.file_dialog(Purpose::Open);
+            self.dialogs.ask(Purpose::Open);
         }
         if ctx.input_mut(|i| i.consume_shortcut(&SAVE)) && self.document.result().is_some() {
-            self.file_dialog(Purpose::Save {
+            self.dialogs.ask(Purpose::Save {
                 name: self.document.suggested_name(),
             });
         }
@@ -628,8 +528,10 @@ impl eframe::App for DemoApp {
         if asked.display_changed {
             self.document.changed();
         }
-        self.answer_file_dialog(&ctx);
-        self.dialogs(&ctx);
+        let answer = self.dialogs.poll_native(&ctx);
+        self.chosen(answer);
+        let typed = self.dialogs.modals(&ctx);
+        self.chosen(typed);
         self.hovering_files(&ctx);
 
         self.send_if_changed();
