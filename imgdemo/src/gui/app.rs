@@ -66,9 +66,9 @@ impl Latency {
 pub struct DemoApp {
     worker: Worker,
     pub(super) document: Document,
-    pub(super) canvas: Canvas,
+    canvas: Canvas,
     /// The name of the image being opened.
-    pub(super) opening: Option<String>,
+    opening: Option<String>,
     pipeline: PipelinePanel,
     notice: Option<Notice>,
     pub(super) latency: Latency,
@@ -198,7 +198,7 @@ impl DemoApp {
         self.latency.awaiting_frame.is_some()
     }
 
-    pub(super) fn notify(&mut self, text: impl Into<String>, is_error: bool) {
+    fn notify(&mut self, text: impl Into<String>, is_error: bool) {
         self.notice = Some(Notice {
             text: text.into(),
             is_error,
