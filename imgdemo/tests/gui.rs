@@ -323,6 +323,47 @@ fn an_operation_that_does_not_apply_is_explained_and_the_app_recovers() {
     assert_eq!(result_u8(harness.state()), red);
 }
 
+/// The document keeps the steps across images and the failure with its image: a step that
+/// does not apply to the next image is explained there, and the one after runs the same
+/// steps without the old failure.
+#[test]
+fn another_image_runs_the_same_steps_and_leaves_the_old_failure_behind() {
+    let mut harness = app(Launch {
+        ops: vec!["channel=A".parse().unwrap()],
+        ..Launch::default()
+    });
+    let alpha = |harness: &Harness<'static, DemoApp>| {
+        let card = testcard()
+            .view()
+            .channel_range(3..4)
+            .unwrap()
+            .to_image_buf();
+        assert_eq!(result_u8(harness.state()), card.unwrap());
+    };
+    alpha(&harness);
+    let open_bundled = |harness: &mut Harness<'static, DemoApp>, which: &str| {
+        click(harness, "File");
+        click(harness, "Open bundled");
+        click(harness, which);
+    };
+    open_bundled(&mut harness, "Gradient (RGB, 16 bits)");
+    let doc = harness.state().document();
+    let shape = doc.source().map(|s| s.image().shape());
+    assert_eq!(shape, Some([256, 1024, 3]));
+    let failure = doc.failure().and_then(ProcessError::op_error);
+    assert_eq!(
+        failure.map(|f| f.kind.clone()),
+        Some(OpErrorKind::NoSuchChannel {
+            channel: Channel::A,
+            channels: 3
+        })
+    );
+    assert!(doc.result().is_none(), "no result of the test card stays");
+    open_bundled(&mut harness, "Test card (RGBA, 8 bits)");
+    assert_eq!(harness.state().steps().len(), 1);
+    alpha(&harness);
+}
+
 #[derive(Debug)]
 struct Dropped(PathBuf);
 

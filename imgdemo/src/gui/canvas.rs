@@ -1,12 +1,17 @@
 //! The image area: before and after side by side or under a split slider, zoom and pan,
 //! the pixel under the cursor on both images, and cropping by dragging a rectangle.
 
-use super::app::{ChannelDisplay, DemoApp, channel_colour};
-use super::preview::{DisplayMode, TILE_GAP};
+use super::app::Notice;
+use super::document::{Document, Processed, Source};
+use super::preview::{DisplayMode, Preview, TILE_GAP};
 use super::steps::label;
 use super::worker::Request;
-use crate::pipeline::Op;
-use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2, pos2, vec2};
+use crate::pipeline::{Channel, Op};
+use egui::{
+    Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, TextureHandle, TextureOptions,
+    Vec2, pos2, vec2,
+};
+use std::sync::Arc;
 
 /// The caption's line on how the result is shown, when a cast took the channels' colours
 /// away: words in false colour, other samples' channels side by side in gray.
@@ -18,6 +23,18 @@ fn cast_note(image: &viewlib::DynStridedImage, mode: DisplayMode, cast: bool) ->
         _ if cast && mode == DisplayMode::ChannelsSideBySide => " side by side in gray (a cast's)",
         _ => "",
     }
+}
+
+/// How channels of the result are painted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChannelDisplay {
+    /// As they are: gray, RGB, RGBA.
+    #[default]
+    Natural,
+    /// A single extracted channel in its own colour.
+    Tinted,
+    /// Every channel as a gray picture, side by side.
+    SideBySide,
 }
 
 /// How before and after are compared.
@@ -109,13 +126,266 @@ fn place(side: Side, panel: Rect, pixels: Vec2, camera: &Camera) -> Placed {
     }
 }
 
-impl DemoApp {
-    pub(super) fn canvas(&mut self, ui: &mut egui::Ui) {
-        self.canvas_area = Some(ui.max_rect().intersect(ui.clip_rect()));
-        self.canvas_toolbar(ui);
-        let (Some(source), Some(before)) = (self.source.clone(), self.before_texture.clone())
+/// Which picture and serial, and the region `[x, y, width, height]` asked for.
+type DetailAsk = ((usize, u64), [usize; 4]);
+
+/// A full-resolution part of a picture, on the GPU.
+struct Detail {
+    /// Which picture (0 before, 1 after) and its serial number.
+    key: (usize, u64),
+    /// `[x, y, width, height]` of the picture it shows.
+    region: [usize; 4],
+    /// The pixels.
+    texture: TextureHandle,
+}
+
+/// Pixels at or past this zoom are drawn as squares, not smoothed.
+const TEXTURE_OPTIONS: TextureOptions = TextureOptions {
+    magnification: egui::TextureFilter::Nearest,
+    minification: egui::TextureFilter::Linear,
+    ..TextureOptions::LINEAR
+};
+
+/// The image area's own state: how before and after are compared and framed, the crop being
+/// dragged, where the last frame put things, and the textures that show the pictures. It
+/// reads the [`Document`] it is given and tells the app what it asks of the rest in a
+/// [`CanvasOutput`].
+pub(super) struct Canvas {
+    channel_display: ChannelDisplay,
+    compare: Compare,
+    camera: Camera,
+    /// Where the split slider's line is, as a share of the width.
+    split: f32,
+    /// Whether a drag on the Before image crops rather than pans.
+    crop_tool: bool,
+    /// The crop rectangle being dragged, in source pixels.
+    crop_drag: Option<[Pos2; 2]>,
+    hover: Option<Hover>,
+    placed: [Option<Rect>; 2],
+    /// Where the last frame laid out the image area, toolbar included.
+    area: Option<Rect>,
+    before: Option<TextureHandle>,
+    after: Option<TextureHandle>,
+    checker: Option<TextureHandle>,
+    /// Full-resolution parts of the before and after pictures, when zoomed in past their
+    /// previews.
+    details: [Option<Detail>; 2],
+    /// The detail last asked for, per picture.
+    details_asked: [Option<DetailAsk>; 2],
+    /// Serial numbers of the source and of the shown result, naming what a detail is of.
+    serials: [u64; 2],
+}
+
+impl Default for Canvas {
+    fn default() -> Self {
+        Canvas {
+            channel_display: ChannelDisplay::Natural,
+            compare: Compare::SideBySide,
+            camera: Camera::default(),
+            split: 0.5,
+            crop_tool: false,
+            crop_drag: None,
+            hover: None,
+            placed: [None; 2],
+            area: None,
+            before: None,
+            after: None,
+            checker: None,
+            details: [None, None],
+            details_asked: [None, None],
+            serials: [0, 0],
+        }
+    }
+}
+
+/// What a frame of the canvas asks of the rest of the app.
+#[derive(Default)]
+#[must_use]
+pub(super) struct CanvasOutput {
+    /// Full-resolution parts of pictures for the worker to paint.
+    pub details: Vec<Request>,
+    /// A crop dragged on the Before image, in source coordinates, for the steps.
+    pub crop: Option<Op>,
+    /// How channels are painted changed: the result must be painted again.
+    pub display_changed: bool,
+}
+
+/// Puts `image` in the texture in `slot`: the texture's pixels are replaced
+/// ([`TextureHandle::set`]) when there is one, rather than a texture allocated per image.
+/// The picture is shared with the upload, not copied; once uploaded, the worker paints the
+/// next one into its buffer.
+fn upload(
+    ctx: &egui::Context,
+    slot: &mut Option<TextureHandle>,
+    name: &str,
+    image: Arc<egui::ColorImage>,
+) {
+    match slot {
+        Some(texture) => texture.set(image, TEXTURE_OPTIONS),
+        None => *slot = Some(ctx.load_texture(name, image, TEXTURE_OPTIONS)),
+    }
+}
+
+/// The colour a channel is tinted with.
+fn channel_colour(channel: Channel) -> Color32 {
+    match channel {
+        Channel::R => Color32::from_rgb(255, 60, 60),
+        Channel::G => Color32::from_rgb(60, 230, 60),
+        Channel::B => Color32::from_rgb(70, 110, 255),
+        Channel::A | Channel::L => Color32::from_gray(235),
+    }
+}
+
+impl Canvas {
+    /// Shows a newly opened image, framed whole.
+    pub fn show_source(&mut self, ctx: &egui::Context, source: &Source) {
+        upload(
+            ctx,
+            &mut self.before,
+            "before",
+            source.preview.image.clone(),
+        );
+        self.serials[0] += 1;
+        self.camera = Camera::default();
+        self.crop_drag = None;
+    }
+
+    /// Shows the result of run `generation`.
+    pub fn show_result(&mut self, ctx: &egui::Context, result: &Processed, generation: u64) {
+        upload(ctx, &mut self.after, "after", result.preview.image.clone());
+        self.serials[1] = generation;
+    }
+
+    /// Shows the full-resolution part `region` of the picture `key` names, as the worker
+    /// painted it.
+    pub fn show_detail(
+        &mut self,
+        ctx: &egui::Context,
+        key: (usize, u64),
+        region: [usize; 4],
+        preview: Preview,
+    ) {
+        let side = key.0.min(1);
+        match &mut self.details[side] {
+            // Panning and zooming ask for new parts often: same texture, new pixels.
+            Some(detail) => {
+                detail.texture.set(preview.image, TEXTURE_OPTIONS);
+                (detail.key, detail.region) = (key, region);
+            }
+            None => {
+                let name = ["before detail", "after detail"][side];
+                let texture = ctx.load_texture(name, preview.image, TEXTURE_OPTIONS);
+                self.details[side] = Some(Detail {
+                    key,
+                    region,
+                    texture,
+                });
+            }
+        }
+    }
+
+    /// Where the last frame drew the before and the after image, in points.
+    pub fn image_rects(&self) -> [Option<Rect>; 2] {
+        self.placed
+    }
+
+    /// Where the last frame laid out the image area with its toolbar, in points.
+    pub fn area(&self) -> Option<Rect> {
+        self.area
+    }
+
+    /// The parts `[x, y, width, height]` of the before and after pictures shown at full
+    /// resolution over their previews.
+    pub fn detail_regions(&self) -> [Option<[usize; 4]>; 2] {
+        [0, 1].map(|side| {
+            self.details[side]
+                .as_ref()
+                .filter(|d| d.key == (side, self.serials[side]))
+                .map(|d| d.region)
+        })
+    }
+
+    /// The pixel under the cursor in the source and in the result.
+    pub fn hover(&self) -> Option<Hover> {
+        self.hover
+    }
+
+    /// Whether a drag on the Before image crops: the crop step's editor switches it too.
+    pub fn crop_tool_mut(&mut self) -> &mut bool {
+        &mut self.crop_tool
+    }
+
+    /// The display mode the current settings ask for. After a cast the channels are no
+    /// longer colours (the byte pairs of 16-bit RGB are 6 "channels"), so "as is" shows them
+    /// side by side in gray; `u32` words are painted in false colour whatever the mode
+    /// but side by side ([`super::document::picture`]).
+    pub fn display_mode(&self, doc: &Document) -> DisplayMode {
+        match self.channel_display {
+            ChannelDisplay::Natural if doc.cast_changes_meaning() => {
+                DisplayMode::ChannelsSideBySide
+            }
+            ChannelDisplay::Natural => DisplayMode::Natural,
+            ChannelDisplay::SideBySide => DisplayMode::ChannelsSideBySide,
+            ChannelDisplay::Tinted => match doc.last_channel() {
+                Some(c) => DisplayMode::Tinted(channel_colour(c)),
+                None => DisplayMode::Natural,
+            },
+        }
+    }
+
+    /// The View menu's entries: the compare modes and the zoom.
+    pub fn view_menu(&mut self, ui: &mut egui::Ui) {
+        for (mode, label) in [
+            (Compare::SideBySide, "Before and after side by side"),
+            (Compare::Split, "Split slider"),
+            (Compare::AfterOnly, "After only"),
+        ] {
+            if ui.selectable_label(self.compare == mode, label).clicked() {
+                self.compare = mode;
+                ui.close();
+            }
+        }
+        ui.separator();
+        if ui.button("Fit to window").clicked() {
+            self.camera = Camera::default();
+            ui.close();
+        }
+        if ui.button("Actual pixels (100%)").clicked() {
+            self.camera.zoom = Some(1.0);
+            self.camera.pan = egui::Vec2::ZERO;
+            ui.close();
+        }
+    }
+
+    /// The toolbar and the images of `doc`; while there is no image, what is going on:
+    /// `opening` names the image being opened, `notice` says why the last one did not open.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        doc: &Document,
+        opening: Option<&str>,
+        notice: Option<&Notice>,
+    ) -> CanvasOutput {
+        let mut out = CanvasOutput::default();
+        let display_before = self.channel_display;
+        self.frame(ui, doc, opening, notice, &mut out);
+        out.display_changed = self.channel_display != display_before;
+        out
+    }
+
+    fn frame(
+        &mut self,
+        ui: &mut egui::Ui,
+        doc: &Document,
+        opening: Option<&str>,
+        notice: Option<&Notice>,
+        out: &mut CanvasOutput,
+    ) {
+        self.area = Some(ui.max_rect().intersect(ui.clip_rect()));
+        self.canvas_toolbar(ui, doc);
+        let (Some(source), Some(before)) = (doc.source(), self.before.as_ref().map(|t| t.id()))
         else {
-            let text = match (&self.opening, self.notice()) {
+            let text = match (opening, notice) {
                 (Some(name), _) => egui::RichText::new(format!("Opening {name}…")),
                 (None, Some(notice)) if notice.is_error => {
                     egui::RichText::new(&notice.text).color(ui.visuals().error_fg_color)
@@ -132,9 +402,9 @@ impl DemoApp {
 
         let [sh, sw, _] = source.image().shape();
         let source_pixels = vec2(sw as f32, sh as f32);
-        let result = self.result.clone();
-        let cast_shown_apart = self.cast_changes_meaning();
-        let result_pixels = result.as_ref().map(|r| {
+        let result = doc.result();
+        let cast_shown_apart = doc.cast_changes_meaning();
+        let result_pixels = result.map(|r| {
             let [h, w, c] = r.image().shape();
             let tiles = if r.mode == super::preview::DisplayMode::ChannelsSideBySide && c > 1 {
                 c
@@ -144,7 +414,7 @@ impl DemoApp {
             let gap = (TILE_GAP * r.preview.scale) as f32;
             vec2(w as f32 * tiles as f32 + gap * (tiles - 1) as f32, h as f32)
         });
-        let compare = if self.compare == Compare::Split && !self.split_possible() {
+        let compare = if self.compare == Compare::Split && !split_possible(doc) {
             Compare::SideBySide
         } else {
             self.compare
@@ -199,21 +469,21 @@ impl DemoApp {
             let painter = painter.with_clip_rect(clip.intersect(area));
             self.paint_checker(ui.ctx(), &painter, p.image);
             let texture = match p.side {
-                Side::Before => Some(before.id()),
-                Side::After => self.after_texture.as_ref().map(|t| t.id()),
+                Side::Before => Some(before),
+                Side::After => self.after.as_ref().map(|t| t.id()),
             };
             if let Some(texture) = texture {
-                let tint = if p.side == Side::After && self.failure.is_some() {
+                let tint = if p.side == Side::After && doc.failure().is_some() {
                     Color32::from_gray(90)
                 } else {
                     Color32::WHITE
                 };
                 painter.image(texture, p.image, full_uv, tint);
-                self.detail(ui, &painter, p, tint);
+                out.details.extend(self.detail(ui, &painter, p, tint, doc));
             }
             let caption = match p.side {
                 Side::Before => format!("Before: {sw}×{sh}, {}", source.format),
-                Side::After => match &result {
+                Side::After => match result {
                     Some(r) => {
                         let [h, w, c] = r.image().shape();
                         format!(
@@ -246,7 +516,7 @@ impl DemoApp {
             painter.vline(split_x, area.y_range(), Stroke::new(2.0, Color32::WHITE));
             painter.circle_filled(pos2(split_x, area.center().y), 6.0, Color32::WHITE);
         }
-        if let Some(failure) = &self.failure {
+        if let Some(failure) = doc.failure() {
             let at = placed.iter().find(|p| p.side == Side::After).map_or_else(
                 || match compare {
                     // No result yet: where the After panel will be.
@@ -258,7 +528,7 @@ impl DemoApp {
             let text = match failure.op_error() {
                 Some(failure) => format!(
                     "Step {} ({}) does not apply:\n{}",
-                    self.steps
+                    doc.steps()
                         .index_of_position(failure.position)
                         .map_or(failure.position, |i| i + 1),
                     label(&failure.op),
@@ -276,28 +546,35 @@ impl DemoApp {
             );
         }
 
-        self.hover_and_markers(&response, &painter, &placed, compare, split_x);
-        self.crop_drag(ui, &response, &painter, &placed, compare);
+        self.hover_and_markers(&response, &painter, &placed, compare, split_x, result);
+        out.crop = self.crop_drag(ui, &response, &painter, &placed, compare);
     }
 
     /// When a preview is shown magnified (zoomed in on an image larger than the texture
     /// limit), paints the visible part at full resolution over it, asking the worker for it
-    /// when the view has moved.
-    fn detail(&mut self, ui: &egui::Ui, painter: &egui::Painter, p: &Placed, tint: Color32) {
+    /// when the view has moved: the request to send is returned.
+    fn detail(
+        &mut self,
+        ui: &egui::Ui,
+        painter: &egui::Painter,
+        p: &Placed,
+        tint: Color32,
+        doc: &Document,
+    ) -> Option<Request> {
         let side = usize::from(p.side == Side::After);
-        let (scale, image, mode) = match (p.side, &self.source, &self.result) {
+        let (scale, image, mode) = match (p.side, doc.source(), doc.result()) {
             (Side::Before, Some(s), _) => {
                 (s.preview.scale, s.image().clone(), DisplayMode::Natural)
             }
             (Side::After, _, Some(r)) if r.mode != DisplayMode::ChannelsSideBySide => {
                 (r.preview.scale, r.image().clone(), r.mode)
             }
-            _ => return,
+            _ => return None,
         };
         let on_screen = p.scale() * ui.ctx().pixels_per_point();
         let visible = p.image.intersect(p.panel);
         if scale == 1 || on_screen * scale as f32 <= 1.0 || !visible.is_positive() {
-            return;
+            return None;
         }
         let key = (side, self.serials[side]);
         // The visible pixels, rounded out to a grid so that small pans reuse the detail.
@@ -310,18 +587,18 @@ impl DemoApp {
         let x1 = (((b.x / grid).ceil() * grid) as usize).min(w);
         let y1 = (((b.y / grid).ceil() * grid) as usize).min(h);
         if x1 <= x0 || y1 <= y0 {
-            return;
+            return None;
         }
         let region = [x0, y0, x1 - x0, y1 - y0];
+        let mut ask = None;
         if self.details_asked[side] != Some((key, region)) {
             self.details_asked[side] = Some((key, region));
-            let max_side = self.max_side();
-            self.ask_detail(Request::Detail {
+            ask = Some(Request::Detail {
                 key,
                 image,
                 region,
                 mode,
-                max_side,
+                max_side: super::max_side(ui.ctx()),
             });
         }
         if let Some(detail) = &self.details[side]
@@ -335,36 +612,25 @@ impl DemoApp {
             let uv = Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0));
             painter.image(detail.texture.id(), rect, uv, tint);
         }
-    }
-
-    /// Split needs before and after of the same size.
-    pub(super) fn split_possible(&self) -> bool {
-        match (&self.source, &self.result) {
-            (Some(s), Some(r)) => {
-                let [sh, sw, _] = s.image().shape();
-                let [h, w, _] = r.image().shape();
-                (sh, sw) == (h, w) && r.mode != DisplayMode::ChannelsSideBySide
-            }
-            _ => false,
-        }
+        ask
     }
 
     /// The controls above the images, in groups (compare, zoom, channels, crop). A group that
     /// does not fit in what is left of a row starts the next one, and the texts never wrap: a
     /// control squeezed into the end of a narrow row used to break its text letter by letter
     /// ("D r a g  t o  c r o p" down the panel).
-    fn canvas_toolbar(&mut self, ui: &mut egui::Ui) {
+    fn canvas_toolbar(&mut self, ui: &mut egui::Ui, doc: &Document) {
         let named = egui::UiBuilder::new().accessibility_label("Canvas toolbar");
         ui.scope_builder(named, |ui| {
             ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
             ui.horizontal_wrapped(|ui| {
-                group(ui, |ui| self.compare_controls(ui));
+                group(ui, |ui| self.compare_controls(ui, doc));
                 divider(ui);
                 group(ui, |ui| self.zoom_controls(ui));
                 divider(ui);
-                group(ui, |ui| self.channel_controls(ui));
+                group(ui, |ui| self.channel_controls(ui, doc));
                 divider(ui);
-                let can_crop = self.compare != Compare::AfterOnly && self.source.is_some();
+                let can_crop = self.compare != Compare::AfterOnly && doc.source().is_some();
                 let crop = egui::Button::selectable(self.crop_tool, "✂ Drag to crop");
                 if ui
                     .add_enabled(can_crop, crop)
@@ -378,12 +644,12 @@ impl DemoApp {
         });
     }
 
-    fn compare_controls(&mut self, ui: &mut egui::Ui) {
+    fn compare_controls(&mut self, ui: &mut egui::Ui, doc: &Document) {
         ui.label("Compare:");
         ui.selectable_value(&mut self.compare, Compare::SideBySide, "Side by side");
         choice(
             ui,
-            self.split_possible(),
+            split_possible(doc),
             &mut self.compare,
             Compare::Split,
             "Split",
@@ -411,13 +677,13 @@ impl DemoApp {
         }
     }
 
-    fn channel_controls(&mut self, ui: &mut egui::Ui) {
+    fn channel_controls(&mut self, ui: &mut egui::Ui, doc: &Document) {
         ui.label("Channels:");
-        let channels = self.result.as_ref().map(|r| r.image().shape()[2]);
+        let channels = doc.result().map(|r| r.image().shape()[2]);
         ui.selectable_value(&mut self.channel_display, ChannelDisplay::Natural, "As is");
         choice(
             ui,
-            channels == Some(1) && self.last_channel().is_some(),
+            channels == Some(1) && doc.last_channel().is_some(),
             &mut self.channel_display,
             ChannelDisplay::Tinted,
             "Tinted",
@@ -515,6 +781,7 @@ impl DemoApp {
         placed: &[Placed],
         compare: Compare,
         split_x: f32,
+        result: Option<&Processed>,
     ) {
         self.hover = None;
         let Some(cursor) = response.hover_pos() else {
@@ -531,7 +798,7 @@ impl DemoApp {
             return;
         };
         let pixel = at.pixel_at(cursor).expect("checked above");
-        let hover = match (&self.result, at.side) {
+        let hover = match (result, at.side) {
             (Some(r), Side::Before) => Hover {
                 source: Some(pixel),
                 result: r
@@ -594,14 +861,12 @@ impl DemoApp {
         painter: &egui::Painter,
         placed: &[Placed],
         compare: Compare,
-    ) {
+    ) -> Option<Op> {
         if !self.crop_tool || compare == Compare::AfterOnly {
             self.crop_drag = None;
-            return;
+            return None;
         }
-        let Some(before) = placed.iter().find(|p| p.side == Side::Before) else {
-            return;
-        };
+        let before = placed.iter().find(|p| p.side == Side::Before)?;
         let to_image = |p: Pos2| {
             let q = (p - before.image.min) / before.scale();
             pos2(
@@ -656,7 +921,7 @@ impl DemoApp {
                 let width = (r.max.x.ceil() as usize).saturating_sub(x);
                 let height = (r.max.y.ceil() as usize).saturating_sub(y);
                 if width > 0 && height > 0 {
-                    self.set_source_crop(Op::Crop {
+                    return Some(Op::Crop {
                         x,
                         y,
                         width,
@@ -665,27 +930,19 @@ impl DemoApp {
                 }
             }
         }
+        None
     }
+}
 
-    /// Applies a crop given in source coordinates: it updates the first crop step if no step
-    /// before it moves pixels around (crop, flip, transpose), or becomes a new first step.
-    pub fn set_source_crop(&mut self, crop: Op) {
-        let first_crop = self
-            .steps
-            .as_slice()
-            .iter()
-            .position(|s| matches!(s.op, Op::Crop { .. } | Op::Flip(_) | Op::Transpose));
-        match first_crop {
-            Some(i) if matches!(self.steps.as_slice()[i].op, Op::Crop { .. }) => {
-                self.steps.set_op(i, crop);
-                self.selected = Some(i);
-            }
-            _ => {
-                self.steps.insert(0, crop);
-                self.selected = Some(0);
-            }
+/// Split needs before and after of the same size.
+fn split_possible(doc: &Document) -> bool {
+    match (doc.source(), doc.result()) {
+        (Some(s), Some(r)) => {
+            let [sh, sw, _] = s.image().shape();
+            let [h, w, _] = r.image().shape();
+            (sh, sw) == (h, w) && r.mode != DisplayMode::ChannelsSideBySide
         }
-        self.changed();
+        _ => false,
     }
 }
 
@@ -749,7 +1006,6 @@ fn boxed_text(
 
 /// The colour used for channel `index` of an image with `channels` channels in pictures.
 pub(super) fn channel_swatch(index: usize, channels: usize) -> Color32 {
-    use crate::pipeline::Channel;
     let channel = match (channels, index) {
         (1 | 2, 0) => Channel::L,
         (2, 1) | (4, 3) => Channel::A,

@@ -3,10 +3,12 @@
 
 use super::footprint::{Footprint, footprint};
 use super::preview::{DisplayMode, DisplaySample, Preview, SampleValue, preview_reusing};
-use crate::pipeline::{self, Op, OpError, StepReport};
+use super::steps::Steps;
+use crate::pipeline::{self, Channel, Op, OpError, StepReport};
 use egui::Color32;
 use image::metadata::Orientation;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use viewlib::io::{self, ImageFileError, SaveOptions};
 use viewlib::{
@@ -424,6 +426,321 @@ impl ProcessError {
     }
 }
 
+/// What the app works on: the source, the pipeline as edited, the step selected for editing,
+/// and the last run's result or failure. No UI in it: the panels read it and edit it through
+/// its methods, and the app sends the runs it asks for ([`Document::next_run`]) to the worker
+/// and gives the replies back ([`Document::take_run`]).
+///
+/// Its rules:
+/// 1. Every change (an edit of the steps, a new source, [`changed`](Document::changed)) makes
+///    it dirty until the run for it is taken; a run is asked for only with a source.
+/// 2. Each run has a new generation; a reply is taken only when it answers the newest one,
+///    so a slow reply to an older pipeline never overwrites a newer result.
+/// 3. A new source drops the result and the failure of the old one, and the replies to runs
+///    on the old one are stale.
+/// 4. A reply that fails keeps the last result (the window shows it dimmed under the reason).
+///
+/// ```
+/// use imgdemo::gui::Document;
+/// use imgdemo::gui::document::{process, Source};
+/// use imgdemo::gui::preview::DisplayMode;
+/// use std::sync::Arc;
+/// let mut doc = Document::new(Default::default());
+/// doc.set_source(Arc::new(Source::testcard(256)));
+/// doc.push_step("flip=h".parse()?);
+/// let run = doc.next_run().expect("a change with a source");
+/// assert!(!doc.is_dirty());
+/// let result = process(&run.source, &run.ops, DisplayMode::Natural, 256)?;
+/// assert!(doc.take_run(run.generation, Ok(Arc::new(result))).is_some());
+/// assert_eq!(doc.result().map(|r| r.reports.len()), Some(1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct Document {
+    source: Option<Arc<Source>>,
+    steps: Steps,
+    /// The step whose editor is open.
+    selected: Option<usize>,
+    result: Option<Arc<Processed>>,
+    failure: Option<ProcessError>,
+    /// The newest run asked for (rule 2).
+    generation: u64,
+    /// Changed in a way the steps' revision does not show (rule 1).
+    dirty: bool,
+    /// The steps' revision when the last run was asked for.
+    revision_run: u64,
+}
+
+/// A pipeline run [`Document::next_run`] asks for.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Names the run; its reply is taken only while it is the newest.
+    pub generation: u64,
+    /// The image to run on.
+    pub source: Arc<Source>,
+    /// The enabled operations, in order.
+    pub ops: Vec<Op>,
+}
+
+impl Document {
+    /// A document with `steps` and no source yet.
+    pub fn new(steps: Steps) -> Document {
+        Document {
+            revision_run: steps.revision(),
+            steps,
+            ..Document::default()
+        }
+    }
+
+    /// The opened image.
+    pub fn source(&self) -> Option<&Source> {
+        self.source.as_deref()
+    }
+
+    /// The opened image, to share with the worker.
+    pub fn shared_source(&self) -> Option<&Arc<Source>> {
+        self.source.as_ref()
+    }
+
+    /// Replaces the image: the old one's result and failure go, and the replies to runs on it
+    /// will be ignored (rule 3); the steps stay and run on the new one.
+    pub fn set_source(&mut self, source: Arc<Source>) {
+        self.source = Some(source);
+        self.result = None;
+        self.failure = None;
+        self.generation += 1;
+        self.dirty = true;
+    }
+
+    /// The pipeline as edited.
+    pub fn steps(&self) -> &Steps {
+        &self.steps
+    }
+
+    /// The step whose editor is open.
+    pub fn selected(&self) -> Option<usize> {
+        self.selected
+    }
+
+    /// Opens the editor of step `index` (`None` closes it).
+    pub fn select(&mut self, index: Option<usize>) {
+        self.selected = index;
+    }
+
+    /// Appends a step and opens its editor.
+    pub fn push_step(&mut self, op: Op) {
+        self.steps.push(op);
+        self.selected = Some(self.steps.len() - 1);
+    }
+
+    /// Sets the operation of step `index` (an edit only if it differs).
+    pub fn set_op(&mut self, index: usize, op: Op) {
+        self.steps.set_op(index, op);
+    }
+
+    /// Switches step `index` on or off.
+    pub fn toggle_step(&mut self, index: usize) {
+        self.steps.toggle(index);
+    }
+
+    /// Removes step `index`; no editor stays open.
+    pub fn remove_step(&mut self, index: usize) {
+        self.steps.remove(index);
+        self.selected = None;
+    }
+
+    /// Moves step `index` one place earlier (the first stays); an open editor stays with its
+    /// step, whichever of the two swapped it is.
+    pub fn move_step_up(&mut self, index: usize) {
+        let seen = self.steps.revision();
+        self.steps.move_up(index);
+        if self.steps.revision() != seen {
+            self.swap_selection(index - 1, index);
+        }
+    }
+
+    /// Moves step `index` one place later (the last stays); an open editor stays with its
+    /// step, whichever of the two swapped it is.
+    pub fn move_step_down(&mut self, index: usize) {
+        let seen = self.steps.revision();
+        self.steps.move_down(index);
+        if self.steps.revision() != seen {
+            self.swap_selection(index, index + 1);
+        }
+    }
+
+    /// Steps `a` and `b` have swapped: so does the selection, if it is one of them.
+    fn swap_selection(&mut self, a: usize, b: usize) {
+        self.selected = self.selected.map(|s| match s {
+            s if s == a => b,
+            s if s == b => a,
+            s => s,
+        });
+    }
+
+    /// Removes every step.
+    pub fn clear_steps(&mut self) {
+        self.steps.clear();
+        self.selected = None;
+    }
+
+    /// Applies a crop given in source coordinates: it updates the first crop step if no step
+    /// before it moves pixels around (crop, flip, transpose), or becomes a new first step.
+    /// The step's editor opens.
+    pub fn set_source_crop(&mut self, crop: Op) {
+        let first_crop = self
+            .steps
+            .as_slice()
+            .iter()
+            .position(|s| matches!(s.op, Op::Crop { .. } | Op::Flip(_) | Op::Transpose));
+        match first_crop {
+            Some(i) if matches!(self.steps.as_slice()[i].op, Op::Crop { .. }) => {
+                self.steps.set_op(i, crop);
+                self.selected = Some(i);
+            }
+            _ => {
+                self.steps.insert(0, crop);
+                self.selected = Some(0);
+            }
+        }
+    }
+
+    /// The latest result taken.
+    pub fn result(&self) -> Option<&Processed> {
+        self.result.as_deref()
+    }
+
+    /// The latest result taken, to share with the worker (to save it).
+    pub fn shared_result(&self) -> Option<&Arc<Processed>> {
+        self.result.as_ref()
+    }
+
+    /// Why the newest run failed, when it did.
+    pub fn failure(&self) -> Option<&ProcessError> {
+        self.failure.as_ref()
+    }
+
+    /// Marks a change the steps do not show (how the result is painted): it runs again.
+    pub fn changed(&mut self) {
+        self.dirty = true;
+    }
+
+    /// Whether a change waits for its run (rule 1).
+    pub fn is_dirty(&self) -> bool {
+        self.dirty || self.steps.revision() != self.revision_run
+    }
+
+    /// The run the latest change asks for, once: `None` when nothing changed since the last
+    /// one, or when there is no source yet (the change waits for it).
+    pub fn next_run(&mut self) -> Option<Run> {
+        let source = self.source.as_ref()?;
+        if !self.is_dirty() {
+            return None;
+        }
+        self.dirty = false;
+        self.revision_run = self.steps.revision();
+        self.generation += 1;
+        Some(Run {
+            generation: self.generation,
+            source: Arc::clone(source),
+            ops: self.steps.enabled_ops(),
+        })
+    }
+
+    /// Takes the reply to run `generation`: the result, or the failure (the last result
+    /// stays, rule 4). A reply to an older run is ignored and `None` returned (rule 2).
+    pub fn take_run(
+        &mut self,
+        generation: u64,
+        reply: Result<Arc<Processed>, ProcessError>,
+    ) -> Option<Result<&Processed, &ProcessError>> {
+        if generation != self.generation {
+            return None;
+        }
+        match reply {
+            Ok(result) => {
+                self.failure = None;
+                let result: &Processed = self.result.insert(result);
+                Some(Ok(result))
+            }
+            Err(e) => {
+                let failure: &ProcessError = self.failure.insert(e);
+                Some(Err(failure))
+            }
+        }
+    }
+
+    /// The channel the last enabled `channel=` step extracts, if the pipeline ends in one
+    /// channel.
+    pub fn last_channel(&self) -> Option<Channel> {
+        // Asked every frame (by the toolbar): walks the steps rather than collecting them.
+        let enabled = self.steps.as_slice().iter().filter(|s| s.enabled);
+        enabled.rev().find_map(|s| match s.op {
+            Op::Channel(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    /// Whether the last enabled cast leaves samples of another type than the source's, other
+    /// than `u32` words: channels that are not colours, shown apart.
+    pub fn cast_changes_meaning(&self) -> bool {
+        let Some(source) = &self.source else {
+            return false;
+        };
+        let enabled = self.steps.as_slice().iter().filter(|s| s.enabled);
+        let last_cast = enabled.rev().find_map(|s| match s.op {
+            Op::Cast(to) => Some(to),
+            _ => None,
+        });
+        last_cast.is_some_and(|to| {
+            to != source.image().sample_type() && Some(to) != viewlib::SampleType::of::<u32>()
+        })
+    }
+
+    /// The report of the last enabled step before step `index`: `Some(None)` when none comes
+    /// before it (it receives the source), `None` when the last run did not get that far.
+    fn report_before(&self, index: usize) -> Option<Option<&StepReport>> {
+        let before = self.steps.as_slice()[..index.min(self.steps.len())]
+            .iter()
+            .filter(|s| s.enabled)
+            .count();
+        if before == 0 {
+            return Some(None);
+        }
+        self.result.as_ref()?.reports.get(before - 1).map(Some)
+    }
+
+    /// The sample type of the image step `index` receives: the source's, or what the step
+    /// before it left (a cast changes it), as the last run reported.
+    pub fn input_sample_type(&self, index: usize) -> Option<viewlib::SampleType> {
+        let source = self.source.as_ref()?.image();
+        Some(match self.report_before(index)? {
+            Some(report) => report.sample_type,
+            None => source.sample_type(),
+        })
+    }
+
+    /// `[height, width, channels]` of the image step `index` receives.
+    pub fn input_shape(&self, index: usize) -> Option<[usize; 3]> {
+        let source = self.source.as_ref()?.image();
+        Some(match self.report_before(index)? {
+            Some(report) => report.shape,
+            None => source.shape(),
+        })
+    }
+
+    /// A name for a file holding the result: the source's file name with `-result.png`.
+    pub fn suggested_name(&self) -> String {
+        let stem = self
+            .source
+            .as_ref()
+            .and_then(|s| s.path.as_ref())
+            .and_then(|p| p.file_stem())
+            .map_or_else(|| "testcard".into(), |s| s.to_string_lossy().into_owned());
+        format!("{stem}-result.png")
+    }
+}
+
 /// Runs `ops` on a copy of `source` and paints the result.
 ///
 /// ```
@@ -519,6 +836,147 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn op(text: &str) -> Op {
+        text.parse().expect("an operation")
+    }
+
+    /// A document on the test card whose first run has been asked for.
+    fn running(ops: &[&str]) -> (Document, Run) {
+        let mut doc = Document::new(Steps::from_ops(ops.iter().map(|o| op(o))));
+        assert_eq!(doc.next_run().map(|r| r.generation), None, "no source yet");
+        doc.set_source(Arc::new(Source::testcard(256)));
+        let run = doc.next_run().expect("a new source runs");
+        (doc, run)
+    }
+
+    fn run(run: &Run) -> Result<Arc<Processed>, ProcessError> {
+        process(&run.source, &run.ops, DisplayMode::Natural, 256).map(Arc::new)
+    }
+
+    #[test]
+    fn a_change_is_run_once_and_only_with_a_source() {
+        let mut doc = Document::new(Steps::default());
+        doc.push_step(op("invert"));
+        assert!(doc.is_dirty(), "an edit waits for its run");
+        assert!(doc.next_run().is_none(), "nothing to run on yet");
+        assert!(doc.is_dirty(), "the edit still waits");
+        doc.set_source(Arc::new(Source::testcard(256)));
+        let first = doc.next_run().expect("the source came");
+        assert_eq!(first.ops, [op("invert")]);
+        assert!(!doc.is_dirty());
+        assert!(doc.next_run().is_none(), "nothing changed since");
+        // An edit that changes nothing is no change.
+        doc.set_op(0, op("invert"));
+        doc.move_step_up(0);
+        assert!(!doc.is_dirty());
+        doc.toggle_step(0);
+        let second = doc.next_run().expect("a step switched off");
+        assert!(second.ops.is_empty());
+        assert!(second.generation > first.generation);
+        doc.changed();
+        assert!(doc.next_run().is_some(), "a change the steps do not show");
+    }
+
+    #[test]
+    fn a_stale_reply_is_ignored() {
+        let (mut doc, first) = running(&["flip=h"]);
+        doc.push_step(op("gray"));
+        let second = doc.next_run().expect("a new step");
+        let late = run(&first);
+        assert!(doc.take_run(first.generation, late).is_none());
+        assert!(
+            doc.result().is_none(),
+            "the older pipeline's result is not shown"
+        );
+        let taken = doc.take_run(second.generation, run(&second));
+        assert!(matches!(taken, Some(Ok(r)) if r.reports.len() == 2));
+        // The first run's reply, later still: the result stays the newest pipeline's.
+        assert!(doc.take_run(first.generation, run(&first)).is_none());
+        assert_eq!(doc.result().map(|r| r.reports.len()), Some(2));
+    }
+
+    #[test]
+    fn a_failure_keeps_the_last_result_and_a_success_clears_it() {
+        let (mut doc, first) = running(&["channel=G"]);
+        assert!(doc.take_run(first.generation, run(&first)).is_some());
+        doc.push_step(op("channel=R"));
+        let failing = doc.next_run().expect("a new step");
+        let taken = doc.take_run(failing.generation, run(&failing));
+        assert!(matches!(taken, Some(Err(ProcessError::Op(e))) if e.position == 2));
+        assert!(doc.failure().is_some());
+        assert_eq!(doc.result().map(|r| r.image().shape()[2]), Some(1), "kept");
+        doc.remove_step(1);
+        let fixed = doc.next_run().expect("the step removed");
+        assert!(matches!(
+            doc.take_run(fixed.generation, run(&fixed)),
+            Some(Ok(_))
+        ));
+        assert!(doc.failure().is_none());
+    }
+
+    #[test]
+    fn a_new_source_drops_the_old_result_failure_and_replies() {
+        let (mut doc, first) = running(&["crop=0,0,64,32"]);
+        assert!(doc.take_run(first.generation, run(&first)).is_some());
+        doc.set_op(0, op("crop=0,0,9999,32"));
+        let failing = doc.next_run().expect("an edit");
+        assert!(matches!(
+            doc.take_run(failing.generation, run(&failing)),
+            Some(Err(_))
+        ));
+        doc.set_op(0, op("crop=0,0,64,32"));
+        let pending = doc.next_run().expect("an edit");
+        doc.set_source(Arc::new(Source::gradient16(256)));
+        assert!(doc.result().is_none() && doc.failure().is_none());
+        assert!(doc.is_dirty(), "the steps run on the new source");
+        assert!(
+            doc.take_run(pending.generation, run(&pending)).is_none(),
+            "a reply about the old source"
+        );
+        let next = doc.next_run().expect("the new source");
+        assert_eq!(
+            Some(next.source.image().sample_type()),
+            viewlib::SampleType::of::<u16>()
+        );
+        assert_eq!(next.ops, [op("crop=0,0,64,32")], "the steps stay");
+    }
+
+    #[test]
+    fn the_selection_follows_its_step() {
+        let mut doc = Document::new(Steps::from_ops([op("invert"), op("gray")]));
+        doc.push_step(op("flip=v"));
+        assert_eq!(doc.selected(), Some(2));
+        doc.move_step_up(2);
+        assert_eq!(doc.selected(), Some(1));
+        doc.move_step_down(0);
+        assert_eq!(doc.selected(), Some(0), "swapped with the step moved down");
+        doc.move_step_up(0);
+        doc.move_step_down(2);
+        assert_eq!(doc.selected(), Some(0), "the first and the last stay");
+        doc.remove_step(2);
+        assert_eq!(doc.selected(), None);
+        // A crop dragged on the source updates the first crop when nothing before it moves
+        // pixels, and is a new first step otherwise.
+        doc.set_source_crop(op("crop=1,2,3,4"));
+        assert_eq!(doc.selected(), Some(0));
+        assert_eq!(doc.steps().len(), 3, "before the flip");
+        doc.set_source_crop(op("crop=5,6,7,8"));
+        assert_eq!(doc.steps().len(), 3, "the same crop step");
+        assert_eq!(doc.steps().as_slice()[0].op, op("crop=5,6,7,8"));
+        doc.select(Some(3));
+        doc.clear_steps();
+        assert_eq!(doc.selected(), None);
+        doc.push_step(op("transpose"));
+        doc.push_step(op("crop=0,0,1,1"));
+        doc.set_source_crop(op("crop=5,6,7,8"));
+        assert_eq!(doc.steps().as_slice()[0].op, op("crop=5,6,7,8"));
+        assert_eq!(
+            doc.steps().as_slice()[2].op,
+            op("crop=0,0,1,1"),
+            "after a transpose"
+        );
+    }
 
     /// The working copy's buffer serves the next run even when the result is a cast of it
     /// (u32 words or byte pairs over the source's samples): no new allocation per change.

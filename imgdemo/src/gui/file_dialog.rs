@@ -1,6 +1,7 @@
-//! The native file dialogs, open beside the window instead of blocking it: rfd's
-//! `AsyncFileDialog` answers with a future, which the window polls on the frames it draws
-//! anyway; rfd's answer wakes the window for one more.
+//! The window's dialogs ([`Dialogs`]): the native file dialogs, open beside the window
+//! instead of blocking it (rfd's `AsyncFileDialog` answers with a future, which the window
+//! polls on the frames it draws anyway; rfd's answer wakes the window for one more), the
+//! prompts for a typed path, and the about box.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -92,6 +93,166 @@ impl FileDialog {
     }
 }
 
+/// The window's dialogs: the native file dialog open beside it, the prompts for a path typed
+/// by hand (where the platform has no file dialog, or by choice), and the about box. What
+/// the user chose in them is returned for the app to act on.
+#[derive(Default)]
+pub(super) struct Dialogs {
+    /// The native file dialog open beside the window.
+    native: Option<FileDialog>,
+    /// The path being typed in the Open prompt, while it is shown.
+    open_path: Option<String>,
+    /// The path being typed in the Save prompt and whether to replace the file, while it is
+    /// shown.
+    save_path: Option<(String, bool)>,
+    about: bool,
+}
+
+/// What the user chose in a dialog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Chosen {
+    /// Open this image.
+    Open(PathBuf),
+    /// Save the result here.
+    Save {
+        /// Where.
+        path: PathBuf,
+        /// Replace an existing file.
+        overwrite: bool,
+    },
+    /// The platform has no file dialog: the prompt to type the path has opened instead.
+    NoNativeDialog,
+}
+
+impl Dialogs {
+    /// Whether the native file dialog is open (another one cannot be).
+    pub fn native_open(&self) -> bool {
+        self.native.is_some()
+    }
+
+    /// Shows a native file dialog, unless one is showing already; its answer comes from
+    /// [`Self::poll_native`] on a later frame.
+    pub fn ask(&mut self, purpose: Purpose) {
+        if self.native.is_none() {
+            self.native = Some(FileDialog::show(purpose));
+        }
+    }
+
+    /// Shows the prompt for the path of an image to open.
+    pub fn type_open_path(&mut self) {
+        self.open_path = Some(String::new());
+    }
+
+    /// Shows the prompt for the path to save the result at, starting with `name`.
+    pub fn type_save_path(&mut self, name: String) {
+        self.save_path = Some((name, false));
+    }
+
+    /// Shows the about box.
+    pub fn show_about(&mut self) {
+        self.about = true;
+    }
+
+    /// The native file dialog's answer, once it has come: the window draws frames while the
+    /// dialog is open (rfd's answer wakes it for this one). Where there was no dialog to show,
+    /// the prompt to type the path opens instead.
+    pub fn poll_native(&mut self, ctx: &egui::Context) -> Option<Chosen> {
+        let answer = self.native.as_mut()?.poll(ctx)?;
+        let purpose = self.native.take()?.purpose;
+        match (purpose, answer) {
+            (Purpose::Open, Answer::Picked(path)) => Some(Chosen::Open(path)),
+            // The native dialog has asked about replacing an existing file.
+            (Purpose::Save { .. }, Answer::Picked(path)) => Some(Chosen::Save {
+                path,
+                overwrite: true,
+            }),
+            (purpose, Answer::NoDialog) => {
+                match purpose {
+                    Purpose::Open => self.type_open_path(),
+                    Purpose::Save { name } => self.type_save_path(name),
+                }
+                Some(Chosen::NoNativeDialog)
+            }
+            (_, Answer::Cancelled) => None,
+        }
+    }
+
+    /// The typed-path prompts and the about box, those that are open.
+    pub fn modals(&mut self, ctx: &egui::Context) -> Option<Chosen> {
+        let mut chosen = None;
+        if let Some(mut text) = self.open_path.take() {
+            let mut open = None;
+            let modal = egui::Modal::new(egui::Id::unique("open-path")).show(ctx, |ui| {
+                ui.heading("Open an image");
+                ui.label("Path of an image file (PNG, JPEG, TIFF, WebP, EXR, …):");
+                let edit = ui.add(
+                    egui::TextEdit::singleline(&mut text)
+                        .hint_text("/path/to/image.png")
+                        .desired_width(420.0),
+                );
+                edit.request_focus();
+                let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                ui.horizontal(|ui| {
+                    if ui.button("Open").clicked() || enter {
+                        open = Some(PathBuf::from(text.trim()));
+                        ui.close();
+                    }
+                    if ui.button("Cancel").clicked() {
+                        ui.close();
+                    }
+                });
+            });
+            if let Some(path) = open {
+                chosen = Some(Chosen::Open(path));
+            } else if !modal.should_close() {
+                self.open_path = Some(text);
+            }
+        }
+        if let Some((mut text, mut overwrite)) = self.save_path.take() {
+            let mut save = false;
+            let modal = egui::Modal::new(egui::Id::unique("save-path")).show(ctx, |ui| {
+                ui.heading("Save the result as PNG");
+                ui.add(egui::TextEdit::singleline(&mut text).desired_width(420.0));
+                ui.checkbox(&mut overwrite, "Replace the file if it exists");
+                ui.horizontal(|ui| {
+                    if ui.button("Save").clicked() {
+                        save = true;
+                        ui.close();
+                    }
+                    if ui.button("Cancel").clicked() {
+                        ui.close();
+                    }
+                });
+            });
+            if save {
+                chosen = Some(Chosen::Save {
+                    path: PathBuf::from(text.trim()),
+                    overwrite,
+                });
+            } else if !modal.should_close() {
+                self.save_path = Some((text, overwrite));
+            }
+        }
+        if self.about {
+            let modal = egui::Modal::new(egui::Id::unique("about")).show(ctx, |ui| {
+                ui.heading("imgdemo");
+                ui.label(
+                    "viewlib's demo: zero-copy image views in Rust, after Python's memoryview.\n\
+                     Crops, flips, transposes and channel picks change only the view's shape, \
+                     strides and offset; the memory panel shows which bytes it reads.",
+                );
+                if ui.button("Close").clicked() {
+                    ui.close();
+                }
+            });
+            if modal.should_close() {
+                self.about = false;
+            }
+        }
+        chosen
+    }
+}
+
 /// Wakes the window: the next frame polls the dialog again.
 struct Repaint(egui::Context);
 
@@ -179,5 +340,45 @@ mod tests {
         late.asked -= Duration::from_secs(2);
         answer_from_another_thread(&slot, None);
         assert_eq!(late.poll(&ctx), Some(Answer::Cancelled));
+    }
+    #[test]
+    fn without_a_native_dialog_the_typed_prompt_opens_with_the_suggested_name() {
+        let ctx = egui::Context::default();
+        let name = "photo-result.png".to_string();
+        let (quick, slot) = dialog(Purpose::Save { name: name.clone() });
+        let mut dialogs = Dialogs {
+            native: Some(quick),
+            ..Dialogs::default()
+        };
+        assert_eq!(dialogs.poll_native(&ctx), None);
+        assert!(dialogs.native_open(), "still waiting");
+        answer_from_another_thread(&slot, None);
+        assert_eq!(dialogs.poll_native(&ctx), Some(Chosen::NoNativeDialog));
+        assert!(!dialogs.native_open());
+        assert_eq!(dialogs.save_path, Some((name, false)));
+        assert_eq!(dialogs.open_path, None);
+    }
+
+    #[test]
+    fn a_file_picked_to_save_in_replaces_it_as_the_native_dialog_asked() {
+        let ctx = egui::Context::default();
+        let (mut picked, slot) = dialog(Purpose::Save {
+            name: "a.png".into(),
+        });
+        picked.asked -= Duration::from_secs(2);
+        let mut dialogs = Dialogs {
+            native: Some(picked),
+            ..Dialogs::default()
+        };
+        assert_eq!(dialogs.poll_native(&ctx), None);
+        answer_from_another_thread(&slot, Some("/photos/b.png".into()));
+        assert_eq!(
+            dialogs.poll_native(&ctx),
+            Some(Chosen::Save {
+                path: "/photos/b.png".into(),
+                overwrite: true
+            })
+        );
+        assert_eq!(dialogs.poll_native(&ctx), None, "answered once");
     }
 }

@@ -2,9 +2,9 @@
 //! the bytes it reads in its memory, what each step copied and how long it took, and the
 //! pixel under the cursor. Every layout fact comes from the library's image type.
 
-use super::app::{DemoApp, ms};
-use super::canvas::channel_swatch;
-use super::document::{values_at, values_text};
+use super::app::{Latency, ms};
+use super::canvas::{Hover, channel_swatch};
+use super::document::{Document, Processed, Source, values_at, values_text};
 use super::footprint::Footprint;
 use super::steps::label;
 use egui::{Color32, Rect, RichText, Sense, Stroke, StrokeKind, pos2, vec2};
@@ -60,11 +60,7 @@ fn itemsize_label(format: &str, itemsize: usize) -> String {
 /// Each step's view as the library reported it: format and itemsize, byte strides and
 /// offset in the memory it reads. Across a cast the format and the strides' unit change
 /// over the same bytes, and nothing is copied.
-fn step_layouts(
-    ui: &mut egui::Ui,
-    source: &super::document::Source,
-    result: &super::document::Processed,
-) {
+fn step_layouts(ui: &mut egui::Ui, source: &Source, result: &Processed) {
     egui::Grid::new("step layouts")
         .num_columns(4)
         .striped(true)
@@ -106,13 +102,14 @@ pub(super) fn byte_offset_equation(image: &DynStridedImage, [y, x]: [usize; 2]) 
     ))
 }
 
-impl DemoApp {
-    pub(super) fn memory_panel(&mut self, ui: &mut egui::Ui) {
-        // Scrolls sideways too: its tables do not widen the panel into the images (nor does
-        // the panel narrow to them).
-        egui::ScrollArea::both().auto_shrink([false, true]).show(ui, |ui| {
+/// The panel, for `doc`'s source and result; `hover` is the pixel under the cursor, and
+/// `latency` the time from the last change to its frame. The panel keeps no state.
+pub(super) fn ui(ui: &mut egui::Ui, doc: &Document, hover: Option<Hover>, latency: &Latency) {
+    // Scrolls sideways too: its tables do not widen the panel into the images (nor does
+    // the panel narrow to them).
+    egui::ScrollArea::both().auto_shrink([false, true]).show(ui, |ui| {
             ui.heading("Memory");
-            let Some(source) = self.source.clone() else {
+            let Some(source) = doc.source() else {
                 ui.label("No image yet.");
                 return;
             };
@@ -131,7 +128,7 @@ impl DemoApp {
                 ui.monospace(bytes(source.image().memory_bytes().len()));
                 ui.end_row();
             });
-            let Some(result) = self.result.clone() else {
+            let Some(result) = doc.result() else {
                 return;
             };
             ui.separator();
@@ -201,74 +198,68 @@ impl DemoApp {
                 ui.end_row();
             });
             ui.add_space(6.0);
-            step_layouts(ui, &source, &result);
-            if let Some(last) = self.latency.recent.back() {
+            step_layouts(ui, source, result);
+            if let Some(last) = latency.recent.back() {
                 ui.label(format!("Change to frame on screen: {:.1} ms", ms(*last)));
             }
 
             ui.separator();
             ui.strong("Pixel under the cursor");
-            self.inspector(ui, &source, &result);
+            inspector(ui, source, result, hover);
         });
-    }
+}
 
-    fn inspector(
-        &self,
-        ui: &mut egui::Ui,
-        source: &super::document::Source,
-        result: &super::document::Processed,
-    ) {
-        let Some(hover) = self.hover else {
-            ui.label(RichText::new("Hover over an image.").weak());
-            return;
-        };
-        egui::Grid::new("inspector").num_columns(2).show(ui, |ui| {
-            match hover.source {
-                Some((row, col)) => {
-                    let image = source.image();
-                    ui.label("before");
-                    ui.monospace(format!("x {col}, y {row}"));
-                    ui.end_row();
-                    ui.label("values");
-                    ui.monospace(values_text(
-                        &values_at(image, [row, col]).unwrap_or_default(),
-                    ));
-                    ui.end_row();
-                    ui.label("byte offset");
-                    ui.monospace(
-                        image
-                            .byte_offset_of([row, col, 0])
-                            .map_or_else(String::new, grouped),
-                    );
-                    ui.end_row();
-                }
-                None => {
-                    ui.label("before");
-                    ui.label("—");
-                    ui.end_row();
-                }
+fn inspector(ui: &mut egui::Ui, source: &Source, result: &Processed, hover: Option<Hover>) {
+    let Some(hover) = hover else {
+        ui.label(RichText::new("Hover over an image.").weak());
+        return;
+    };
+    egui::Grid::new("inspector").num_columns(2).show(ui, |ui| {
+        match hover.source {
+            Some((row, col)) => {
+                let image = source.image();
+                ui.label("before");
+                ui.monospace(format!("x {col}, y {row}"));
+                ui.end_row();
+                ui.label("values");
+                ui.monospace(values_text(
+                    &values_at(image, [row, col]).unwrap_or_default(),
+                ));
+                ui.end_row();
+                ui.label("byte offset");
+                ui.monospace(
+                    image
+                        .byte_offset_of([row, col, 0])
+                        .map_or_else(String::new, grouped),
+                );
+                ui.end_row();
             }
-            match hover.result {
-                Some((y, x)) => {
-                    ui.label("after");
-                    ui.monospace(format!("x {x}, y {y}"));
-                    ui.end_row();
-                    ui.label("values");
-                    ui.monospace(values_text(&result.values_at(y, x).unwrap_or_default()));
-                    ui.end_row();
-                    ui.label("byte offset");
-                    ui.monospace(byte_offset_equation(result.image(), [y, x]).unwrap_or_default())
-                        .on_hover_text("offset + row × row stride + column × column stride");
-                    ui.end_row();
-                }
-                None => {
-                    ui.label("after");
-                    ui.label("not in the result (cropped away)");
-                    ui.end_row();
-                }
+            None => {
+                ui.label("before");
+                ui.label("—");
+                ui.end_row();
             }
-        });
-    }
+        }
+        match hover.result {
+            Some((y, x)) => {
+                ui.label("after");
+                ui.monospace(format!("x {x}, y {y}"));
+                ui.end_row();
+                ui.label("values");
+                ui.monospace(values_text(&result.values_at(y, x).unwrap_or_default()));
+                ui.end_row();
+                ui.label("byte offset");
+                ui.monospace(byte_offset_equation(result.image(), [y, x]).unwrap_or_default())
+                    .on_hover_text("offset + row × row stride + column × column stride");
+                ui.end_row();
+            }
+            None => {
+                ui.label("after");
+                ui.label("not in the result (cropped away)");
+                ui.end_row();
+            }
+        }
+    });
 }
 
 /// The memory as a rectangle (its rows down, the bytes of a row across) with the parts the

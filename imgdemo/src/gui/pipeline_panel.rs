@@ -1,8 +1,7 @@
 //! The left panel: the list of steps (add, remove, reorder, switch off) and the editor of
 //! the selected step, with each control disabled and explained where it does not apply.
 
-use super::app::DemoApp;
-use super::document::ProcessError;
+use super::document::{Document, ProcessError};
 use super::steps::{KINDS, label, new_op};
 use crate::pipeline::{Channel, Flip, Op, Subscript};
 use egui::{RichText, Slider};
@@ -40,19 +39,31 @@ fn memory_note(op: &Op) -> &'static str {
     }
 }
 
-impl DemoApp {
-    pub(super) fn pipeline_panel(&mut self, ui: &mut egui::Ui) {
+/// The pipeline panel's own state: what is being typed. The steps it edits are the
+/// [`Document`]'s.
+#[derive(Debug, Default)]
+pub(super) struct PipelinePanel {
+    /// The subscripts being typed for the slice step at this index, kept while they do not
+    /// parse (the step keeps its last valid slice meanwhile).
+    slice_text: Option<(usize, String)>,
+}
+
+impl PipelinePanel {
+    /// The step list and the selected step's editor, editing `doc`'s steps; `crop_tool` is
+    /// the canvas's switch for cropping by a drag, which the crop step's editor shows too.
+    pub fn ui(&mut self, ui: &mut egui::Ui, doc: &mut Document, crop_tool: &mut bool) {
         ui.horizontal(|ui| {
             ui.heading("Pipeline");
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 // Until a run has reached the end (say the pipeline fails), new steps start
                 // from the source's size.
-                let shape = self
-                    .input_shape(self.steps.len())
-                    .or_else(|| self.source.as_ref().map(|s| s.image().shape()));
-                let sample_type = self
-                    .input_sample_type(self.steps.len())
-                    .or_else(|| self.source.as_ref().map(|s| s.image().sample_type()));
+                let end = doc.steps().len();
+                let shape = doc
+                    .input_shape(end)
+                    .or_else(|| doc.source().map(|s| s.image().shape()));
+                let sample_type = doc
+                    .input_sample_type(end)
+                    .or_else(|| doc.source().map(|s| s.image().sample_type()));
                 ui.add_enabled_ui(shape.is_some(), |ui| {
                     ui.menu_button("➕ Add", |ui| {
                         for kind in KINDS {
@@ -60,8 +71,7 @@ impl DemoApp {
                                 if let Some(op) =
                                     shape.zip(sample_type).and_then(|(s, t)| new_op(kind, s, t))
                                 {
-                                    self.steps.push(op);
-                                    self.selected = Some(self.steps.len() - 1);
+                                    doc.push_step(op);
                                 }
                                 ui.close();
                             }
@@ -74,18 +84,18 @@ impl DemoApp {
             RichText::new("Every change re-runs the steps on a copy of the source pixels.").weak(),
         );
         ui.separator();
-        if self.steps.is_empty() {
+        if doc.steps().is_empty() {
             ui.label("No steps yet: add one with ➕ Add.");
         }
         egui::ScrollArea::vertical().show(ui, |ui| {
             let mut action = None;
-            let failed_at = self
-                .failure
-                .as_ref()
+            let failed_at = doc
+                .failure()
                 .and_then(ProcessError::op_error)
-                .and_then(|f| self.steps.index_of_position(f.position));
-            for i in 0..self.steps.len() {
-                let step = self.steps.as_slice()[i];
+                .and_then(|f| doc.steps().index_of_position(f.position));
+            let count = doc.steps().len();
+            for i in 0..count {
+                let step = doc.steps().as_slice()[i];
                 ui.horizontal(|ui| {
                     let mut enabled = step.enabled;
                     if ui
@@ -102,9 +112,9 @@ impl DemoApp {
                     if failed_at == Some(i) {
                         text = text.color(ui.visuals().error_fg_color);
                     }
-                    let selected = self.selected == Some(i);
+                    let selected = doc.selected() == Some(i);
                     if ui.selectable_label(selected, text).clicked() {
-                        self.selected = if selected { None } else { Some(i) };
+                        doc.select(if selected { None } else { Some(i) });
                     }
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                         if ui
@@ -115,7 +125,7 @@ impl DemoApp {
                             action = Some(Action::Remove(i));
                         }
                         if ui
-                            .add_enabled(i + 1 < self.steps.len(), egui::Button::new("⬇").small())
+                            .add_enabled(i + 1 < count, egui::Button::new("⬇").small())
                             .on_hover_text("Move this step later")
                             .clicked()
                         {
@@ -131,7 +141,7 @@ impl DemoApp {
                     });
                 });
                 if failed_at == Some(i)
-                    && let Some(f) = &self.failure
+                    && let Some(f) = doc.failure()
                 {
                     let reason = match f {
                         ProcessError::Op(e) => e.kind.to_string(),
@@ -139,39 +149,36 @@ impl DemoApp {
                     };
                     ui.label(RichText::new(reason).color(ui.visuals().error_fg_color));
                 }
-                if self.selected == Some(i) {
-                    egui::Frame::group(ui.style()).show(ui, |ui| self.step_editor(ui, i));
+                if doc.selected() == Some(i) {
+                    egui::Frame::group(ui.style())
+                        .show(ui, |ui| self.step_editor(ui, doc, i, crop_tool));
                 }
             }
             match action {
-                Some(Action::Toggle(i)) => self.steps.toggle(i),
-                Some(Action::Remove(i)) => {
-                    self.steps.remove(i);
-                    self.selected = None;
-                }
-                Some(Action::Up(i)) => {
-                    self.steps.move_up(i);
-                    self.selected = self.selected.map(|s| if s == i { i - 1 } else { s });
-                }
-                Some(Action::Down(i)) => {
-                    self.steps.move_down(i);
-                    self.selected = self.selected.map(|s| if s == i { i + 1 } else { s });
-                }
+                Some(Action::Toggle(i)) => doc.toggle_step(i),
+                Some(Action::Remove(i)) => doc.remove_step(i),
+                Some(Action::Up(i)) => doc.move_step_up(i),
+                Some(Action::Down(i)) => doc.move_step_down(i),
                 None => {}
             }
-            if !self.steps.is_empty() {
+            if !doc.steps().is_empty() {
                 ui.add_space(8.0);
                 if ui.button("Remove all steps").clicked() {
-                    self.steps.clear();
-                    self.selected = None;
+                    doc.clear_steps();
                 }
             }
         });
     }
 
-    fn step_editor(&mut self, ui: &mut egui::Ui, index: usize) {
-        let mut op = self.steps.as_slice()[index].op;
-        let shape = self.input_shape(index);
+    fn step_editor(
+        &mut self,
+        ui: &mut egui::Ui,
+        doc: &mut Document,
+        index: usize,
+        crop_tool: &mut bool,
+    ) {
+        let mut op = doc.steps().as_slice()[index].op;
+        let shape = doc.input_shape(index);
         let channels = shape.map_or(4, |s| s[2]);
         let has_alpha = channels == 2 || channels == 4;
         match &mut op {
@@ -228,7 +235,7 @@ impl DemoApp {
                         (*x, *y, *width, *height) = (0, 0, w, h);
                     }
                 }
-                ui.toggle_value(&mut self.crop_tool, "✂ Drag on the Before image")
+                ui.toggle_value(crop_tool, "✂ Drag on the Before image")
                     .on_hover_text("Drag a rectangle on the Before image to set the crop.");
             }
             Op::Channel(channel) => {
@@ -262,7 +269,7 @@ impl DemoApp {
                 ui.radio_value(flip, Flip::Vertical, "Vertical (top ↕ bottom)");
             }
             Op::Slice(subscripts) => self.slice_editor(ui, index, subscripts, shape),
-            Op::Cast(to) => self.cast_editor(ui, index, to, shape),
+            Op::Cast(to) => cast_editor(ui, doc.input_sample_type(index), to, shape),
             Op::Transpose | Op::Gray => {}
             Op::Brightness(d) => {
                 ui.add(Slider::new(d, -1.0..=1.0).text("brightness"));
@@ -279,11 +286,9 @@ impl DemoApp {
         }
         ui.label(RichText::new(memory_note(&op)).small().weak());
         // Counts as an edit only if the operation changed.
-        self.steps.set_op(index, op);
+        doc.set_op(index, op);
     }
-}
 
-impl DemoApp {
     /// NumPy subscripts typed as text, checked as typed against the image reaching the step
     /// with the library's own rules; the step takes them only when they apply.
     fn slice_editor(
@@ -347,56 +352,53 @@ impl DemoApp {
 /// The cast editor's targets, by their names in the op grammar (`cast=u16le`).
 const CAST_TARGETS: [&str; 6] = ["u8", "u16", "u16le", "u16be", "u32", "f32"];
 
-impl DemoApp {
-    /// A target chooser: each target the library refuses for the image reaching the step
-    /// is disabled with [`Op::output_shape`]'s reason on hover and under the choices, and the
-    /// result's shape and format are shown. (A refusal that depends on the strides, not the
-    /// shape alone, shows when the step runs, in the step list.)
-    fn cast_editor(
-        &mut self,
-        ui: &mut egui::Ui,
-        index: usize,
-        to: &mut SampleType,
-        shape: Option<[usize; 3]>,
-    ) {
-        let input = self.input_sample_type(index);
-        let checked = |target: SampleType| {
-            shape
-                .zip(input)
-                .map(|(shape, input)| Op::Cast(target).output_shape(shape, input))
-        };
-        let mut refusals = Vec::new();
-        let mut shown = Vec::new();
-        ui.horizontal(|ui| {
-            ui.label("Read the bytes as");
-            for name in CAST_TARGETS {
-                let Ok(Op::Cast(target)) = format!("cast={name}").parse::<Op>() else {
-                    continue;
-                };
-                // `u16` is one of `u16le` and `u16be` on any machine: one button for both.
-                if shown.contains(&target) {
-                    continue;
-                }
-                shown.push(target);
-                let refusal = checked(target).and_then(Result::err);
-                let response = ui
-                    .add_enabled_ui(refusal.is_none() || *to == target, |ui| {
-                        ui.selectable_value(to, target, name)
-                    })
-                    .response;
-                if let Some(reason) = refusal {
-                    response.on_disabled_hover_text(reason.to_string());
-                    refusals.push(format!("{name}: {reason}"));
-                }
+/// A target chooser: each target the library refuses for the image reaching the step (of
+/// `shape` and samples `input`) is disabled with [`Op::output_shape`]'s reason on hover and
+/// under the choices, and the result's shape and format are shown. (A refusal that depends
+/// on the strides, not the shape alone, shows when the step runs, in the step list.)
+fn cast_editor(
+    ui: &mut egui::Ui,
+    input: Option<SampleType>,
+    to: &mut SampleType,
+    shape: Option<[usize; 3]>,
+) {
+    let checked = |target: SampleType| {
+        shape
+            .zip(input)
+            .map(|(shape, input)| Op::Cast(target).output_shape(shape, input))
+    };
+    let mut refusals = Vec::new();
+    let mut shown = Vec::new();
+    ui.horizontal(|ui| {
+        ui.label("Read the bytes as");
+        for name in CAST_TARGETS {
+            let Ok(Op::Cast(target)) = format!("cast={name}").parse::<Op>() else {
+                continue;
+            };
+            // `u16` is one of `u16le` and `u16be` on any machine: one button for both.
+            if shown.contains(&target) {
+                continue;
             }
-        });
-        for refusal in refusals {
-            ui.label(RichText::new(refusal).small().weak());
+            shown.push(target);
+            let refusal = checked(target).and_then(Result::err);
+            let response = ui
+                .add_enabled_ui(refusal.is_none() || *to == target, |ui| {
+                    ui.selectable_value(to, target, name)
+                })
+                .response;
+            if let Some(reason) = refusal {
+                response.on_disabled_hover_text(reason.to_string());
+                refusals.push(format!("{name}: {reason}"));
+            }
         }
-        match (checked(*to), input) {
-            (Some(Ok([h, w, c])), Some(input)) => {
-                let after = Op::Cast(*to).output_sample_type(input);
-                ui.label(
+    });
+    for refusal in refusals {
+        ui.label(RichText::new(refusal).small().weak());
+    }
+    match (checked(*to), input) {
+        (Some(Ok([h, w, c])), Some(input)) => {
+            let after = Op::Cast(*to).output_sample_type(input);
+            ui.label(
                     RichText::new(format!(
                         "Result: {h} rows × {w} columns × {c} channels, format {} ({} bytes each), from {}",
                         after.format(),
@@ -405,20 +407,19 @@ impl DemoApp {
                     ))
                     .weak(),
                 );
-            }
-            (Some(Err(reason)), _) => {
-                ui.label(RichText::new(reason.to_string()).color(ui.visuals().error_fg_color));
-            }
-            _ => {}
         }
-        ui.label(
-            RichText::new(
-                "A cast's channels are not colours: \"As is\" shows them side by side in gray, \
-                 u32 words in false colour (each word's top three bytes as R, G, B).",
-            )
-            .weak(),
-        );
+        (Some(Err(reason)), _) => {
+            ui.label(RichText::new(reason.to_string()).color(ui.visuals().error_fg_color));
+        }
+        _ => {}
     }
+    ui.label(
+        RichText::new(
+            "A cast's channels are not colours: \"As is\" shows them side by side in gray, \
+                 u32 words in false colour (each word's top three bytes as R, G, B).",
+        )
+        .weak(),
+    );
 }
 
 enum Action {

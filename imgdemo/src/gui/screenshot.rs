@@ -74,10 +74,11 @@ impl Screenshot {
 impl DemoApp {
     /// Whether the latest change is on screen and nothing else is pending.
     fn settled(&self) -> bool {
-        let loaded = self.source.is_some() || self.notice().is_some_and(|n| n.is_error);
+        let doc = &self.document;
+        let loaded = doc.source().is_some() || self.notice().is_some_and(|n| n.is_error);
         loaded
             && !self.is_busy()
-            && (self.result.is_some() || self.failure.is_some() || self.source.is_none())
+            && (doc.result().is_some() || doc.failure().is_some() || doc.source().is_none())
             && !self.latency_pending()
     }
 
@@ -113,12 +114,11 @@ impl DemoApp {
             if shot.changes_left > 0 {
                 shot.changes_left -= 1;
                 shot.frames_ready = 0;
-                if self.steps.is_empty() {
+                if self.document.steps().is_empty() {
                     shot.finish(ctx, Err("--measure-latency needs at least one --op".into()));
                     return;
                 }
-                self.steps.toggle(0);
-                self.changed();
+                self.document.toggle_step(0);
                 ctx.request_repaint();
                 return;
             }
@@ -127,7 +127,7 @@ impl DemoApp {
             sorted.sort();
             let pick = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
             if !sorted.is_empty() {
-                let [h, w, c] = self.source.as_ref().map_or([0; 3], |s| s.image().shape());
+                let [h, w, c] = self.document.source().map_or([0; 3], |s| s.image().shape());
                 println!(
                     "change -> frame on a {w}x{h}x{c} image, {} changes: median {:.1} ms, p90 {:.1} ms, min {:.1} ms, max {:.1} ms",
                     sorted.len(),
@@ -145,7 +145,7 @@ impl DemoApp {
                         median * 1e3
                     );
                 }
-                if let Some(r) = &self.result {
+                if let Some(r) = self.document.result() {
                     println!(
                         "last run: working copy {:.1} ms, operations {:.1} ms, preview {:.1} ms ({}x{}, 1/{} size)",
                         ms(r.timings.copy),
