@@ -5,7 +5,7 @@
 //! The target (issue 4): batch on N cores reaches at least 90% of N / (decode + encode) images
 //! per second, with decode and encode timed on one core (`one_core`). The `batch` group also
 //! runs the bare decodes and encodes on the same threads (`decode_encode_only_jobsN`), which
-//! is what the machine gives for that work when N threads share it. `cargo bench -p imgdemo --bench pipeline`; BENCHMARKS.md has the table.
+//! is what the machine gives for that work when N threads share it. `cargo bench -p imgdemo --bench pipeline`; viewlib/BENCHMARKS.md has the table.
 //!
 //! Inputs: the corpus photos (`$VIEWLIB_CORPUS` or `../shared/corpus`) resized to 1920x1080
 //! RGB with a smooth filter (photo-like content, not noise or flat colour) and saved with the
