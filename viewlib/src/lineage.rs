@@ -380,18 +380,27 @@ mod tests {
         (result, lineage)
     }
 
+    /// Every pixel of a `[height, width]` result maps to `source(y, x)` and back.
+    fn assert_maps_both_ways(
+        lineage: &Lineage,
+        [height, width]: [usize; 2],
+        source: impl Fn(usize, usize) -> [usize; 2],
+    ) {
+        for y in 0..height {
+            for x in 0..width {
+                let pixel = source(y, x);
+                assert_eq!(lineage.source_pixel([y, x]), Some(pixel));
+                assert_eq!(lineage.result_pixel(pixel), Some([y, x]));
+            }
+        }
+    }
+
     #[test]
     fn rgba_cast_to_words_then_cropped_maps_each_word_to_its_pixel() {
         let rgba = StridedImage::from(ImageBuf::<u8>::new(4, 5, 4).unwrap());
         let (words, lineage) = followed(rgba, &["cast=u32", "crop=1,2,3,2", "flip=h"]);
         assert_eq!((words.shape(), words.format()), ([2, 3, 1], "I"));
-        for y in 0..2 {
-            for x in 0..3 {
-                let source = [2 + y, 1 + (2 - x)];
-                assert_eq!(lineage.source_pixel([y, x]), Some(source));
-                assert_eq!(lineage.result_pixel(source), Some([y, x]));
-            }
-        }
+        assert_maps_both_ways(&lineage, [2, 3], |y, x| [2 + y, 1 + (2 - x)]);
         assert_eq!(lineage.result_pixel([0, 0]), None);
         assert_eq!(lineage.copies(), 0);
     }
@@ -401,13 +410,7 @@ mod tests {
         let rgb16 = StridedImage::from(ImageBuf::<u16>::new(3, 4, 3).unwrap());
         let (pairs, lineage) = followed(rgb16, &["flip=v", "cast=u8", "slice=:,1:3,4:6"]);
         assert_eq!((pairs.shape(), pairs.format()), ([3, 2, 2], "B"));
-        for y in 0..3 {
-            for x in 0..2 {
-                let source = [2 - y, 1 + x];
-                assert_eq!(lineage.source_pixel([y, x]), Some(source));
-                assert_eq!(lineage.result_pixel(source), Some([y, x]));
-            }
-        }
+        assert_maps_both_ways(&lineage, [3, 2], |y, x| [2 - y, 1 + x]);
     }
 
     #[test]
@@ -418,12 +421,7 @@ mod tests {
         let (pairs, lineage) = followed(rgba, &["slice=:,:,1:3", "cast=u16be", "gray"]);
         assert_eq!((pairs.shape(), pairs.offset_bytes()), ([2, 3, 1], 0));
         assert_eq!(lineage.copies(), 1);
-        for y in 0..2 {
-            for x in 0..3 {
-                assert_eq!(lineage.source_pixel([y, x]), Some([y, x]));
-                assert_eq!(lineage.result_pixel([y, x]), Some([y, x]));
-            }
-        }
+        assert_maps_both_ways(&lineage, [2, 3], |y, x| [y, x]);
     }
 
     #[test]
