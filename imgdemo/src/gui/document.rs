@@ -323,24 +323,20 @@ impl Processed {
         png_bits(&self.image).is_some()
     }
 
-    /// Saves the result as PNG at its own bit depth, reading the result view directly;
-    /// [`SaveError::NotPngSamples`] for words and floats, which PNG does not hold.
+    /// Saves the result at its own bit depth, reading the result view directly, in the
+    /// format the path's extension names (the app offers PNG); [`SaveError::NotPngSamples`]
+    /// for words and floats, which are reinterpreted bytes here, not pictures.
     pub fn save_png(&self, path: &Path, overwrite: bool) -> Result<(), SaveError> {
+        if !self.saves_as_png() {
+            return Err(SaveError::NotPngSamples {
+                format: self.image.format(),
+            });
+        }
         let options = SaveOptions {
             overwrite,
             ..SaveOptions::default()
         };
-        let saved = match &self.image {
-            DynStridedImage::U8(i) => io::save_png(path, i.view(), &options),
-            DynStridedImage::U16(i) => io::save_png(path, i.view(), &options),
-            DynStridedImage::U16Be(i) => io::save_png(path, i.view(), &options),
-            other => {
-                return Err(SaveError::NotPngSamples {
-                    format: other.format(),
-                });
-            }
-        };
-        Ok(saved?)
+        Ok(self.image.save(path, &options)?)
     }
 }
 

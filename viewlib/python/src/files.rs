@@ -2,14 +2,14 @@
 //! GIL released while they work.
 
 use crate::buffer::export::Image;
-use crate::errors::{file_error, raw_file_error, view_error};
+use crate::errors::{file_error, raw_file_error};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use std::path::{Path, PathBuf};
 use viewlib::io::{self, ImageFileError, SaveOptions};
 use viewlib::mapped::{FileLayout, MappedImage, MappedImageMut, SampleType};
-use viewlib::{DynStridedImage, ImageBuf, Sample, StridedImage, ViewError};
+use viewlib::{DynStridedImage, Sample, StridedImage, ViewError};
 
 /// Loads an image file (PNG, JPEG, TIFF, WebP, BMP, GIF, PNM, EXR, ...) into memory, keeping
 /// its bit depth: 8-bit (`'B'`), 16-bit (`'H'`) or float (`'f'`) samples, shape `(height,
@@ -218,27 +218,5 @@ pub fn save(image: &DynStridedImage, path: &Path, overwrite: bool) -> PyResult<(
         overwrite,
         ..SaveOptions::default()
     };
-    let png = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
-    match image {
-        DynStridedImage::U8(i) => io::save(path, i.view(), &options),
-        DynStridedImage::U16(i) => io::save(path, i.view(), &options),
-        DynStridedImage::F32(i) => io::save(path, i.view(), &options),
-        // PNG takes big-endian samples as they are; other encoders take native ones.
-        DynStridedImage::U16Be(i) if png => io::save_png(path, i.view(), &options),
-        DynStridedImage::U16Be(i) => {
-            let [h, w, c] = i.shape();
-            let native =
-                ImageBuf::from_vec(h, w, c, i.view().values().collect()).map_err(view_error)?;
-            io::save(path, native.view(), &options)
-        }
-        other => {
-            return Err(PyTypeError::new_err(format!(
-                "cannot save samples of format '{}'",
-                other.format()
-            )));
-        }
-    }
-    .map_err(file_error)
+    image.save(path, &options).map_err(file_error)
 }

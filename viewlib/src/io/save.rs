@@ -3,8 +3,9 @@
 use super::atomic::{PendingFile, write_atomically, write_pending};
 use super::parallel_png::{self, RowFilters};
 use super::{FileErrorKind, ImageFileError};
-use crate::{DynImageBuf, Order, Sample, U16Be, U16Le, View};
+use crate::{DynImageBuf, DynStridedImage, Order, Sample, U16Be, U16Le, View};
 use image::{ExtendedColorType, ImageFormat};
+use std::borrow::Cow;
 use std::io::{Seek, Write};
 use std::path::Path;
 
@@ -91,9 +92,11 @@ impl PngSample for U16Le {
     const STORED_BIG_ENDIAN: bool = false;
 }
 
-/// Sample types [`save`] accepts: `u8`, `u16` and `f32`. Float images go to PNG as 16-bit,
-/// clamped to `0.0..=1.0` (PNG has no float samples); other formats take them as they are
-/// where the format can (OpenEXR, Radiance HDR, TIFF).
+/// Sample types [`save`] accepts: `u8`, `u16`, the 16-bit types in a stated byte order
+/// ([`U16Be`], [`U16Le`]) and `f32`. Float images go to PNG as 16-bit, clamped to
+/// `0.0..=1.0` (PNG has no float samples); other formats take them as they are where the
+/// format can (OpenEXR, Radiance HDR, TIFF). PNG takes 16-bit samples in either byte order
+/// as they are; the other encoders take them as native `u16` values.
 pub trait ImageSample: Sample + sealed::Sealed {
     #[doc(hidden)]
     fn encode_png<W: Write>(
@@ -103,6 +106,15 @@ pub trait ImageSample: Sample + sealed::Sealed {
     ) -> Result<(), FileErrorKind>;
     #[doc(hidden)]
     fn color_type(channels: usize) -> Option<ExtendedColorType>;
+    /// The samples in C order as the `image` crate's encoders take them (native byte order),
+    /// borrowed when the view already is that.
+    #[doc(hidden)]
+    fn encoder_bytes(view: View<'_, Self, 3>) -> Result<Cow<'_, [u8]>, FileErrorKind> {
+        Ok(match view.as_slice() {
+            Some(samples) => Cow::Borrowed(bytemuck::cast_slice(samples)),
+            None => Cow::Owned(view.to_bytes(Order::C)),
+        })
+    }
 }
 
 impl ImageSample for u8 {
@@ -156,6 +168,31 @@ impl ImageSample for f32 {
         }
     }
 }
+
+/// `ImageSample` for a 16-bit type stored in a stated byte order: PNG takes its bytes as they
+/// are (a big-endian contiguous view without a copy); other encoders get native values.
+macro_rules! ordered_u16_image_sample {
+    ($($t:ty),*) => {$(
+        impl ImageSample for $t {
+            fn encode_png<W: Write>(
+                view: View<'_, $t, 3>,
+                writer: W,
+                compression: PngCompression,
+            ) -> Result<(), FileErrorKind> {
+                write_png(writer, view, compression)
+            }
+            fn color_type(channels: usize) -> Option<ExtendedColorType> {
+                u16::color_type(channels)
+            }
+            fn encoder_bytes(view: View<'_, $t, 3>) -> Result<Cow<'_, [u8]>, FileErrorKind> {
+                let len = crate::layout::checked_byte_size(&[view.len()], 2)?;
+                let bytes = view.values().flat_map(u16::to_ne_bytes);
+                Ok(Cow::Owned(crate::alloc::collect_exact(len, bytes)?))
+            }
+        }
+    )*};
+}
+ordered_u16_image_sample!(U16Be, U16Le);
 
 /// PNG's colour type for 1 to 4 channels: gray, gray+alpha, RGB, RGBA.
 pub(super) fn png_color(channels: usize) -> Option<png::ColorType> {
@@ -381,15 +418,8 @@ fn encode_with_image<T: ImageSample, W: Write + Seek>(
     let (Ok(w), Ok(h)) = (u32::try_from(width), u32::try_from(height)) else {
         return Err(unsupported(format!("a {width}x{height} image")));
     };
-    let copied;
-    let bytes: &[u8] = match view.as_slice() {
-        Some(samples) => bytemuck::cast_slice(samples),
-        None => {
-            copied = view.to_bytes(Order::C);
-            &copied
-        }
-    };
-    image::write_buffer_with_format(&mut writer, bytes, w, h, color, format).map_err(|e| match e {
+    let bytes = T::encoder_bytes(view)?;
+    image::write_buffer_with_format(&mut writer, &bytes, w, h, color, format).map_err(|e| match e {
         image::ImageError::IoError(e) => FileErrorKind::Write(e),
         e => FileErrorKind::Encode {
             format: format_name.clone(),
@@ -420,6 +450,57 @@ impl DynImageBuf {
             DynImageBuf::U8(b) => save(path, b.view(), options),
             DynImageBuf::U16(b) => save(path, b.view(), options),
             DynImageBuf::F32(b) => save(path, b.view(), options),
+        }
+    }
+}
+
+impl DynStridedImage {
+    /// Saves the image at `path` in the format its extension names, read from its layout
+    /// directly (a crop, flip or channel of a larger image is not copied first); see [`save`].
+    /// 16-bit samples keep their values in either byte order. PNG and the other formats hold
+    /// no 32-bit words: a `u32` image is [`FileErrorKind::Unsupported`] (cast it to `u8`
+    /// first to save the same bytes).
+    ///
+    /// ```
+    /// use viewlib::{io::{load, FileErrorKind, SaveOptions}, DynImageBuf, DynStridedImage, SampleType};
+    /// let dir = tempfile::tempdir()?;
+    /// let values = |image: &DynStridedImage| match image {
+    ///     DynStridedImage::U16(i) => i.view().values().collect::<Vec<u16>>(),
+    ///     DynStridedImage::U16Be(i) => i.view().values().collect(),
+    ///     _ => unreachable!(),
+    /// };
+    /// let card = DynStridedImage::from(load("assets/testcard16.png")?);
+    /// for image in [card.flip_horizontal(), card.cast(SampleType::U16Be)?.crop(5, 0, 7, 3)?] {
+    ///     for name in ["out.png", "out.tiff"] {
+    ///         let path = dir.path().join(name);
+    ///         image.save(&path, &SaveOptions { overwrite: true, ..SaveOptions::default() })?;
+    ///         let DynImageBuf::U16(back) = load(&path)? else { unreachable!() };
+    ///         assert_eq!(back.view().values().collect::<Vec<_>>(), values(&image));
+    ///     }
+    /// }
+    /// let card8 = DynStridedImage::from(load("assets/testcard.png")?);
+    /// let words = card8.cast(SampleType::of::<u32>().unwrap())?;
+    /// let refused = words.save(dir.path().join("words.png"), &SaveOptions::default());
+    /// assert!(matches!(refused.unwrap_err().kind(), FileErrorKind::Unsupported { .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn save(
+        &self,
+        path: impl AsRef<Path>,
+        options: &SaveOptions,
+    ) -> Result<(), ImageFileError> {
+        match self {
+            DynStridedImage::U8(i) => save(path, i.view(), options),
+            DynStridedImage::U16(i) => save(path, i.view(), options),
+            DynStridedImage::U16Be(i) => save(path, i.view(), options),
+            DynStridedImage::F32(i) => save(path, i.view(), options),
+            DynStridedImage::U32(_) => Err(ImageFileError::new(
+                path.as_ref(),
+                FileErrorKind::Unsupported {
+                    what: "32-bit words (format `I`)".into(),
+                    format: "an image file (cast to u8 to save the same bytes)".into(),
+                },
+            )),
         }
     }
 }
