@@ -1,4 +1,4 @@
-//! The inner loops that need byte shuffles (3-byte pixels, table lookups, grayscale), on the
+//! The inner loops that need byte shuffles (RGB pixels, table lookups, grayscale), on the
 //! instruction set chosen at run time, with the portable loop beside each as its reference.
 //!
 //! Compilers vectorize the kernels' 1-, 2- and 4-byte loops well for the baseline target; they
@@ -233,18 +233,20 @@ pub(crate) fn extract_rgb_u8(set: Supported, dst: &mut [u8], src: &[u8], channel
     portable::extract3(dst, src, channel)
 }
 
-/// Reverses the order of the 3-byte pixels of `row` (whose length is a multiple of 3).
-pub(crate) fn reverse_3_bytes(set: Supported, row: &mut [u8]) {
+/// Reverses the order of the `P`-byte pixels of `row` (whose length is a multiple of `P`), for
+/// `P` = 3, 6 or 12: RGB pixels of 8-, 16- and 32-bit samples, which straddle vector lanes.
+pub(crate) fn reverse_rgb<const P: usize>(set: Supported, row: &mut [u8]) {
+    const { assert!(P == 3 || P == 6 || P == 12) };
     #[cfg(target_arch = "x86_64")]
     match set.0 {
         // SAFETY: a `Supported` holds only sets the CPU reported (here AVX-512 F/BW/VL/VBMI).
-        InstructionSet::Avx512Vbmi => return unsafe { x86::avx512::reverse3(row) },
+        InstructionSet::Avx512Vbmi => return unsafe { x86::avx512::reverse_rgb::<P>(row) },
         // SAFETY: as above, with AVX2.
-        InstructionSet::Avx2 => return unsafe { x86::avx2::reverse3(row) },
+        InstructionSet::Avx2 => return unsafe { x86::avx2::reverse_rgb::<P>(row) },
         InstructionSet::Portable => {}
     }
     let _ = set;
-    portable::reverse3(row)
+    portable::reverse_rgb::<P>(row)
 }
 
 /// Reverses the order of the 4-byte pixels of `row` (whose length is a multiple of 4).
@@ -259,6 +261,35 @@ pub(crate) fn reverse_4_bytes(set: Supported, row: &mut [u8]) {
     }
     let _ = set;
     portable::reverse4(row)
+}
+
+/// Swaps the bytes of `a` with those of `b` (of the same length).
+pub(crate) fn swap_bytes(set: Supported, a: &mut [u8], b: &mut [u8]) {
+    assert_eq!(a.len(), b.len(), "swapped runs have one length");
+    #[cfg(target_arch = "x86_64")]
+    match set.0 {
+        // SAFETY: a `Supported` holds only sets the CPU reported (here AVX-512 F/BW/VL/VBMI).
+        InstructionSet::Avx512Vbmi => return unsafe { x86::avx512::swap(a, b) },
+        // SAFETY: as above, with AVX2.
+        InstructionSet::Avx2 => return unsafe { x86::avx2::swap(a, b) },
+        InstructionSet::Portable => {}
+    }
+    let _ = set;
+    portable::swap(a, b)
+}
+
+/// Flips every bit of `run` (`255 - v` of bytes, `65535 - v` of 16-bit samples in any order).
+pub(crate) fn invert_bytes(set: Supported, run: &mut [u8]) {
+    #[cfg(target_arch = "x86_64")]
+    match set.0 {
+        // SAFETY: a `Supported` holds only sets the CPU reported (here AVX-512 F/BW/VL/VBMI).
+        InstructionSet::Avx512Vbmi => return unsafe { x86::avx512::invert(run) },
+        // SAFETY: as above, with AVX2.
+        InstructionSet::Avx2 => return unsafe { x86::avx2::invert(run) },
+        InstructionSet::Portable => {}
+    }
+    let _ = set;
+    portable::invert(run)
 }
 
 /// Replaces every byte `v` of `run` with `table[v]`.

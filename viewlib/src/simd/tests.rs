@@ -146,8 +146,10 @@ fn reversal_paths_match_the_portable_loop() {
         }
     }
     for set in supported() {
-        check::<3>(set, reverse_3_bytes);
+        check::<3>(set, reverse_rgb::<3>);
         check::<4>(set, reverse_4_bytes);
+        check::<6>(set, reverse_rgb::<6>);
+        check::<12>(set, reverse_rgb::<12>);
     }
 }
 
@@ -165,6 +167,29 @@ fn table_paths_match_the_portable_loop() {
                 .map(|(i, &v)| if i == 0 { v } else { table[usize::from(v)] })
                 .collect();
             assert_eq!(run, want, "{set:?} {len}");
+        }
+    }
+}
+
+#[test]
+fn swap_and_invert_paths_match_the_portable_loops() {
+    for set in supported() {
+        for len in (0..300).chain([4095, 4096, 4097]) {
+            let (a, b) = (noise(len + 1, len as u64), noise(len + 1, len as u64 + 1));
+            let (mut x, mut y) = (a.clone(), b.clone());
+            swap_bytes(set, &mut x[1..], &mut y[1..]);
+            assert_eq!(
+                (x[0], y[0]),
+                (a[0], b[0]),
+                "{set:?} {len}: wrote before the runs"
+            );
+            assert_eq!((&x[1..], &y[1..]), (&b[1..], &a[1..]), "{set:?} {len}");
+            invert_bytes(set, &mut x[1..]);
+            assert_eq!(x[0], a[0], "{set:?} {len}: wrote before the run");
+            assert!(
+                x[1..].iter().zip(&b[1..]).all(|(v, w)| *v == 255 - w),
+                "{set:?} {len}"
+            );
         }
     }
 }
