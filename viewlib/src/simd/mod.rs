@@ -154,14 +154,28 @@ impl Supported {
     }
 }
 
-/// `run` as bytes, when its samples are `u8` (the only sample type the byte paths serve).
+/// `run` as `U`s, when its samples are `U` (each path serves one sample type).
+pub(crate) fn as_samples_mut<S: 'static + bytemuck::Pod, U: 'static + bytemuck::Pod>(
+    run: &mut [S],
+) -> Option<&mut [U]> {
+    (TypeId::of::<S>() == TypeId::of::<U>()).then(|| bytemuck::cast_slice_mut(run))
+}
+
+/// `run` as `U`s, when its samples are `U`.
+pub(crate) fn as_samples<S: 'static + bytemuck::Pod, U: 'static + bytemuck::Pod>(
+    run: &[S],
+) -> Option<&[U]> {
+    (TypeId::of::<S>() == TypeId::of::<U>()).then(|| bytemuck::cast_slice(run))
+}
+
+/// `run` as bytes, when its samples are `u8` (the sample type the byte paths serve).
 pub(crate) fn as_u8<S: 'static + bytemuck::Pod>(run: &mut [S]) -> Option<&mut [u8]> {
-    (TypeId::of::<S>() == TypeId::of::<u8>()).then(|| bytemuck::cast_slice_mut(run))
+    as_samples_mut(run)
 }
 
 /// `run` as bytes, when its samples are `u8`.
 pub(crate) fn as_u8_ref<S: 'static + bytemuck::Pod>(run: &[S]) -> Option<&[u8]> {
-    (TypeId::of::<S>() == TypeId::of::<u8>()).then(|| bytemuck::cast_slice(run))
+    as_samples(run)
 }
 
 /// Integer luma weights: `(wr * r + wg * g + wb * b)`, then the division that `divide`
@@ -215,6 +229,29 @@ pub(crate) fn luma_u8<const N: usize>(
     }
     let _ = set;
     portable::luma::<N>(dst, src, formula)
+}
+
+/// Grayscale of `N`-sample `f32` pixels (`N` = 3 or 4, alpha ignored) into `dst`:
+/// `wr * r + wg * g + wb * b`, evaluated left to right on every path.
+pub(crate) fn luma_f32<const N: usize>(
+    set: Supported,
+    dst: &mut [f32],
+    src: &[f32],
+    weights: [f32; 3],
+) {
+    let pixels = dst.len().min(src.len() / N);
+    let (dst, src) = (&mut dst[..pixels], &src[..pixels * N]);
+    #[cfg(target_arch = "x86_64")]
+    match set.0 {
+        InstructionSet::Avx512Vbmi | InstructionSet::Avx2 => {
+            // SAFETY: a `Supported` holds only sets the CPU reported, and AVX-512 VBMI comes
+            // with AVX2 (see `InstructionSet::is_supported`).
+            return unsafe { x86::avx2::luma_f32::<N>(dst, src, weights) };
+        }
+        InstructionSet::Portable => {}
+    }
+    let _ = set;
+    portable::luma_f32::<N>(dst, src, weights)
 }
 
 /// Copies channel `channel` (< 3) of 3-byte pixels into `dst`.

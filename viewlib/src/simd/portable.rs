@@ -8,6 +8,12 @@ pub(super) fn luma<const N: usize>(dst: &mut [u8], src: &[u8], formula: LumaForm
     }
 }
 
+pub(super) fn luma_f32<const N: usize>(dst: &mut [f32], src: &[f32], [wr, wg, wb]: [f32; 3]) {
+    for (d, px) in dst.iter_mut().zip(src.as_chunks::<N>().0) {
+        *d = wr * px[0] + wg * px[1] + wb * px[2];
+    }
+}
+
 pub(super) fn extract3(dst: &mut [u8], src: &[u8], channel: usize) {
     fn pick<const C: usize>(dst: &mut [u8], src: &[u8]) {
         for (d, px) in dst.iter_mut().zip(src.as_chunks::<3>().0) {

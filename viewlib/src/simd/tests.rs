@@ -80,6 +80,46 @@ fn luma_paths_match_the_formula() {
     }
 }
 
+#[test]
+fn float_luma_paths_match_the_formula_bit_for_bit() {
+    let weights = [[0.2126, 0.7152, 0.0722], [0.299f32, 0.587, 0.114]];
+    for set in supported() {
+        for [wr, wg, wb] in weights {
+            for pixels in pixel_counts() {
+                let bytes = noise(4 * (4 * pixels + 1), pixels as u64);
+                // Floats over several octaves, with a start that is not a vector's.
+                let all: Vec<f32> = bytes
+                    .as_chunks::<4>()
+                    .0
+                    .iter()
+                    .map(|b| f32::from(u16::from_le_bytes([b[0], b[1]])) / f32::from(b[2].max(1)))
+                    .collect();
+                let src = &all[1..];
+                for n in [3, 4] {
+                    let mut dst = vec![-1.0; pixels + 1];
+                    let want: Vec<f32> = src
+                        .chunks_exact(n)
+                        .take(pixels)
+                        .map(|px| wr * px[0] + wg * px[1] + wb * px[2])
+                        .collect();
+                    let (d, w) = (&mut dst[..pixels], [wr, wg, wb]);
+                    if n == 3 {
+                        luma_f32::<3>(set, d, &src[..3 * pixels], w);
+                    } else {
+                        luma_f32::<4>(set, d, &src[..4 * pixels], w);
+                    }
+                    let same = dst[..pixels]
+                        .iter()
+                        .zip(&want)
+                        .all(|(a, b)| a.to_bits() == b.to_bits());
+                    assert!(same, "{set:?} {n} x {pixels}");
+                    assert_eq!(dst[pixels], -1.0, "wrote past the end");
+                }
+            }
+        }
+    }
+}
+
 /// The float division of the vector paths equals integer division on every 8-bit RGB triple,
 /// and the formula equals the `image` crate's and OpenCV's arithmetic.
 #[test]

@@ -197,3 +197,38 @@ pub(in crate::simd) fn luma<const N: usize>(dst: &mut [u8], src: &[u8], formula:
     }
     portable::luma::<N>(&mut dst[done..], &src[N * done..], formula);
 }
+
+/// One channel of 8 RGB `f32` pixels (24 floats in three vectors) in pixel order. Pixel `i`'s
+/// sample is float `3i + C`: vector `(3i + C) / 8`, position `(3i + C) % 8`. Those positions
+/// differ between the three vectors, so two blends (`FROM_1`, `FROM_2`: the positions taken
+/// from vectors 1 and 2) gather the 8 samples, and one permute puts them in order.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn rgb_f32_channel<const C: i32, const FROM_1: i32, const FROM_2: i32>(v: &[__m256; 3]) -> __m256 {
+    let gathered = _mm256_blend_ps::<FROM_2>(_mm256_blend_ps::<FROM_1>(v[0], v[1]), v[2]);
+    let order = core::array::from_fn::<i32, 8, _>(|i| (3 * i as i32 + C) % 8);
+    _mm256_permutevar8x32_ps(gathered, cast(order))
+}
+
+/// Grayscale of `f32` RGB pixels, 8 at a time, in the portable loop's order of operations
+/// (`wr * r + wg * g`, then `+ wb * b`; no fused multiply-add), so the results are identical.
+/// RGBA pixels take the portable loop compiled with AVX2.
+#[target_feature(enable = "avx2")]
+pub(in crate::simd) fn luma_f32<const N: usize>(dst: &mut [f32], src: &[f32], weights: [f32; 3]) {
+    let mut done = 0;
+    if N == 3 {
+        let [wr, wg, wb] = weights.map(|w| _mm256_set1_ps(w));
+        let (d8, _) = dst.as_chunks_mut::<8>();
+        for (d, s) in d8.iter_mut().zip(src.as_chunks::<24>().0) {
+            let v: [__m256; 3] = cast(*s);
+            // Vector 1 holds floats 8..16, vector 2 floats 16..24 (bit k: position k).
+            let r = rgb_f32_channel::<0, 0b1001_0010, 0b0010_0100>(&v);
+            let g = rgb_f32_channel::<1, 0b0010_0100, 0b0100_1001>(&v);
+            let b = rgb_f32_channel::<2, 0b0100_1001, 0b1001_0010>(&v);
+            let rg = _mm256_add_ps(_mm256_mul_ps(wr, r), _mm256_mul_ps(wg, g));
+            *d = cast(_mm256_add_ps(rg, _mm256_mul_ps(wb, b)));
+            done += 8;
+        }
+    }
+    portable::luma_f32::<N>(&mut dst[done..], &src[N * done..], weights);
+}
