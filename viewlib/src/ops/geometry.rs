@@ -23,7 +23,21 @@ impl<T: Sample> ViewMut<'_, T, 3> {
             .slice_along(0, ..half)
             .expect("the other half has at least as many rows");
         in_pieces((top, bottom), 0, |(top, bottom)| {
-            for (a, b) in top.rows().zip(bottom.rows()) {
+            // Contiguous halves (the bottom one read upwards): row slices cut from one slice
+            // each, without a view per row (a 800 x 200 RGB8 flip: 28 µs with views, 16 µs
+            // without, OpenCV 18 µs; BENCHMARKS.md).
+            let row_len = top.width() * top.channels();
+            let bottom_up = bottom.flip_vertical();
+            if row_len > 0 && top.is_c_contiguous() && bottom_up.is_c_contiguous() {
+                let top = top.into_slice_mut().expect("contiguous");
+                let bottom_up = bottom_up.into_slice_mut().expect("contiguous");
+                let pairs = top.chunks_exact_mut(row_len);
+                for (a, b) in pairs.zip(bottom_up.rchunks_exact_mut(row_len)) {
+                    swap_slices(a, b);
+                }
+                return;
+            }
+            for (a, b) in top.rows().zip(bottom_up.flip_vertical().rows()) {
                 swap_all(a, b);
             }
         });
@@ -40,6 +54,15 @@ impl<T: Sample> ViewMut<'_, T, 3> {
     pub fn flip_horizontal_in_place(self) {
         let channels = self.channels();
         in_pieces(self, 0, |piece| {
+            // A contiguous piece: its rows cut from one slice, without a view per row.
+            let row_len = piece.width() * channels;
+            if row_len > 0 && piece.is_c_contiguous() {
+                let rows = piece.into_slice_mut().expect("contiguous");
+                for row in rows.chunks_exact_mut(row_len) {
+                    reverse_pixels(row, channels);
+                }
+                return;
+            }
             for row in piece.rows() {
                 if row.is_c_contiguous() {
                     let row = row.into_slice_mut().expect("contiguous");
