@@ -67,11 +67,7 @@ fn image_group(c: &mut Criterion, name: &str, shape: [usize; 3], threads: usize)
     group.bench_function("copy_baseline", |b| {
         b.iter(|| other.copy_from_slice(black_box(&src)))
     });
-    bench_in(&mut group, &pool, "invert_all", || {
-        ViewMut::from_slice(&mut buf, shape)
-            .unwrap()
-            .invert_in_place(Alpha::Invert)
-    });
+    whole_image_in_place(&mut group, &pool, &mut buf, shape);
     bench_in(&mut group, &pool, "invert_keep_alpha", || {
         ViewMut::from_slice(&mut buf, shape)
             .unwrap()
@@ -84,16 +80,6 @@ fn image_group(c: &mut Criterion, name: &str, shape: [usize; 3], threads: usize)
     bench_in(&mut group, &pool, "invert_one_channel_view", || {
         let image = ViewMut::from_slice(&mut buf, shape).unwrap();
         image.channel(1).unwrap().invert_samples_in_place()
-    });
-    bench_in(&mut group, &pool, "flip_vertical_in_place", || {
-        ViewMut::from_slice(&mut buf, shape)
-            .unwrap()
-            .flip_vertical_in_place()
-    });
-    bench_in(&mut group, &pool, "flip_horizontal_in_place", || {
-        ViewMut::from_slice(&mut buf, shape)
-            .unwrap()
-            .flip_horizontal_in_place()
     });
     let gamma = Lut::<u8>::gamma(0.8);
     bench_in(&mut group, &pool, "lut_map_in_place", || {
@@ -214,11 +200,70 @@ fn image_crate_peers<P>(
     });
 }
 
+/// The in-place kernels over a whole image of any sample type: invert (alpha too) and flips.
+fn whole_image_in_place<T: viewlib::ops::Invert>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    pool: &rayon::ThreadPool,
+    buf: &mut [T],
+    shape: [usize; 3],
+) {
+    bench_in(group, pool, "invert_all", || {
+        ViewMut::from_slice(buf, shape)
+            .unwrap()
+            .invert_in_place(Alpha::Invert)
+    });
+    bench_in(group, pool, "flip_vertical_in_place", || {
+        ViewMut::from_slice(buf, shape)
+            .unwrap()
+            .flip_vertical_in_place()
+    });
+    bench_in(group, pool, "flip_horizontal_in_place", || {
+        ViewMut::from_slice(buf, shape)
+            .unwrap()
+            .flip_horizontal_in_place()
+    });
+}
+
+/// 16-bit and `f32` samples (1080p RGB, 6- and 12-byte pixels): the kernels that take them
+/// and whose loops depend on the sample size, beside a copy of the same bytes.
+fn deep_group<T: viewlib::ops::Invert + viewlib::ops::Luma>(
+    c: &mut Criterion,
+    name: &str,
+    make: impl Fn(usize) -> T,
+    threads: usize,
+) {
+    let shape @ [h, w, ch] = [1080, 1920, 3];
+    let len = h * w * ch;
+    let pool = pool(threads);
+    let src: Vec<T> = (0..len).map(make).collect();
+    let (mut buf, mut other) = (src.clone(), src.clone());
+    let image = View::from_slice(&src, shape).unwrap();
+    let mut group = configured(c, format!("{name}/t{threads}"));
+    group.throughput(Throughput::Bytes(size_of_val(&src[..]) as u64));
+    group.bench_function("copy_baseline", |b| {
+        b.iter(|| other.copy_from_slice(black_box(&src)))
+    });
+    whole_image_in_place(&mut group, &pool, &mut buf, shape);
+    let mut gray = src[..h * w].to_vec();
+    bench_in(&mut group, &pool, "luma_into_bt601", || {
+        let dst = ViewMut::from_slice(&mut gray, [h, w]).unwrap();
+        image.luma_into_with(dst, LumaWeights::Bt601).unwrap()
+    });
+    group.finish();
+}
+
 fn kernels(c: &mut Criterion) {
     let all = rayon::current_num_threads();
     for threads in [1, all] {
         image_group(c, "rgba_4096", [4096, 4096, 4], threads);
         image_group(c, "rgb_1080p", [1080, 1920, 3], threads);
+        deep_group(c, "rgb16_1080p", |i| (i * 7919 % 65536) as u16, threads);
+        deep_group(
+            c,
+            "rgbf32_1080p",
+            |i| (i * 7919 % 1000) as f32 / 999.0,
+            threads,
+        );
     }
 }
 

@@ -1,4 +1,4 @@
-//! The inner loops that need byte shuffles (3-byte pixels, table lookups, grayscale), on the
+//! The inner loops that need byte shuffles (RGB pixels, table lookups, grayscale), on the
 //! instruction set chosen at run time, with the portable loop beside each as its reference.
 //!
 //! Compilers vectorize the kernels' 1-, 2- and 4-byte loops well for the baseline target; they
@@ -154,14 +154,28 @@ impl Supported {
     }
 }
 
-/// `run` as bytes, when its samples are `u8` (the only sample type the byte paths serve).
+/// `run` as `U`s, when its samples are `U` (each path serves one sample type).
+pub(crate) fn as_samples_mut<S: 'static + bytemuck::Pod, U: 'static + bytemuck::Pod>(
+    run: &mut [S],
+) -> Option<&mut [U]> {
+    (TypeId::of::<S>() == TypeId::of::<U>()).then(|| bytemuck::cast_slice_mut(run))
+}
+
+/// `run` as `U`s, when its samples are `U`.
+pub(crate) fn as_samples<S: 'static + bytemuck::Pod, U: 'static + bytemuck::Pod>(
+    run: &[S],
+) -> Option<&[U]> {
+    (TypeId::of::<S>() == TypeId::of::<U>()).then(|| bytemuck::cast_slice(run))
+}
+
+/// `run` as bytes, when its samples are `u8` (the sample type the byte paths serve).
 pub(crate) fn as_u8<S: 'static + bytemuck::Pod>(run: &mut [S]) -> Option<&mut [u8]> {
-    (TypeId::of::<S>() == TypeId::of::<u8>()).then(|| bytemuck::cast_slice_mut(run))
+    as_samples_mut(run)
 }
 
 /// `run` as bytes, when its samples are `u8`.
 pub(crate) fn as_u8_ref<S: 'static + bytemuck::Pod>(run: &[S]) -> Option<&[u8]> {
-    (TypeId::of::<S>() == TypeId::of::<u8>()).then(|| bytemuck::cast_slice(run))
+    as_samples(run)
 }
 
 /// Integer luma weights: `(wr * r + wg * g + wb * b)`, then the division that `divide`
@@ -217,6 +231,29 @@ pub(crate) fn luma_u8<const N: usize>(
     portable::luma::<N>(dst, src, formula)
 }
 
+/// Grayscale of `N`-sample `f32` pixels (`N` = 3 or 4, alpha ignored) into `dst`:
+/// `wr * r + wg * g + wb * b`, evaluated left to right on every path.
+pub(crate) fn luma_f32<const N: usize>(
+    set: Supported,
+    dst: &mut [f32],
+    src: &[f32],
+    weights: [f32; 3],
+) {
+    let pixels = dst.len().min(src.len() / N);
+    let (dst, src) = (&mut dst[..pixels], &src[..pixels * N]);
+    #[cfg(target_arch = "x86_64")]
+    match set.0 {
+        InstructionSet::Avx512Vbmi | InstructionSet::Avx2 => {
+            // SAFETY: a `Supported` holds only sets the CPU reported, and AVX-512 VBMI comes
+            // with AVX2 (see `InstructionSet::is_supported`).
+            return unsafe { x86::avx2::luma_f32::<N>(dst, src, weights) };
+        }
+        InstructionSet::Portable => {}
+    }
+    let _ = set;
+    portable::luma_f32::<N>(dst, src, weights)
+}
+
 /// Copies channel `channel` (< 3) of 3-byte pixels into `dst`.
 pub(crate) fn extract_rgb_u8(set: Supported, dst: &mut [u8], src: &[u8], channel: usize) {
     let pixels = dst.len().min(src.len() / 3);
@@ -233,18 +270,20 @@ pub(crate) fn extract_rgb_u8(set: Supported, dst: &mut [u8], src: &[u8], channel
     portable::extract3(dst, src, channel)
 }
 
-/// Reverses the order of the 3-byte pixels of `row` (whose length is a multiple of 3).
-pub(crate) fn reverse_3_bytes(set: Supported, row: &mut [u8]) {
+/// Reverses the order of the `P`-byte pixels of `row` (whose length is a multiple of `P`), for
+/// `P` = 3, 6 or 12: RGB pixels of 8-, 16- and 32-bit samples, which straddle vector lanes.
+pub(crate) fn reverse_rgb<const P: usize>(set: Supported, row: &mut [u8]) {
+    const { assert!(P == 3 || P == 6 || P == 12) };
     #[cfg(target_arch = "x86_64")]
     match set.0 {
         // SAFETY: a `Supported` holds only sets the CPU reported (here AVX-512 F/BW/VL/VBMI).
-        InstructionSet::Avx512Vbmi => return unsafe { x86::avx512::reverse3(row) },
+        InstructionSet::Avx512Vbmi => return unsafe { x86::avx512::reverse_rgb::<P>(row) },
         // SAFETY: as above, with AVX2.
-        InstructionSet::Avx2 => return unsafe { x86::avx2::reverse3(row) },
+        InstructionSet::Avx2 => return unsafe { x86::avx2::reverse_rgb::<P>(row) },
         InstructionSet::Portable => {}
     }
     let _ = set;
-    portable::reverse3(row)
+    portable::reverse_rgb::<P>(row)
 }
 
 /// Reverses the order of the 4-byte pixels of `row` (whose length is a multiple of 4).
@@ -259,6 +298,35 @@ pub(crate) fn reverse_4_bytes(set: Supported, row: &mut [u8]) {
     }
     let _ = set;
     portable::reverse4(row)
+}
+
+/// Swaps the bytes of `a` with those of `b` (of the same length).
+pub(crate) fn swap_bytes(set: Supported, a: &mut [u8], b: &mut [u8]) {
+    assert_eq!(a.len(), b.len(), "swapped runs have one length");
+    #[cfg(target_arch = "x86_64")]
+    match set.0 {
+        // SAFETY: a `Supported` holds only sets the CPU reported (here AVX-512 F/BW/VL/VBMI).
+        InstructionSet::Avx512Vbmi => return unsafe { x86::avx512::swap(a, b) },
+        // SAFETY: as above, with AVX2.
+        InstructionSet::Avx2 => return unsafe { x86::avx2::swap(a, b) },
+        InstructionSet::Portable => {}
+    }
+    let _ = set;
+    portable::swap(a, b)
+}
+
+/// Flips every bit of `run` (`255 - v` of bytes, `65535 - v` of 16-bit samples in any order).
+pub(crate) fn invert_bytes(set: Supported, run: &mut [u8]) {
+    #[cfg(target_arch = "x86_64")]
+    match set.0 {
+        // SAFETY: a `Supported` holds only sets the CPU reported (here AVX-512 F/BW/VL/VBMI).
+        InstructionSet::Avx512Vbmi => return unsafe { x86::avx512::invert(run) },
+        // SAFETY: as above, with AVX2.
+        InstructionSet::Avx2 => return unsafe { x86::avx2::invert(run) },
+        InstructionSet::Portable => {}
+    }
+    let _ = set;
+    portable::invert(run)
 }
 
 /// Replaces every byte `v` of `run` with `table[v]`.

@@ -8,6 +8,12 @@ pub(super) fn luma<const N: usize>(dst: &mut [u8], src: &[u8], formula: LumaForm
     }
 }
 
+pub(super) fn luma_f32<const N: usize>(dst: &mut [f32], src: &[f32], [wr, wg, wb]: [f32; 3]) {
+    for (d, px) in dst.iter_mut().zip(src.as_chunks::<N>().0) {
+        *d = wr * px[0] + wg * px[1] + wb * px[2];
+    }
+}
+
 pub(super) fn extract3(dst: &mut [u8], src: &[u8], channel: usize) {
     fn pick<const C: usize>(dst: &mut [u8], src: &[u8]) {
         for (d, px) in dst.iter_mut().zip(src.as_chunks::<3>().0) {
@@ -21,8 +27,8 @@ pub(super) fn extract3(dst: &mut [u8], src: &[u8], channel: usize) {
     }
 }
 
-pub(super) fn reverse3(row: &mut [u8]) {
-    row.as_chunks_mut::<3>().0.reverse();
+pub(super) fn reverse_rgb<const P: usize>(row: &mut [u8]) {
+    row.as_chunks_mut::<P>().0.reverse();
 }
 
 pub(super) fn reverse4(row: &mut [u8]) {
@@ -32,5 +38,22 @@ pub(super) fn reverse4(row: &mut [u8]) {
 pub(super) fn lut(table: &[u8; 256], run: &mut [u8]) {
     for v in run {
         *v = table[usize::from(*v)];
+    }
+}
+
+pub(super) fn swap(a: &mut [u8], b: &mut [u8]) {
+    let (a16, a_tail) = a.as_chunks_mut::<16>();
+    let (b16, b_tail) = b.as_chunks_mut::<16>();
+    for (x, y) in a16.iter_mut().zip(b16) {
+        core::mem::swap(x, y);
+    }
+    a_tail.swap_with_slice(b_tail);
+}
+
+// Inlined so that the vector paths compile the same loop for their wider vectors.
+#[inline(always)]
+pub(super) fn invert(run: &mut [u8]) {
+    for v in run {
+        *v ^= u8::MAX;
     }
 }

@@ -80,6 +80,46 @@ fn luma_paths_match_the_formula() {
     }
 }
 
+#[test]
+fn float_luma_paths_match_the_formula_bit_for_bit() {
+    let weights = [[0.2126, 0.7152, 0.0722], [0.299f32, 0.587, 0.114]];
+    for set in supported() {
+        for [wr, wg, wb] in weights {
+            for pixels in pixel_counts() {
+                let bytes = noise(4 * (4 * pixels + 1), pixels as u64);
+                // Floats over several octaves, with a start that is not a vector's.
+                let all: Vec<f32> = bytes
+                    .as_chunks::<4>()
+                    .0
+                    .iter()
+                    .map(|b| f32::from(u16::from_le_bytes([b[0], b[1]])) / f32::from(b[2].max(1)))
+                    .collect();
+                let src = &all[1..];
+                for n in [3, 4] {
+                    let mut dst = vec![-1.0; pixels + 1];
+                    let want: Vec<f32> = src
+                        .chunks_exact(n)
+                        .take(pixels)
+                        .map(|px| wr * px[0] + wg * px[1] + wb * px[2])
+                        .collect();
+                    let (d, w) = (&mut dst[..pixels], [wr, wg, wb]);
+                    if n == 3 {
+                        luma_f32::<3>(set, d, &src[..3 * pixels], w);
+                    } else {
+                        luma_f32::<4>(set, d, &src[..4 * pixels], w);
+                    }
+                    let same = dst[..pixels]
+                        .iter()
+                        .zip(&want)
+                        .all(|(a, b)| a.to_bits() == b.to_bits());
+                    assert!(same, "{set:?} {n} x {pixels}");
+                    assert_eq!(dst[pixels], -1.0, "wrote past the end");
+                }
+            }
+        }
+    }
+}
+
 /// The float division of the vector paths equals integer division on every 8-bit RGB triple,
 /// and the formula equals the `image` crate's and OpenCV's arithmetic.
 #[test]
@@ -146,8 +186,10 @@ fn reversal_paths_match_the_portable_loop() {
         }
     }
     for set in supported() {
-        check::<3>(set, reverse_3_bytes);
+        check::<3>(set, reverse_rgb::<3>);
         check::<4>(set, reverse_4_bytes);
+        check::<6>(set, reverse_rgb::<6>);
+        check::<12>(set, reverse_rgb::<12>);
     }
 }
 
@@ -165,6 +207,29 @@ fn table_paths_match_the_portable_loop() {
                 .map(|(i, &v)| if i == 0 { v } else { table[usize::from(v)] })
                 .collect();
             assert_eq!(run, want, "{set:?} {len}");
+        }
+    }
+}
+
+#[test]
+fn swap_and_invert_paths_match_the_portable_loops() {
+    for set in supported() {
+        for len in (0..300).chain([4095, 4096, 4097]) {
+            let (a, b) = (noise(len + 1, len as u64), noise(len + 1, len as u64 + 1));
+            let (mut x, mut y) = (a.clone(), b.clone());
+            swap_bytes(set, &mut x[1..], &mut y[1..]);
+            assert_eq!(
+                (x[0], y[0]),
+                (a[0], b[0]),
+                "{set:?} {len}: wrote before the runs"
+            );
+            assert_eq!((&x[1..], &y[1..]), (&b[1..], &a[1..]), "{set:?} {len}");
+            invert_bytes(set, &mut x[1..]);
+            assert_eq!(x[0], a[0], "{set:?} {len}: wrote before the run");
+            assert!(
+                x[1..].iter().zip(&b[1..]).all(|(v, w)| *v == 255 - w),
+                "{set:?} {len}"
+            );
         }
     }
 }

@@ -1,8 +1,8 @@
-//! AVX2: byte shuffles within 16-byte lanes. RGB pixels are regrouped 16 at a time (48 bytes,
-//! three lanes' worth) or 4 per lane for grayscale.
+//! AVX2: byte shuffles within 16-byte lanes. RGB pixels are regrouped 48 bytes at a time (three
+//! lanes' worth: 16 pixels of 8-bit samples) or 4 per lane for grayscale.
 
 use super::super::{Divide, LumaFormula, portable};
-use super::{reversed_3, swap_reversed_blocks};
+use super::{reversed_pixels, swap_in_registers, swap_reversed_blocks};
 use bytemuck::cast;
 use core::arch::x86_64::*;
 
@@ -19,12 +19,14 @@ const fn lane_part(sources: [u8; 64], lane: u8) -> [u8; 16] {
     m
 }
 
-/// For each of the 3 output lanes of 16 reversed pixels, the shuffle of each input lane.
-const fn reverse_masks() -> [[[u8; 16]; 3]; 3] {
+/// For each of the 3 output lanes of a 48-byte block of `size`-byte pixels in reverse order,
+/// the shuffle of each input lane.
+const fn reverse_masks(size: usize) -> [[[u8; 16]; 3]; 3] {
+    assert!(48 % size == 0);
     let mut m = [[[0u8; 16]; 3]; 3];
     let mut out = 0;
     while out < 3 {
-        let sources = reversed_3(16, out, 16);
+        let sources = reversed_pixels(size, 48 / size, out, 16);
         let mut lane = 0;
         while lane < 3 {
             m[out][lane] = lane_part(sources, lane as u8);
@@ -34,13 +36,20 @@ const fn reverse_masks() -> [[[u8; 16]; 3]; 3] {
     }
     m
 }
-static REVERSE: [[[u8; 16]; 3]; 3] = reverse_masks();
 
+/// The masks for `P`-byte pixels, made at compile time for each size used.
+struct Reverse<const P: usize>;
+impl<const P: usize> Reverse<P> {
+    const MASKS: [[[u8; 16]; 3]; 3] = reverse_masks(P);
+}
+
+/// A 48-byte block of `P`-byte pixels in reverse order: each output lane gathers its bytes
+/// from the three input lanes, one in-lane shuffle each.
 #[inline]
 #[target_feature(enable = "avx2")]
-fn reversed(block: &[u8; 48]) -> [u8; 48] {
+fn reversed<const P: usize>(block: &[u8; 48]) -> [u8; 48] {
     let v: [__m128i; 3] = cast(*block);
-    let out = REVERSE.map(|masks| {
+    let out = Reverse::<P>::MASKS.map(|masks| {
         let a = _mm_shuffle_epi8(v[0], cast(masks[0]));
         let b = _mm_shuffle_epi8(v[1], cast(masks[1]));
         let c = _mm_shuffle_epi8(v[2], cast(masks[2]));
@@ -49,10 +58,11 @@ fn reversed(block: &[u8; 48]) -> [u8; 48] {
     cast(out)
 }
 
+/// `P` = 3, 6 or 12: RGB pixels of 8-, 16- and 32-bit samples, 16, 8 or 4 to a block.
 #[target_feature(enable = "avx2")]
-pub(in crate::simd) fn reverse3(row: &mut [u8]) {
-    let middle = swap_reversed_blocks::<48>(row, |block| reversed(block));
-    portable::reverse3(middle);
+pub(in crate::simd) fn reverse_rgb<const P: usize>(row: &mut [u8]) {
+    let middle = swap_reversed_blocks::<48>(row, |block| reversed::<P>(block));
+    portable::reverse_rgb::<P>(middle);
 }
 
 #[target_feature(enable = "avx2")]
@@ -63,6 +73,18 @@ pub(in crate::simd) fn reverse4(row: &mut [u8]) {
         |block: &[u8; 32]| -> [u8; 32] { cast(_mm256_permutevar8x32_epi32(cast(*block), reverse)) };
     let middle = swap_reversed_blocks::<32>(row, reversed);
     portable::reverse4(middle);
+}
+
+/// 32 bytes at a time.
+#[target_feature(enable = "avx2")]
+pub(in crate::simd) fn swap(a: &mut [u8], b: &mut [u8]) {
+    swap_in_registers::<__m256i, 32>(a, b)
+}
+
+/// The portable loop, compiled with AVX2: 32-byte XORs.
+#[target_feature(enable = "avx2")]
+pub(in crate::simd) fn invert(run: &mut [u8]) {
+    portable::invert(run)
 }
 
 /// The portable loop, compiled with AVX2: the compiler's own stride-3 shuffles are good here.
@@ -174,4 +196,39 @@ pub(in crate::simd) fn luma<const N: usize>(dst: &mut [u8], src: &[u8], formula:
         done = d32.len() * 32;
     }
     portable::luma::<N>(&mut dst[done..], &src[N * done..], formula);
+}
+
+/// One channel of 8 RGB `f32` pixels (24 floats in three vectors) in pixel order. Pixel `i`'s
+/// sample is float `3i + C`: vector `(3i + C) / 8`, position `(3i + C) % 8`. Those positions
+/// differ between the three vectors, so two blends (`FROM_1`, `FROM_2`: the positions taken
+/// from vectors 1 and 2) gather the 8 samples, and one permute puts them in order.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn rgb_f32_channel<const C: i32, const FROM_1: i32, const FROM_2: i32>(v: &[__m256; 3]) -> __m256 {
+    let gathered = _mm256_blend_ps::<FROM_2>(_mm256_blend_ps::<FROM_1>(v[0], v[1]), v[2]);
+    let order = core::array::from_fn::<i32, 8, _>(|i| (3 * i as i32 + C) % 8);
+    _mm256_permutevar8x32_ps(gathered, cast(order))
+}
+
+/// Grayscale of `f32` RGB pixels, 8 at a time, in the portable loop's order of operations
+/// (`wr * r + wg * g`, then `+ wb * b`; no fused multiply-add), so the results are identical.
+/// RGBA pixels take the portable loop compiled with AVX2.
+#[target_feature(enable = "avx2")]
+pub(in crate::simd) fn luma_f32<const N: usize>(dst: &mut [f32], src: &[f32], weights: [f32; 3]) {
+    let mut done = 0;
+    if N == 3 {
+        let [wr, wg, wb] = weights.map(|w| _mm256_set1_ps(w));
+        let (d8, _) = dst.as_chunks_mut::<8>();
+        for (d, s) in d8.iter_mut().zip(src.as_chunks::<24>().0) {
+            let v: [__m256; 3] = cast(*s);
+            // Vector 1 holds floats 8..16, vector 2 floats 16..24 (bit k: position k).
+            let r = rgb_f32_channel::<0, 0b1001_0010, 0b0010_0100>(&v);
+            let g = rgb_f32_channel::<1, 0b0010_0100, 0b0100_1001>(&v);
+            let b = rgb_f32_channel::<2, 0b0100_1001, 0b1001_0010>(&v);
+            let rg = _mm256_add_ps(_mm256_mul_ps(wr, r), _mm256_mul_ps(wg, g));
+            *d = cast(_mm256_add_ps(rg, _mm256_mul_ps(wb, b)));
+            done += 8;
+        }
+    }
+    portable::luma_f32::<N>(&mut dst[done..], &src[N * done..], weights);
 }

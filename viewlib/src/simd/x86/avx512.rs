@@ -2,7 +2,7 @@
 //! regrouped from 192-byte blocks (64 pixels), and a 256-entry table is two permutes.
 
 use super::super::{Divide, LumaFormula, portable};
-use super::{Gather192, channel_of_3, reversed_3, swap_reversed_blocks};
+use super::{Gather192, channel_of_3, reversed_pixels, swap_in_registers, swap_reversed_blocks};
 use bytemuck::cast;
 use core::arch::x86_64::*;
 
@@ -35,28 +35,31 @@ pub(in crate::simd) fn extract3(dst: &mut [u8], src: &[u8], channel: usize) {
     portable::extract3(&mut dst[done..], &src[3 * done..], channel);
 }
 
-static REVERSED_3: [Gather192; 3] = [
-    Gather192::new(reversed_3(64, 0, 64)),
-    Gather192::new(reversed_3(64, 1, 64)),
-    Gather192::new(reversed_3(64, 2, 64)),
-];
+/// The gathers of a 192-byte block of `P`-byte pixels in reverse order, made at compile time
+/// for each size used.
+struct Reversed<const P: usize>;
+impl<const P: usize> Reversed<P> {
+    const GATHERS: [Gather192; 3] = [
+        Gather192::new(reversed_pixels(P, 192 / P, 0, 64)),
+        Gather192::new(reversed_pixels(P, 192 / P, 1, 64)),
+        Gather192::new(reversed_pixels(P, 192 / P, 2, 64)),
+    ];
+}
 
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
-fn reversed(block: &[u8; 192]) -> [u8; 192] {
+fn reversed<const P: usize>(block: &[u8; 192]) -> [u8; 192] {
     let v: Block = cast(*block);
-    cast([
-        gather(&v, &REVERSED_3[0]),
-        gather(&v, &REVERSED_3[1]),
-        gather(&v, &REVERSED_3[2]),
-    ])
+    let g = &Reversed::<P>::GATHERS;
+    cast([gather(&v, &g[0]), gather(&v, &g[1]), gather(&v, &g[2])])
 }
 
+/// `P` = 3, 6 or 12: RGB pixels of 8-, 16- and 32-bit samples, 64, 32 or 16 to a block.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
-pub(in crate::simd) fn reverse3(row: &mut [u8]) {
-    // 64-pixel blocks from both ends swap places reversed; the middle goes the portable way.
-    let middle = swap_reversed_blocks::<192>(row, |block| reversed(block));
-    portable::reverse3(middle);
+pub(in crate::simd) fn reverse_rgb<const P: usize>(row: &mut [u8]) {
+    // Blocks from both ends swap places reversed; the middle goes the portable way.
+    let middle = swap_reversed_blocks::<192>(row, |block| reversed::<P>(block));
+    portable::reverse_rgb::<P>(middle);
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
@@ -67,6 +70,18 @@ pub(in crate::simd) fn reverse4(row: &mut [u8]) {
         |block: &[u8; 64]| -> [u8; 64] { cast(_mm512_permutexvar_epi32(reverse, cast(*block))) };
     let middle = swap_reversed_blocks::<64>(row, reversed);
     portable::reverse4(middle);
+}
+
+/// 64 bytes at a time.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
+pub(in crate::simd) fn swap(a: &mut [u8], b: &mut [u8]) {
+    swap_in_registers::<__m512i, 64>(a, b)
+}
+
+/// The portable loop, compiled with AVX-512: 64-byte XORs.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
+pub(in crate::simd) fn invert(run: &mut [u8]) {
+    portable::invert(run)
 }
 
 /// Byte `j` of 16 pixels' `[R, 0, G, 0]` or `[B, 0, 0, 0]` words from group `group` (of 4)

@@ -27,6 +27,20 @@ pub(super) fn swap_reversed_blocks<const B: usize>(
     rest
 }
 
+/// Swaps `a` and `b` (of one length) by `B`-byte blocks, each side loaded as a `V` (a vector
+/// register of `B` bytes) before either is stored; the rest goes the portable way. (The
+/// portable loop compiled for wider vectors went through a copy on the stack.)
+#[inline(always)]
+pub(super) fn swap_in_registers<V: bytemuck::Pod, const B: usize>(a: &mut [u8], b: &mut [u8]) {
+    let (a_blocks, a_tail) = a.as_chunks_mut::<B>();
+    let (b_blocks, b_tail) = b.as_chunks_mut::<B>();
+    for (x, y) in a_blocks.iter_mut().zip(b_blocks) {
+        let (p, q): (V, V) = (bytemuck::cast(*x), bytemuck::cast(*y));
+        (*x, *y) = (bytemuck::cast(q), bytemuck::cast(p));
+    }
+    super::portable::swap(a_tail, b_tail);
+}
+
 /// Where each byte of a 64-byte output block comes from in a 192-byte input block, split for
 /// two-table permutes: bytes below 128 come from `lo` (over input vectors 0 and 1), the others
 /// from `hi` (over vectors 1 and 2), chosen by the bit of `from_hi`.
@@ -67,15 +81,20 @@ pub(super) const fn channel_of_3(c: u8) -> [u8; 64] {
     s
 }
 
-/// Output byte `j` of block `k` (of 3) of 3-byte pixels in reverse order, over `pixels`
-/// pixels (`3 * pixels` input bytes).
-pub(super) const fn reversed_3(pixels: usize, block: usize, width: usize) -> [u8; 64] {
+/// Output byte `j` of part `part` (of `width` bytes each) of a block of `pixels` pixels of
+/// `size` bytes in reverse order: the index of the input byte it comes from.
+pub(super) const fn reversed_pixels(
+    size: usize,
+    pixels: usize,
+    part: usize,
+    width: usize,
+) -> [u8; 64] {
     let mut s = [0u8; 64];
     let mut j = 0;
     while j < width {
-        let o = block * width + j;
-        let (p, c) = (o / 3, o % 3);
-        s[j] = ((pixels - 1 - p) * 3 + c) as u8;
+        let o = part * width + j;
+        let (p, c) = (o / size, o % size);
+        s[j] = ((pixels - 1 - p) * size + c) as u8;
         j += 1;
     }
     s
