@@ -14,22 +14,10 @@ use imgdemo::gui::PREVIEW_MAX_SIDE;
 use imgdemo::gui::preview::{DisplayMode, preview_reusing};
 use std::hint::black_box;
 use std::time::Duration;
-use viewlib::{ImageBuf, View};
+use viewlib::View;
 
-const WIDTH: usize = 4000;
-const HEIGHT: usize = 3000;
-
-/// A smooth, photo-like test image (not constant, not noise).
-fn photo(channels: usize) -> ImageBuf<u8> {
-    let samples = (0..HEIGHT * WIDTH * channels)
-        .map(|i| {
-            let (p, k) = (i / channels, i % channels);
-            let (y, x) = (p / WIDTH, p % WIDTH);
-            ((x / 7 + y / 5 + k * 40 + (x * y) % 13) % 256) as u8
-        })
-        .collect();
-    ImageBuf::from_vec(HEIGHT, WIDTH, channels, samples).expect("the shape fits")
-}
+mod common;
+use common::photo;
 
 fn bench(c: &mut Criterion, name: &str, view: View<'_, u8, 3>) {
     let bytes = view.nbytes();
