@@ -2,7 +2,9 @@
 //! pipeline on a copy of it, both the library's owned strided images.
 
 use super::footprint::{Footprint, footprint};
-use super::preview::{DisplayMode, DisplaySample, Preview, SampleValue, preview_reusing};
+use super::preview::{
+    DisplayMode, DisplaySample, Preview, SampleValue, preview_reusing, word_picture_reusing,
+};
 use super::steps::Steps;
 use crate::pipeline::{self, Channel, Op, OpError, StepReport};
 use egui::Color32;
@@ -12,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use viewlib::io::{self, ImageFileError, SaveOptions};
 use viewlib::{
-    DynImageBuf, DynStridedImage, ImageBuf, Lineage, Sample, Slice, StridedImage, ViewError,
+    DynImageBuf, DynStridedImage, ImageBuf, Lineage, Sample, StridedImage, ViewError,
 };
 
 /// `$body` with `$typed` bound to the typed image inside `$image`: any sample type a
@@ -64,19 +66,6 @@ pub fn values_text(values: &[SampleValue]) -> String {
     format!("[{}]", listed.join(", "))
 }
 
-/// The bytes of the first word of each pixel of `words`, most significant first, as an
-/// RGB image: a view the library makes (the words as bytes, the byte axis read in the
-/// order that puts the most significant byte first on this machine), no copy.
-fn word_colours(words: &StridedImage<u32>) -> Result<StridedImage<u8>, ViewError> {
-    let bytes = words.channel(0)?.cast::<u8>()?;
-    let most_significant_first = if cfg!(target_endian = "little") {
-        Slice::new(Some(3), Some(0), -1)
-    } else {
-        Slice::new(Some(0), Some(3), 1)
-    };
-    bytes.slice([Slice::FULL, Slice::FULL, most_significant_first])
-}
-
 /// Paints any result: each sample type as [`DisplaySample`] says, and `u32` words (unless
 /// shown channel by channel) as a false-colour map: each word's three most significant
 /// bytes as red, green and blue. RGBA8 pixels cast to this machine's little-endian words
@@ -102,9 +91,8 @@ pub fn picture(
 ) -> Preview {
     if let DynStridedImage::U32(words) = image
         && mode != DisplayMode::ChannelsSideBySide
-        && let Ok(colours) = word_colours(words)
     {
-        return preview_reusing(colours.view(), DisplayMode::Natural, max_side, spare);
+        return word_picture_reusing(words.view(), max_side, spare);
     }
     typed!(image, i => preview_reusing(i.view(), mode, max_side, spare))
 }
