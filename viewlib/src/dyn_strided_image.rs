@@ -344,7 +344,7 @@ mod tests {
             let made = image.cast(to).map(|cast| match cast {
                 DynStridedImage::U8(_) => align_of::<u8>(),
                 DynStridedImage::U16(_) => align_of::<u16>(),
-                DynStridedImage::U16Be(_) => align_of::<U16Be>(),
+                DynStridedImage::U16Be(_) => align_of::<crate::sample::U16Be>(),
                 DynStridedImage::F32(_) => align_of::<f32>(),
                 DynStridedImage::U32(_) => align_of::<u32>(),
             });

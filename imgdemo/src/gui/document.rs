@@ -813,6 +813,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::OpErrorKind;
 
     fn op(text: &str) -> Op {
         text.parse().expect("an operation")
@@ -1004,7 +1005,6 @@ mod tests {
     /// where the run refuses a step, the dry run refuses it with the same error.
     #[test]
     fn the_dry_run_agrees_with_the_run_on_the_working_copy() {
-        use crate::pipeline::OpErrorKind;
         let source = Arc::new(Source::testcard(256));
         for chain in [
             vec!["flip=h", "cast=u32", "crop=10,20,30,40"],

@@ -809,6 +809,69 @@ mod tests {
         }
     }
 
+    /// The false-colour picture of words as [`word_picture_reusing`] documents it, one output
+    /// pixel at a time: each pixel's first word's three most significant bytes, averaged.
+    fn reference_words(view: View<'_, u32, 3>, max_side: usize) -> (ColorImage, usize) {
+        let [h, w, _] = view.shape();
+        let scale = scale_for([h, w], max_side);
+        let (ph, pw) = (h.div_ceil(scale), w.div_ceil(scale));
+        let mut pixels = Vec::new();
+        for py in 0..ph {
+            for px in 0..pw {
+                let (mut sum, mut n) = ([0u32; 3], 0);
+                for y in py * scale..((py + 1) * scale).min(h) {
+                    for x in px * scale..((px + 1) * scale).min(w) {
+                        let bytes = view.get([y, x, 0]).unwrap().to_be_bytes();
+                        n += 1;
+                        for k in 0..3 {
+                            sum[k] += u32::from(bytes[k]);
+                        }
+                    }
+                }
+                let [r, g, b] = sum.map(|s| ((s + n / 2) / n) as u8);
+                pixels.push(Color32::from_rgb(r, g, b));
+            }
+        }
+        (ColorImage::new([pw, ph], pixels), scale)
+    }
+
+    /// [`check`] for the false-colour picture of words.
+    fn check_words(view: View<'_, u32, 3>, scale: usize) -> Result<(), TestCaseError> {
+        let max_side = view.height().max(view.width()).div_ceil(scale);
+        let (expected, expected_scale) = reference_words(view, max_side);
+        let p = word_picture_reusing(view, max_side, vec![Color32::RED; 7]);
+        prop_assert_eq!(p.scale, expected_scale);
+        prop_assert_eq!(&*p.image, &expected);
+        Ok(())
+    }
+
+    #[test]
+    fn one_word_per_pixel_in_row_slices_takes_the_fast_path() {
+        let px = vec![0u32; 6 * 8 * 2];
+        fn bytes_of(v: View<'_, u32, 3>) -> View<'_, u8, 3> {
+            v.cast::<u8>().unwrap()
+        }
+        let words = View::from_slice(&px[..6 * 8], [6, 8, 1]).unwrap();
+        assert_eq!(
+            row_order(bytes_of(words), 2, |_| true),
+            Some(RowOrder::Forward)
+        );
+        let cropped = words.crop(1, 1, 5, 3).unwrap();
+        let mirrored = bytes_of(cropped.flip_horizontal());
+        assert_eq!(row_order(mirrored, 4, |_| true), Some(RowOrder::Mirrored));
+        assert_eq!(row_order(bytes_of(words.transpose()), 2, |_| true), None);
+        let two = View::from_slice(&px, [6, 8, 2])
+            .unwrap()
+            .channel_range(..1)
+            .unwrap();
+        // The first of two words per pixel: its bytes are no row slice, the general path.
+        assert_eq!(row_order(bytes_of(two), 2, |_| true), None);
+        assert_eq!(
+            row_order(bytes_of(words), FAST_MAX_SCALE + 1, |_| true),
+            None
+        );
+    }
+
     fn check<T: DisplaySample>(
         view: View<'_, T, 3>,
         scale: usize,

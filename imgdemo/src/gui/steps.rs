@@ -410,7 +410,8 @@ mod tests {
                     viewlib::ImageBuf::<u8>::new(h, w, c).unwrap().into();
                 let sixteen = viewlib::ImageBuf::<u16>::new(h, w, c).unwrap().into();
                 for image in [eight, sixteen] {
-                    let op = new_op(kind, shape, image.sample_type()).unwrap();
+                    let working = StepLayout::of_dyn(&image).detached();
+                    let op = new_op(kind, &working).unwrap();
                     let format = image.format();
                     let applied = crate::pipeline::apply_dyn(image, &[op], &mut Vec::new());
                     if let Err(e) = applied {
