@@ -1074,3 +1074,39 @@ fn the_inspector_follows_pixels_through_a_cast_and_a_crop() {
         Some(vec![SampleValue::Word(u32::from_ne_bytes(pixel))])
     );
 }
+
+/// A refusal that depends on the strides, not the shape: each pixel's channels read
+/// backwards are no word's bytes in order. The editor knows it before anything runs, from
+/// the library's dry run, and says what the run would say.
+#[test]
+fn a_cast_refused_for_its_strides_is_disabled_before_the_run() {
+    let reversed: viewlib::pipeline::Op = "slice=:,:,::-1".parse().unwrap();
+    let mut harness = app(Launch {
+        ops: vec![reversed],
+        ..Launch::default()
+    });
+    add(&mut harness, "Cast");
+    // The shape alone allows words and pairs; the new step starts from a cast that applies.
+    let words = SampleType::of::<u32>().unwrap();
+    let cast = viewlib::pipeline::Op::Cast(words);
+    assert!(cast.output_shape([720, 1280, 4], SampleType::U8).is_ok());
+    assert_eq!(op_texts(&harness), ["slice=:,:,::-1", "cast=u8"]);
+    assert!(harness.state().failure().is_none());
+    // The run's own refusal of u32 there, and the editor's.
+    let run = viewlib::pipeline::apply_dyn(testcard().into(), &[reversed, cast], &mut Vec::new())
+        .unwrap_err();
+    assert!(
+        matches!(run.kind, OpErrorKind::View(ViewError::NotContiguous { .. })),
+        "{run}"
+    );
+    let line = format!("u32: {}", run.kind);
+    assert!(
+        harness.query_by_label(&line).is_some(),
+        "the editor shows `{line}`"
+    );
+    assert!(harness.get_by_label("u32").accesskit_node().is_disabled());
+    assert!(harness.get_by_label("u16be").accesskit_node().is_disabled());
+    assert!(!harness.get_by_label("u8").accesskit_node().is_disabled());
+    let dry = harness.state().document().input_layout(1).unwrap().unwrap();
+    assert_eq!(cast.output_layout(&dry), Err(run.kind));
+}

@@ -302,3 +302,53 @@ impl DynStridedImage {
         each!(self, i => cast_from(i, to))
     }
 }
+
+/// The alignment of the Rust sample type [`DynStridedImage::cast`] makes for `to` (what the
+/// first element's address must be a multiple of), or its refusal of `to`: the layout-only
+/// twin of its dispatch, which [`pipeline::dry_run`](crate::pipeline::dry_run) uses.
+pub(crate) fn cast_alignment(to: SampleType) -> Result<usize> {
+    // In the order `cast` tries them: `U16Be` first, which on a big-endian machine is also
+    // `u16`'s run-time name.
+    let align = if to == SampleType::U8 {
+        align_of::<u8>()
+    } else if to == SampleType::U16Be {
+        align_of::<U16Be>()
+    } else if Some(to) == SampleType::of::<u16>() {
+        align_of::<u16>()
+    } else if Some(to) == SampleType::of::<f32>() {
+        align_of::<f32>()
+    } else if Some(to) == SampleType::of::<u32>() {
+        align_of::<u32>()
+    } else {
+        return Err(ViewError::UnsupportedSampleType {
+            format: to.format(),
+        });
+    };
+    Ok(align)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ImageBuf;
+
+    /// What `cast` makes and what `cast_alignment` says agree for every sample type.
+    #[test]
+    fn cast_alignment_is_the_alignment_of_what_cast_makes() {
+        use SampleType::*;
+        let image = DynStridedImage::from(ImageBuf::<u8>::new(2, 2, 8).unwrap());
+        for to in [
+            U8, I8, U16Be, U16Le, I16Be, I16Le, U32Be, U32Le, I32Be, I32Le, F32Be, F32Le, F64Be,
+            F64Le,
+        ] {
+            let made = image.cast(to).map(|cast| match cast {
+                DynStridedImage::U8(_) => align_of::<u8>(),
+                DynStridedImage::U16(_) => align_of::<u16>(),
+                DynStridedImage::U16Be(_) => align_of::<crate::sample::U16Be>(),
+                DynStridedImage::F32(_) => align_of::<f32>(),
+                DynStridedImage::U32(_) => align_of::<u32>(),
+            });
+            assert_eq!(cast_alignment(to), made, "{to}");
+        }
+    }
+}

@@ -417,8 +417,9 @@ impl<T: Sample> StridedImage<T> {
 
     /// A copy that holds its memory alone, with the same strides: the bytes the elements
     /// span are copied into `spare` if it has exactly their length (so its pages are reused,
-    /// not faulted in again), else into a new allocation. What to write through when the
-    /// memory is shared: copy-on-write, made explicit.
+    /// not faulted in again), else into a new allocation, in parallel for large images (as
+    /// [`ViewMut::copy_from`]). What to write through when the memory is shared:
+    /// copy-on-write, made explicit.
     ///
     /// ```
     /// use viewlib::{ImageBuf, StridedImage};
@@ -433,15 +434,14 @@ impl<T: Sample> StridedImage<T> {
         let (region, origin) = self.region_and_origin();
         let bytes = &self.memory.bytes()[region];
         let samples: &[T] = bytemuck::cast_slice(bytes);
-        let copy = if spare.len() == samples.len() {
-            let mut spare = spare;
-            spare.copy_from_slice(samples);
+        let mut copy = if spare.len() == samples.len() {
             spare
         } else {
-            let mut copy = crate::alloc::vec_with_capacity(samples.len())?;
-            copy.extend_from_slice(samples);
-            copy
+            // Zeroed pages cost nothing until the copy writes them, on every core.
+            crate::alloc::zeroed_vec(samples.len())?
         };
+        let shape = [samples.len()];
+        ViewMut::from_slice(&mut copy, shape)?.copy_from(View::from_slice(samples, shape)?)?;
         StridedImage::from_memory(
             Arc::new(copy),
             origin as usize * size_of::<T>(),

@@ -65,13 +65,13 @@ impl Latency {
 /// one asks of another.
 pub struct DemoApp {
     worker: Worker,
-    pub(super) document: Document,
+    document: Document,
     canvas: Canvas,
     /// The name of the image being opened.
     opening: Option<String>,
     pipeline: PipelinePanel,
     notice: Option<Notice>,
-    pub(super) latency: Latency,
+    latency: Latency,
     dialogs: Dialogs,
     /// The image to open on the first frame, when the renderer has reported its texture
     /// limit: `None` inside means the bundled test card.
@@ -193,9 +193,16 @@ impl DemoApp {
         &self.latency
     }
 
-    /// Whether a result was shown and the frame after it has not started yet.
-    pub(super) fn latency_pending(&self) -> bool {
-        self.latency.awaiting_frame.is_some()
+    /// Whether the latest change is on screen and nothing else is pending: what the headless
+    /// runs wait for.
+    fn settled(&self) -> bool {
+        let doc = &self.document;
+        let loaded = doc.source().is_some() || self.notice().is_some_and(|n| n.is_error);
+        loaded
+            && !self.is_busy()
+            && (doc.result().is_some() || doc.failure().is_some() || doc.source().is_none())
+            // The frame after a shown result has not started yet.
+            && self.latency.awaiting_frame.is_none()
     }
 
     fn notify(&mut self, text: impl Into<String>, is_error: bool) {
@@ -535,6 +542,9 @@ impl eframe::App for DemoApp {
         self.hovering_files(&ctx);
 
         self.send_if_changed();
-        self.drive_screenshot(&ctx);
+        let settled = self.settled();
+        if let Some(shot) = &mut self.screenshot {
+            shot.drive(&ctx, &mut self.document, &self.latency, settled);
+        }
     }
 }

@@ -2,18 +2,18 @@
 //! pipeline on a copy of it, both the library's owned strided images.
 
 use super::footprint::{Footprint, footprint};
-use super::preview::{DisplayMode, DisplaySample, Preview, SampleValue, preview_reusing};
+use super::preview::{
+    DisplayMode, DisplaySample, Preview, SampleValue, preview_reusing, word_picture_reusing,
+};
 use super::steps::Steps;
-use crate::pipeline::{self, Channel, Op, OpError, StepReport};
+use crate::pipeline::{self, Channel, Op, OpError, StepLayout, StepReport, dry_run};
 use egui::Color32;
 use image::metadata::Orientation;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use viewlib::io::{self, ImageFileError, SaveOptions};
-use viewlib::{
-    DynImageBuf, DynStridedImage, ImageBuf, Lineage, Sample, Slice, StridedImage, ViewError,
-};
+use viewlib::{DynImageBuf, DynStridedImage, ImageBuf, Lineage, Sample, StridedImage, ViewError};
 
 /// `$body` with `$typed` bound to the typed image inside `$image`: any sample type a
 /// pipeline result can have (a source is 8 or 16 bits; casts make the others).
@@ -64,19 +64,6 @@ pub fn values_text(values: &[SampleValue]) -> String {
     format!("[{}]", listed.join(", "))
 }
 
-/// The bytes of the first word of each pixel of `words`, most significant first, as an
-/// RGB image: a view the library makes (the words as bytes, the byte axis read in the
-/// order that puts the most significant byte first on this machine), no copy.
-fn word_colours(words: &StridedImage<u32>) -> Result<StridedImage<u8>, ViewError> {
-    let bytes = words.channel(0)?.cast::<u8>()?;
-    let most_significant_first = if cfg!(target_endian = "little") {
-        Slice::new(Some(3), Some(0), -1)
-    } else {
-        Slice::new(Some(0), Some(3), 1)
-    };
-    bytes.slice([Slice::FULL, Slice::FULL, most_significant_first])
-}
-
 /// Paints any result: each sample type as [`DisplaySample`] says, and `u32` words (unless
 /// shown channel by channel) as a false-colour map: each word's three most significant
 /// bytes as red, green and blue. RGBA8 pixels cast to this machine's little-endian words
@@ -102,9 +89,8 @@ pub fn picture(
 ) -> Preview {
     if let DynStridedImage::U32(words) = image
         && mode != DisplayMode::ChannelsSideBySide
-        && let Ok(colours) = word_colours(words)
     {
-        return preview_reusing(colours.view(), DisplayMode::Natural, max_side, spare);
+        return word_picture_reusing(words.view(), max_side, spare);
     }
     typed!(image, i => preview_reusing(i.view(), mode, max_side, spare))
 }
@@ -693,36 +679,27 @@ impl Document {
         })
     }
 
-    /// The report of the last enabled step before step `index`: `Some(None)` when none comes
-    /// before it (it receives the source), `None` when the last run did not get that far.
-    fn report_before(&self, index: usize) -> Option<Option<&StepReport>> {
-        let before = self.steps.as_slice()[..index.min(self.steps.len())]
-            .iter()
-            .filter(|s| s.enabled)
-            .count();
-        if before == 0 {
-            return Some(None);
-        }
-        self.result.as_ref()?.reports.get(before - 1).map(Some)
-    }
-
-    /// The sample type of the image step `index` receives: the source's, or what the step
-    /// before it left (a cast changes it), as the last run reported.
-    pub fn input_sample_type(&self, index: usize) -> Option<viewlib::SampleType> {
+    /// Where the elements of the image step `index` receives lie, from the library's dry run
+    /// of the enabled steps before it on the working copy of the source (no pixel touched):
+    /// `None` without a source, the step's error when one before it does not apply.
+    ///
+    /// ```
+    /// use imgdemo::gui::document::{Document, Source};
+    /// use std::sync::Arc;
+    /// let mut doc = Document::new(Default::default());
+    /// doc.set_source(Arc::new(Source::testcard(256)));
+    /// doc.push_step("slice=:,:,::-1".parse()?);
+    /// let reaching = doc.input_layout(1).expect("a source")?;
+    /// assert_eq!(reaching.layout.strides(), [1280 * 4, 4, -1]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn input_layout(&self, index: usize) -> Option<Result<StepLayout, OpError>> {
         let source = self.source.as_ref()?.image();
-        Some(match self.report_before(index)? {
-            Some(report) => report.sample_type,
-            None => source.sample_type(),
-        })
-    }
-
-    /// `[height, width, channels]` of the image step `index` receives.
-    pub fn input_shape(&self, index: usize) -> Option<[usize; 3]> {
-        let source = self.source.as_ref()?.image();
-        Some(match self.report_before(index)? {
-            Some(report) => report.shape,
-            None => source.shape(),
-        })
+        let steps = &self.steps.as_slice()[..index.min(self.steps.len())];
+        let before: Vec<Op> = steps.iter().filter(|s| s.enabled).map(|s| s.op).collect();
+        // The run copies the source into a working buffer with its layout (`detached`).
+        let working = StepLayout::of_dyn(source).detached();
+        Some(dry_run(working, &before).map(|layouts| layouts.last().copied().unwrap_or(working)))
     }
 
     /// A name for a file holding the result: the source's file name with `-result.png`.
@@ -832,6 +809,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::OpErrorKind;
 
     fn op(text: &str) -> Op {
         text.parse().expect("an operation")
@@ -1000,6 +978,68 @@ mod tests {
                 again.reports.iter().map(|r| r.bytes_copied).sum::<usize>(),
                 0
             );
+        }
+    }
+
+    /// `error` with a misaligned address counted from the start of its buffer: the dry run
+    /// knows the working copy's layout but not where the allocator puts it (at a multiple
+    /// of 16 bytes).
+    fn within_buffer(error: OpError) -> OpError {
+        match error.kind {
+            OpErrorKind::View(ViewError::Misaligned { address, align }) => OpError {
+                kind: OpErrorKind::View(ViewError::Misaligned {
+                    address: address % 16,
+                    align,
+                }),
+                ..error
+            },
+            _ => error,
+        }
+    }
+
+    /// The layout the dry run predicts for each step's input is the one the run reaches, and
+    /// where the run refuses a step, the dry run refuses it with the same error.
+    #[test]
+    fn the_dry_run_agrees_with_the_run_on_the_working_copy() {
+        let source = Arc::new(Source::testcard(256));
+        for chain in [
+            vec!["flip=h", "cast=u32", "crop=10,20,30,40"],
+            vec!["slice=:,:,::-1", "cast=u32"],
+            vec!["slice=::2,1:,1:3", "cast=u16"],
+            vec!["crop=1,1,100,50", "channel=G", "cast=u16be"],
+            vec![
+                "transpose",
+                "gray",
+                "slice=:,::-1",
+                "cast=u16be",
+                "cast=u8",
+                "invert",
+            ],
+            vec!["cast=u32", "invert"],
+        ] {
+            let mut doc = Document::new(Steps::from_ops(chain.iter().map(|o| op(o))));
+            doc.set_source(Arc::clone(&source));
+            let run = process(
+                &source,
+                &doc.steps().enabled_ops(),
+                DisplayMode::Natural,
+                256,
+            );
+            let dry = doc.input_layout(chain.len()).expect("a source");
+            match (run, dry) {
+                (Ok(result), Ok(last)) => {
+                    for (i, report) in result.reports.iter().enumerate() {
+                        let reported = StepLayout::from_report(report, None).unwrap();
+                        let predicted = doc.input_layout(i + 1).unwrap().unwrap();
+                        assert_eq!(predicted, reported, "{chain:?} step {}", i + 1);
+                    }
+                    assert_eq!(last.layout, result.image().layout(), "{chain:?}");
+                }
+                (Err(ProcessError::Op(run)), Err(dry)) => {
+                    assert_eq!(within_buffer(run), within_buffer(dry), "{chain:?}")
+                }
+                (run, dry) => panic!("{chain:?}: run {run:?}, dry run {dry:?}"),
+            }
         }
     }
 

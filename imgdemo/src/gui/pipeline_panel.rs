@@ -3,7 +3,7 @@
 
 use super::document::{Document, ProcessError};
 use super::steps::{KINDS, label, new_op};
-use crate::pipeline::{Channel, Flip, Op, Subscript};
+use crate::pipeline::{Channel, Flip, Op, StepLayout, Subscript};
 use egui::{RichText, Slider};
 use viewlib::SampleType;
 use viewlib::ops::Alpha;
@@ -55,22 +55,18 @@ impl PipelinePanel {
         ui.horizontal(|ui| {
             ui.heading("Pipeline");
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                // Until a run has reached the end (say the pipeline fails), new steps start
-                // from the source's size.
+                // New steps fit the image the last step leaves; while a step does not apply,
+                // they start from the source's layout.
                 let end = doc.steps().len();
-                let shape = doc
-                    .input_shape(end)
-                    .or_else(|| doc.source().map(|s| s.image().shape()));
-                let sample_type = doc
-                    .input_sample_type(end)
-                    .or_else(|| doc.source().map(|s| s.image().sample_type()));
-                ui.add_enabled_ui(shape.is_some(), |ui| {
+                let input = doc
+                    .input_layout(end)
+                    .and_then(Result::ok)
+                    .or_else(|| doc.input_layout(0).and_then(Result::ok));
+                ui.add_enabled_ui(input.is_some(), |ui| {
                     ui.menu_button("➕ Add", |ui| {
                         for kind in KINDS {
                             if ui.button(kind).clicked() {
-                                if let Some(op) =
-                                    shape.zip(sample_type).and_then(|(s, t)| new_op(kind, s, t))
-                                {
+                                if let Some(op) = input.and_then(|input| new_op(kind, &input)) {
                                     doc.push_step(op);
                                 }
                                 ui.close();
@@ -178,7 +174,10 @@ impl PipelinePanel {
         crop_tool: &mut bool,
     ) {
         let mut op = doc.steps().as_slice()[index].op;
-        let shape = doc.input_shape(index);
+        // The image reaching the step, as the library's dry run of the steps before it
+        // says (`None` while one of them does not apply).
+        let input = doc.input_layout(index).and_then(Result::ok);
+        let shape = input.map(|i| i.layout.shape());
         let channels = shape.map_or(4, |s| s[2]);
         let has_alpha = channels == 2 || channels == 4;
         match &mut op {
@@ -269,7 +268,7 @@ impl PipelinePanel {
                 ui.radio_value(flip, Flip::Vertical, "Vertical (top ↕ bottom)");
             }
             Op::Slice(subscripts) => self.slice_editor(ui, index, subscripts, shape),
-            Op::Cast(to) => cast_editor(ui, doc.input_sample_type(index), to, shape),
+            Op::Cast(to) => cast_editor(ui, input, to),
             Op::Transpose | Op::Gray => {}
             Op::Brightness(d) => {
                 ui.add(Slider::new(d, -1.0..=1.0).text("brightness"));
@@ -352,21 +351,14 @@ impl PipelinePanel {
 /// The cast editor's targets, by their names in the op grammar (`cast=u16le`).
 const CAST_TARGETS: [&str; 6] = ["u8", "u16", "u16le", "u16be", "u32", "f32"];
 
-/// A target chooser: each target the library refuses for the image reaching the step (of
-/// `shape` and samples `input`) is disabled with [`Op::output_shape`]'s reason on hover and
-/// under the choices, and the result's shape and format are shown. (A refusal that depends
-/// on the strides, not the shape alone, shows when the step runs, in the step list.)
-fn cast_editor(
-    ui: &mut egui::Ui,
-    input: Option<SampleType>,
-    to: &mut SampleType,
-    shape: Option<[usize; 3]>,
-) {
-    let checked = |target: SampleType| {
-        shape
-            .zip(input)
-            .map(|(shape, input)| Op::Cast(target).output_shape(shape, input))
-    };
+/// A target chooser: each target the library refuses for the image reaching the step
+/// (`input`, from its dry run of the steps before) is disabled with [`Op::output_layout`]'s
+/// reason on hover and under the choices, before anything runs: the refusals that depend on
+/// the shape (3 bytes do not make 16-bit samples) and those that depend on the strides and
+/// the offset (a pixel whose bytes are reversed or cut, a misaligned first sample) alike.
+/// The result's shape and format are shown.
+fn cast_editor(ui: &mut egui::Ui, input: Option<StepLayout>, to: &mut SampleType) {
+    let checked = |target: SampleType| input.map(|input| Op::Cast(target).output_layout(&input));
     let mut refusals = Vec::new();
     let mut shown = Vec::new();
     ui.horizontal(|ui| {
@@ -396,17 +388,18 @@ fn cast_editor(
         ui.label(RichText::new(refusal).small().weak());
     }
     match (checked(*to), input) {
-        (Some(Ok([h, w, c])), Some(input)) => {
-            let after = Op::Cast(*to).output_sample_type(input);
+        (Some(Ok(after)), Some(input)) => {
+            let [h, w, c] = after.layout.shape();
+            let format = after.sample_type;
             ui.label(
-                    RichText::new(format!(
-                        "Result: {h} rows × {w} columns × {c} channels, format {} ({} bytes each), from {}",
-                        after.format(),
-                        after.size(),
-                        input.format(),
-                    ))
-                    .weak(),
-                );
+                RichText::new(format!(
+                    "Result: {h} rows × {w} columns × {c} channels, format {} ({} bytes each), from {}",
+                    format.format(),
+                    format.size(),
+                    input.sample_type.format(),
+                ))
+                .weak(),
+            );
         }
         (Some(Err(reason)), _) => {
             ui.label(RichText::new(reason.to_string()).color(ui.visuals().error_fg_color));

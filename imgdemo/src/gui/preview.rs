@@ -5,10 +5,11 @@
 //! Two paths paint a row, and they give the same pixels (tested against a per-pixel
 //! reference): 8-bit RGB or RGBA whose rows are contiguous in memory (a whole image, a crop,
 //! a vertical flip: the library hands each row out as a slice; a horizontal flip or a
-//! rotation by 180 degrees: each row is a slice once mirrored back), shown as they are, are
-//! summed over plain slices the compiler vectorises; every other view (strided, transposed,
-//! 16-bit, one channel, tinted, tiled) is read channel by channel through the library's
-//! strided iterators into a scratch row, then summed.
+//! rotation by 180 degrees: each row is a slice once mirrored back), shown as they are, and
+//! `u32` words in false colour ([`word_picture_reusing`]) whose rows are slices the same way,
+//! are summed over plain slices the compiler vectorises; every other view (strided,
+//! transposed, 16-bit, one channel, tinted, tiled) is read channel by channel through the
+//! library's strided iterators into a scratch row, then summed.
 
 use egui::{Color32, ColorImage};
 use rayon::prelude::*;
@@ -22,7 +23,7 @@ use viewlib::View;
 /// either byte order by their value, scaled to 0..=255; floats as 0..1, clamped, with NaN
 /// shown as 0; `u32` words (what a cast makes of four bytes) by their most significant
 /// byte. A whole picture of words is painted in false colour instead
-/// ([`crate::gui::document`]'s word preview), since one byte of four says little.
+/// ([`word_picture_reusing`]), since one byte of four says little.
 pub trait DisplaySample: viewlib::Sample + Copy {
     /// The sample scaled to 0..=255 (rounded).
     fn to_u8(self) -> u8;
@@ -232,6 +233,77 @@ pub fn preview_reusing<T: DisplaySample>(
     };
     let gap = if tiles > 1 { TILE_GAP } else { 0 };
     let scale = scale_for([h, w * tiles + gap * (tiles - 1)], max_side);
+    let fast = fast_plan(view, mode, scale).map(|(c, order)| (c, Colours::AsTheyAre, order));
+    paint(view, mode, scale, (tiles, gap), fast, spare)
+}
+
+/// The bytes of the first word of each pixel of `words`, most significant first, as an RGB
+/// view: the words as bytes, the byte axis read in the order that puts the most significant
+/// byte first on this machine (no copy).
+fn word_colours(words: View<'_, u32, 3>) -> Result<View<'_, u8, 3>, viewlib::ViewError> {
+    let bytes = words.channel_range(..1)?.cast::<u8>()?;
+    let most_significant_first = if cfg!(target_endian = "little") {
+        viewlib::Slice::new(Some(3), Some(0), -1)
+    } else {
+        viewlib::Slice::new(Some(0), Some(3), 1)
+    };
+    bytes.slice([
+        viewlib::Slice::FULL,
+        viewlib::Slice::FULL,
+        most_significant_first,
+    ])
+}
+
+/// `u32` words painted in false colour: each pixel's first word's three most significant
+/// bytes as red, green and blue, box-averaged like [`preview_reusing`] into `spare`. One
+/// word per pixel whose rows are slices (forward or mirrored) takes the fast path: the
+/// words' bytes summed as RGBA bytes are, the colour read off the sums of the right three;
+/// other layouts are read through the library's view of the top three bytes.
+///
+/// ```
+/// use imgdemo::gui::preview::word_picture_reusing;
+/// let words = [0x11223344u32, 0x55667788, 0x99AABBCC, 0xDDEEFF00];
+/// let image = viewlib::View::from_slice(&words, [2, 2, 1])?;
+/// let one = word_picture_reusing(image, 1, Vec::new());
+/// // The means of 0x11, 0x55, 0x99, 0xDD; of 0x22, 0x66, 0xAA, 0xEE; of 0x33, ...
+/// assert_eq!(one.image.pixels, [egui::Color32::from_rgb(0x77, 0x88, 0x99)]);
+/// let whole = word_picture_reusing(image.flip_horizontal(), 2, Vec::new());
+/// assert_eq!(whole.image.pixels[0], egui::Color32::from_rgb(0x55, 0x66, 0x77));
+/// # Ok::<(), viewlib::ViewError>(())
+/// ```
+pub fn word_picture_reusing(
+    words: View<'_, u32, 3>,
+    max_side: usize,
+    spare: Vec<Color32>,
+) -> Preview {
+    let scale = scale_for([words.height(), words.width()], max_side);
+    let mode = DisplayMode::Natural;
+    // One word per pixel: its bytes, a view of four 8-bit channels, in memory order.
+    let bytes = words.cast::<u8>().ok().filter(|_| words.channels() == 1);
+    if let Some(bytes) = bytes
+        && let Some(order) = row_order(bytes, scale, |_| true)
+    {
+        let fast = Some((4, Colours::WordTopBytes, order));
+        return paint(bytes, mode, scale, (1, 0), fast, spare);
+    }
+    match word_colours(words) {
+        Ok(colours) => preview_reusing(colours, mode, max_side, spare),
+        // An empty view has no first word: its (empty) picture as gray.
+        Err(_) => preview_reusing(words, mode, max_side, spare),
+    }
+}
+
+/// Paints `view` at 1/`scale` in `tiles` tiles `gap` pixels apart into `spare`, one output
+/// row per rayon task, on the fast path `fast` if given.
+fn paint<T: DisplaySample>(
+    view: View<'_, T, 3>,
+    mode: DisplayMode,
+    scale: usize,
+    (tiles, gap): (usize, usize),
+    fast: Option<(usize, Colours, RowOrder)>,
+    spare: Vec<Color32>,
+) -> Preview {
+    let [h, w, _] = view.shape();
     let (ph, pw) = (h.div_ceil(scale), w.div_ceil(scale));
     let out_w = pw * tiles + gap * (tiles - 1);
     let mut pixels = spare;
@@ -244,7 +316,7 @@ pub fn preview_reusing<T: DisplaySample>(
         tiles,
         gap,
         pw,
-        fast: fast_plan(view, mode, scale),
+        fast,
     };
     if out_w > 0 {
         pixels
@@ -255,6 +327,33 @@ pub fn preview_reusing<T: DisplaySample>(
     Preview {
         image: Arc::new(ColorImage::new([out_w, ph], pixels)),
         scale,
+    }
+}
+
+/// How the fast path colours the means of a pixel's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Colours {
+    /// RGB or RGBA, as they are.
+    AsTheyAre,
+    /// The four bytes of a `u32` word: its three most significant as R, G, B, opaque.
+    WordTopBytes,
+}
+
+impl Colours {
+    /// The colour of the means `v` of a pixel's `C` bytes (3 or 4, in memory order).
+    #[inline(always)]
+    fn colour<const C: usize>(self, v: [u32; C]) -> Color32 {
+        match self {
+            Colours::AsTheyAre => rgba8::<C>(v),
+            Colours::WordTopBytes => {
+                let [r, g, b] = if cfg!(target_endian = "little") {
+                    [v[C - 1], v[C - 2], v[C - 3]]
+                } else {
+                    [v[0], v[1], v[2]]
+                };
+                Color32::from_rgb(r as u8, g as u8, b as u8)
+            }
+        }
     }
 }
 
@@ -277,32 +376,44 @@ fn fast_plan<T: DisplaySample>(
     scale: usize,
 ) -> Option<(usize, RowOrder)> {
     let c = view.channels();
-    if mode != DisplayMode::Natural || !(c == 3 || c == 4) || scale > FAST_MAX_SCALE {
+    if mode != DisplayMode::Natural || !(c == 3 || c == 4) {
+        return None;
+    }
+    row_order(view, scale, |row| T::as_bytes(row).is_some()).map(|order| (c, order))
+}
+
+/// How `view`'s rows lie in memory when each is a slice (forward, or mirrored back) that
+/// `usable` takes, and boxes of `scale` are small enough for the fast path's 16-bit sums.
+fn row_order<T: DisplaySample>(
+    view: View<'_, T, 3>,
+    scale: usize,
+    usable: impl Fn(&[T]) -> bool,
+) -> Option<RowOrder> {
+    if scale > FAST_MAX_SCALE {
         return None;
     }
     if view.height() == 0 {
-        return Some((c, RowOrder::Forward));
+        return Some(RowOrder::Forward);
     }
     // Every row has row 0's strides: row 0 decides.
     [RowOrder::Forward, RowOrder::Mirrored]
         .into_iter()
-        .find(|&order| row_bytes(view, 0, order).is_some())
-        .map(|order| (c, order))
+        .find(|&order| row_slice(view, 0, order).is_some_and(&usable))
 }
 
-/// Row `y` of `view` as a byte slice in memory order, when it is one (8-bit, contiguous
-/// forward, or contiguous once mirrored back).
-fn row_bytes<'a, T: DisplaySample>(
+/// Row `y` of `view` as a slice in memory order, when it is one (contiguous forward, or
+/// contiguous once mirrored back).
+fn row_slice<'a, T: DisplaySample>(
     view: View<'a, T, 3>,
     y: usize,
     order: RowOrder,
-) -> Option<&'a [u8]> {
+) -> Option<&'a [T]> {
     let row = view.row(y).ok()?;
     let row = match order {
         RowOrder::Forward => row,
         RowOrder::Mirrored => row.flip(0).ok()?,
     };
-    T::as_bytes(row.as_slice()?)
+    row.as_slice()
 }
 
 thread_local! {
@@ -322,8 +433,9 @@ struct RowPainter<'a, T> {
     gap: usize,
     /// Preview pixels per tile row.
     pw: usize,
-    /// Channels and row order, when the fast path applies.
-    fast: Option<(usize, RowOrder)>,
+    /// Bytes per pixel (3 or 4), their colours and how the rows lie, when the fast path
+    /// applies.
+    fast: Option<(usize, Colours, RowOrder)>,
 }
 
 impl<T: DisplaySample> RowPainter<'_, T> {
@@ -335,26 +447,28 @@ impl<T: DisplaySample> RowPainter<'_, T> {
 
     fn paint(&self, py: usize, out: &mut [Color32]) {
         SCRATCH.with_borrow_mut(|(column_sums, general)| match self.fast {
-            Some((3, order)) => self.paint_fast::<3>(py, order, out, column_sums),
-            Some((_, order)) => self.paint_fast::<4>(py, order, out, column_sums),
+            Some((3, colours, order)) => self.paint_fast::<3>(py, colours, order, out, column_sums),
+            Some((_, colours, order)) => self.paint_fast::<4>(py, colours, order, out, column_sums),
             None => self.paint_general(py, out, general),
         });
     }
 
-    /// 8-bit RGB(A) rows as slices, in boxes of `scale` (1 to [`FAST_MAX_SCALE`]): the
-    /// loops are written for each box size so that the compiler unrolls them.
+    /// 8-bit rows as slices of `C`-byte pixels, in boxes of `scale` (1 to
+    /// [`FAST_MAX_SCALE`]): the loops are written for each box size so that the compiler
+    /// unrolls them.
     fn paint_fast<const C: usize>(
         &self,
         py: usize,
+        colours: Colours,
         order: RowOrder,
         out: &mut [Color32],
         sums: &mut Vec<u16>,
     ) {
         match self.scale {
-            1 => self.paint_boxes::<C, 1>(py, order, out, sums),
-            2 => self.paint_boxes::<C, 2>(py, order, out, sums),
-            3 => self.paint_boxes::<C, 3>(py, order, out, sums),
-            _ => self.paint_boxes::<C, 4>(py, order, out, sums),
+            1 => self.paint_boxes::<C, 1>(py, colours, order, out, sums),
+            2 => self.paint_boxes::<C, 2>(py, colours, order, out, sums),
+            3 => self.paint_boxes::<C, 3>(py, colours, order, out, sums),
+            _ => self.paint_boxes::<C, 4>(py, colours, order, out, sums),
         }
     }
 
@@ -364,16 +478,22 @@ impl<T: DisplaySample> RowPainter<'_, T> {
     fn paint_boxes<const C: usize, const S: usize>(
         &self,
         py: usize,
+        colours: Colours,
         order: RowOrder,
         out: &mut [Color32],
         sums: &mut Vec<u16>,
     ) {
         let ys = self.rows(py);
         let n_rows = ys.len();
-        let row = |y| row_bytes(self.view, y, order).expect("the fast path's rows are slices");
+        let row = |y| {
+            row_slice(self.view, y, order)
+                .and_then(T::as_bytes)
+                .expect("the fast path's rows are slices of bytes")
+        };
         if S == 1 {
             let (pixels, _) = row(ys.start).as_chunks::<C>();
-            let paint = |(o, p): (&mut Color32, &[u8; C])| *o = rgba8::<C>(p.map(u32::from));
+            let paint =
+                |(o, p): (&mut Color32, &[u8; C])| *o = colours.colour::<C>(p.map(u32::from));
             match order {
                 RowOrder::Forward => out.iter_mut().zip(pixels).for_each(paint),
                 RowOrder::Mirrored => out.iter_mut().zip(pixels.iter().rev()).for_each(paint),
@@ -392,12 +512,12 @@ impl<T: DisplaySample> RowPainter<'_, T> {
             RowOrder::Forward => {
                 let boxes = pixels.chunks_exact(S);
                 let rest = boxes.remainder();
-                box_means::<C>(out, boxes, rest, n_rows, S);
+                box_means::<C>(out, boxes, rest, n_rows, S, colours);
             }
             RowOrder::Mirrored => {
                 let boxes = pixels.rchunks_exact(S);
                 let rest = boxes.remainder();
-                box_means::<C>(out, boxes, rest, n_rows, S);
+                box_means::<C>(out, boxes, rest, n_rows, S, colours);
             }
         }
     }
@@ -454,7 +574,7 @@ struct GeneralScratch {
 }
 
 /// The means of column-summed pixel boxes of `scale` pixels (over `n_rows` rows) into `out`,
-/// in order, then of `rest`, the last and narrower box, if any.
+/// in order, then of `rest`, the last and narrower box, if any, coloured by `colours`.
 #[inline(always)]
 fn box_means<'a, const C: usize>(
     out: &mut [Color32],
@@ -462,18 +582,19 @@ fn box_means<'a, const C: usize>(
     rest: &[[u16; C]],
     n_rows: usize,
     scale: usize,
+    colours: Colours,
 ) {
     let full = Divider::new((n_rows * scale) as u32);
     let mut written = 0;
     for (o, pixels) in out.iter_mut().zip(boxes) {
-        *o = rgba8::<C>(sum_pixels(pixels).map(|t| full.divide(t)));
+        *o = colours.colour::<C>(sum_pixels(pixels).map(|t| full.divide(t)));
         written += 1;
     }
     if let Some(last) = out.get_mut(written)
         && !rest.is_empty()
     {
         let n = (n_rows * rest.len()) as u32;
-        *last = rgba8::<C>(sum_pixels(rest).map(|t| (t + n / 2) / n));
+        *last = colours.colour::<C>(sum_pixels(rest).map(|t| (t + n / 2) / n));
     }
 }
 
@@ -658,23 +779,97 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
 
-        /// Both paths paint what the per-pixel reference paints, for 8 and 16 bits, crops,
-        /// flips, transposes, channels, steps, odd sizes and boxes of 1 to 4 pixels.
+        /// Both paths paint what the per-pixel reference paints, for 8 and 16 bits and `u32`
+        /// words in false colour, crops, flips, transposes, channels, steps, odd sizes and
+        /// boxes of 1 to 4 pixels (5: past the fast path's largest).
         #[test]
         fn every_layout_matches_the_per_pixel_reference(
             h in 1usize..40, w in 1usize..40, c in 1usize..6,
             steps in prop::collection::vec(step(), 0..5),
-            scale in 1usize..5, mode in mode(), seed in any::<u64>(), sixteen in any::<bool>(),
+            scale in 1usize..6, mode in mode(), seed in any::<u64>(), samples in 0..3,
         ) {
             let values = (0..h * w * c).map(|i| (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seed);
-            if sixteen {
-                let source = StridedImage::from(ImageBuf::from_vec(h, w, c, values.map(|v| (v >> 13) as u16).collect()).unwrap());
-                check(derive(&source, &steps).view(), scale, mode)?;
-            } else {
-                let source = StridedImage::from(ImageBuf::from_vec(h, w, c, values.map(|v| (v >> 13) as u8).collect()).unwrap());
-                check(derive(&source, &steps).view(), scale, mode)?;
+            match samples {
+                0 => {
+                    let source = StridedImage::from(ImageBuf::from_vec(h, w, c, values.map(|v| (v >> 13) as u8).collect()).unwrap());
+                    check(derive(&source, &steps).view(), scale, mode)?;
+                }
+                1 => {
+                    let source = StridedImage::from(ImageBuf::from_vec(h, w, c, values.map(|v| (v >> 13) as u16).collect()).unwrap());
+                    check(derive(&source, &steps).view(), scale, mode)?;
+                }
+                _ => {
+                    // Half the cases one word per pixel, as a cast of RGBA8 makes them.
+                    let c = if seed % 2 == 0 { 1 } else { c };
+                    let words = values.take(h * w * c).map(|v| (v >> 13) as u32).collect();
+                    let source = StridedImage::from(ImageBuf::from_vec(h, w, c, words).unwrap());
+                    check_words(derive(&source, &steps).view(), scale)?;
+                }
             }
         }
+    }
+
+    /// The false-colour picture of words as [`word_picture_reusing`] documents it, one output
+    /// pixel at a time: each pixel's first word's three most significant bytes, averaged.
+    fn reference_words(view: View<'_, u32, 3>, max_side: usize) -> (ColorImage, usize) {
+        let [h, w, _] = view.shape();
+        let scale = scale_for([h, w], max_side);
+        let (ph, pw) = (h.div_ceil(scale), w.div_ceil(scale));
+        let mut pixels = Vec::new();
+        for py in 0..ph {
+            for px in 0..pw {
+                let (mut sum, mut n) = ([0u32; 3], 0);
+                for y in py * scale..((py + 1) * scale).min(h) {
+                    for x in px * scale..((px + 1) * scale).min(w) {
+                        let bytes = view.get([y, x, 0]).unwrap().to_be_bytes();
+                        n += 1;
+                        for k in 0..3 {
+                            sum[k] += u32::from(bytes[k]);
+                        }
+                    }
+                }
+                let [r, g, b] = sum.map(|s| ((s + n / 2) / n) as u8);
+                pixels.push(Color32::from_rgb(r, g, b));
+            }
+        }
+        (ColorImage::new([pw, ph], pixels), scale)
+    }
+
+    /// [`check`] for the false-colour picture of words.
+    fn check_words(view: View<'_, u32, 3>, scale: usize) -> Result<(), TestCaseError> {
+        let max_side = view.height().max(view.width()).div_ceil(scale);
+        let (expected, expected_scale) = reference_words(view, max_side);
+        let p = word_picture_reusing(view, max_side, vec![Color32::RED; 7]);
+        prop_assert_eq!(p.scale, expected_scale);
+        prop_assert_eq!(&*p.image, &expected);
+        Ok(())
+    }
+
+    #[test]
+    fn one_word_per_pixel_in_row_slices_takes_the_fast_path() {
+        let px = vec![0u32; 6 * 8 * 2];
+        fn bytes_of(v: View<'_, u32, 3>) -> View<'_, u8, 3> {
+            v.cast::<u8>().unwrap()
+        }
+        let words = View::from_slice(&px[..6 * 8], [6, 8, 1]).unwrap();
+        assert_eq!(
+            row_order(bytes_of(words), 2, |_| true),
+            Some(RowOrder::Forward)
+        );
+        let cropped = words.crop(1, 1, 5, 3).unwrap();
+        let mirrored = bytes_of(cropped.flip_horizontal());
+        assert_eq!(row_order(mirrored, 4, |_| true), Some(RowOrder::Mirrored));
+        assert_eq!(row_order(bytes_of(words.transpose()), 2, |_| true), None);
+        let two = View::from_slice(&px, [6, 8, 2])
+            .unwrap()
+            .channel_range(..1)
+            .unwrap();
+        // The first of two words per pixel: its bytes are no row slice, the general path.
+        assert_eq!(row_order(bytes_of(two), 2, |_| true), None);
+        assert_eq!(
+            row_order(bytes_of(words), FAST_MAX_SCALE + 1, |_| true),
+            None
+        );
     }
 
     fn check<T: DisplaySample>(

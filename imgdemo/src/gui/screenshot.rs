@@ -1,7 +1,8 @@
 //! Opening the window, and its headless uses: `--screenshot` (render, save the window as
 //! PNG, close) and `--measure-latency` (time control changes in the real window).
 
-use super::app::{DemoApp, Launch, ms};
+use super::app::{DemoApp, Latency, Launch, ms};
+use super::document::Document;
 use egui::ColorImage;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -20,8 +21,10 @@ const TIMEOUT: Duration = Duration::from_secs(180);
 
 type Outcome = Arc<Mutex<Option<Result<String, String>>>>;
 
-/// A headless run in progress: waits for the result to be on screen, then screenshots or
-/// measures.
+/// A headless run in progress (`--screenshot`, `--measure-latency`), with its own state: it
+/// waits for the result to be on screen, then measures, screenshots and closes. The app
+/// owns one when asked and hands it, each frame, the document it changes and the latency
+/// it reads ([`drive`](Self::drive)); it reaches nothing else of the app.
 pub struct Screenshot {
     path: Option<PathBuf>,
     changes_left: usize,
@@ -69,65 +72,59 @@ impl Screenshot {
         slot.get_or_insert(outcome);
         ctx.send_viewport_cmd(egui::ViewportCommand::Close);
     }
-}
 
-impl DemoApp {
-    /// Whether the latest change is on screen and nothing else is pending.
-    fn settled(&self) -> bool {
-        let doc = &self.document;
-        let loaded = doc.source().is_some() || self.notice().is_some_and(|n| n.is_error);
-        loaded
-            && !self.is_busy()
-            && (doc.result().is_some() || doc.failure().is_some() || doc.source().is_none())
-            && !self.latency_pending()
-    }
-
-    pub(super) fn drive_screenshot(&mut self, ctx: &egui::Context) {
-        let settled = self.settled();
-        let total = self.latency.total;
-        let last = self.latency.recent.back().copied();
-        let Some(shot) = &mut self.screenshot else {
-            return;
-        };
-        if shot.measuring && shot.seen > 0 {
-            shot.frame_times.push(ctx.input(|i| i.unstable_dt));
+    /// One frame of the headless run: once the window is `settled` (the latest change on
+    /// screen, nothing pending) for a few frames, makes the next change to `doc` (switching
+    /// its first step on or off) while measuring, then reports `latency` and `doc`'s last
+    /// timings, takes the screenshot, and closes the window.
+    pub fn drive(
+        &mut self,
+        ctx: &egui::Context,
+        doc: &mut Document,
+        latency: &Latency,
+        settled: bool,
+    ) {
+        let total = latency.total;
+        let last = latency.recent.back().copied();
+        if self.measuring && self.seen > 0 {
+            self.frame_times.push(ctx.input(|i| i.unstable_dt));
         }
-        if shot.started.elapsed() > TIMEOUT {
-            shot.finish(ctx, Err(format!("nothing to show after {TIMEOUT:?}")));
+        if self.started.elapsed() > TIMEOUT {
+            self.finish(ctx, Err(format!("nothing to show after {TIMEOUT:?}")));
             return;
         }
         if !settled {
-            shot.frames_ready = 0;
+            self.frames_ready = 0;
             ctx.request_repaint_after(Duration::from_millis(20));
             return;
         }
-        shot.frames_ready += 1;
-        if shot.frames_ready < 3 {
+        self.frames_ready += 1;
+        if self.frames_ready < 3 {
             ctx.request_repaint();
             return;
         }
-        if shot.measuring {
-            if shot.seen != 0 && total > shot.seen {
-                shot.samples.extend(last);
+        if self.measuring {
+            if self.seen != 0 && total > self.seen {
+                self.samples.extend(last);
             }
-            shot.seen = total.max(1);
-            if shot.changes_left > 0 {
-                shot.changes_left -= 1;
-                shot.frames_ready = 0;
-                if self.document.steps().is_empty() {
-                    shot.finish(ctx, Err("--measure-latency needs at least one --op".into()));
+            self.seen = total.max(1);
+            if self.changes_left > 0 {
+                self.changes_left -= 1;
+                self.frames_ready = 0;
+                if doc.steps().is_empty() {
+                    self.finish(ctx, Err("--measure-latency needs at least one --op".into()));
                     return;
                 }
-                self.document.toggle_step(0);
+                doc.toggle_step(0);
                 ctx.request_repaint();
                 return;
             }
-            shot.measuring = false;
-            let mut sorted = shot.samples.clone();
+            self.measuring = false;
+            let mut sorted = self.samples.clone();
             sorted.sort();
             let pick = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
             if !sorted.is_empty() {
-                let [h, w, c] = self.document.source().map_or([0; 3], |s| s.image().shape());
+                let [h, w, c] = doc.source().map_or([0; 3], |s| s.image().shape());
                 println!(
                     "change -> frame on a {w}x{h}x{c} image, {} changes: median {:.1} ms, p90 {:.1} ms, min {:.1} ms, max {:.1} ms",
                     sorted.len(),
@@ -136,7 +133,7 @@ impl DemoApp {
                     ms(sorted[0]),
                     ms(sorted[sorted.len() - 1]),
                 );
-                let mut frames = shot.frame_times.clone();
+                let mut frames = self.frame_times.clone();
                 frames.sort_by(f32::total_cmp);
                 if let Some(median) = frames.get(frames.len() / 2) {
                     println!(
@@ -145,7 +142,7 @@ impl DemoApp {
                         median * 1e3
                     );
                 }
-                if let Some(r) = self.document.result() {
+                if let Some(r) = doc.result() {
                     println!(
                         "last run: working copy {:.1} ms, operations {:.1} ms, preview {:.1} ms ({}x{}, 1/{} size)",
                         ms(r.timings.copy),
@@ -158,17 +155,17 @@ impl DemoApp {
                 }
             }
         }
-        let Some(path) = shot.path.clone() else {
-            let outcome = match shot.failure.clone() {
+        let Some(path) = self.path.clone() else {
+            let outcome = match self.failure.clone() {
                 Some(e) => Err(e),
                 None => Ok(String::new()),
             };
-            shot.finish(ctx, outcome);
+            self.finish(ctx, outcome);
             return;
         };
-        if !shot.requested {
-            shot.requested = true;
-            let slot = Arc::clone(&shot.image);
+        if !self.requested {
+            self.requested = true;
+            let slot = Arc::clone(&self.image);
             let wake = ctx.clone();
             ctx.request_screenshot(move |image| {
                 *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(image);
@@ -177,7 +174,7 @@ impl DemoApp {
             ctx.request_repaint();
             return;
         }
-        let image = shot
+        let image = self
             .image
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -192,13 +189,13 @@ impl DemoApp {
                         image.size[1]
                     )
                 });
-                let outcome = match (saved, shot.failure.clone()) {
+                let outcome = match (saved, self.failure.clone()) {
                     (Ok(_), Some(e)) => {
                         Err(format!("{e} (screenshot saved to {})", path.display()))
                     }
                     (saved, _) => saved,
                 };
-                shot.finish(ctx, outcome);
+                self.finish(ctx, outcome);
             }
             None => ctx.request_repaint_after(Duration::from_millis(10)),
         }

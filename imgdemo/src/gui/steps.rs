@@ -1,6 +1,6 @@
 //! The app's editable pipeline: operations the user adds, removes, reorders and switches off.
 
-use crate::pipeline::{Channel, Flip, Op};
+use crate::pipeline::{Channel, Flip, Op, StepLayout};
 use viewlib::SampleType;
 use viewlib::ops::Alpha;
 
@@ -206,22 +206,24 @@ pub const KINDS: [&str; 14] = [
     "Invert with alpha",
 ];
 
-/// A new operation of kind `kind` (one of [`KINDS`]) for an image of `shape` with samples of
-/// `sample_type`: the crop keeps the middle half, the channel is the first, tone operations
-/// start with a visible change, the cast is one the library takes ([`default_cast`]).
+/// A new operation of kind `kind` (one of [`KINDS`]) for an image laid out as `input`: the
+/// crop keeps the middle half, the channel is the first, tone operations start with a visible
+/// change, the cast is one the library takes ([`default_cast`]).
 ///
 /// ```
 /// use imgdemo::gui::steps::new_op;
-/// use viewlib::SampleType;
-/// let new = |kind, shape| new_op(kind, shape, SampleType::U8).unwrap().to_string();
-/// assert_eq!(new("Crop", [100, 200, 3]), "crop=50,25,100,50");
-/// assert_eq!(new("Channel", [100, 200, 1]), "channel=L");
-/// assert_eq!(new("Slice", [100, 200, 3]), "slice=::2,::-1,:");
-/// assert_eq!(new("Cast", [100, 200, 4]), "cast=u32");
-/// assert!(new_op("Blur", [1, 1, 1], SampleType::U8).is_none());
+/// use viewlib::pipeline::StepLayout;
+/// use viewlib::{ImageBuf, StridedImage};
+/// let image = |c| StepLayout::of(&StridedImage::from(ImageBuf::<u8>::new(100, 200, c).unwrap()));
+/// let new = |kind, c| new_op(kind, &image(c)).unwrap().to_string();
+/// assert_eq!(new("Crop", 3), "crop=50,25,100,50");
+/// assert_eq!(new("Channel", 1), "channel=L");
+/// assert_eq!(new("Slice", 3), "slice=::2,::-1,:");
+/// assert_eq!(new("Cast", 4), "cast=u32");
+/// assert!(new_op("Blur", &image(1)).is_none());
 /// ```
-pub fn new_op(kind: &str, shape: [usize; 3], sample_type: SampleType) -> Option<Op> {
-    let [height, width, channels] = shape;
+pub fn new_op(kind: &str, input: &StepLayout) -> Option<Op> {
+    let [height, width, channels] = input.layout.shape();
     Some(match kind {
         "Invert" => Op::Invert(Alpha::Keep),
         "Invert with alpha" => Op::Invert(Alpha::Invert),
@@ -241,7 +243,7 @@ pub fn new_op(kind: &str, shape: [usize; 3], sample_type: SampleType) -> Option<
         "Transpose" => Op::Transpose,
         // Every other row, mirrored: both of a slice's powers, visible at once.
         "Slice" => "slice=::2,::-1".parse().expect("a valid slice"),
-        "Cast" => default_cast(shape, sample_type),
+        "Cast" => default_cast(input),
         "Gray" => Op::Gray,
         "Brightness" => Op::Brightness(0.2),
         "Contrast" => Op::Contrast(1.5),
@@ -251,26 +253,32 @@ pub fn new_op(kind: &str, shape: [usize; 3], sample_type: SampleType) -> Option<
     })
 }
 
-/// The cast a new Cast step starts with: one the library takes on an image of `shape` and
-/// `sample_type`, and that shows what a cast does: bytes joined into `u32` words (RGBA8,
-/// one word per pixel) or 16-bit pairs, or 16-bit and wider samples split into bytes.
+/// The cast a new Cast step starts with: one the library takes on an image laid out as
+/// `input` (its strides and offset included: [`Op::output_layout`]), and that shows what a
+/// cast does: bytes joined into `u32` words (RGBA8, one word per pixel) or 16-bit pairs, or
+/// 16-bit and wider samples split into bytes.
 ///
 /// ```
 /// use imgdemo::gui::steps::default_cast;
-/// use viewlib::SampleType;
-/// let native16 = SampleType::of::<u16>().unwrap();
-/// assert_eq!(default_cast([720, 1280, 4], SampleType::U8).to_string(), "cast=u32");
-/// assert_eq!(default_cast([720, 1280, 2], SampleType::U8).to_string(), "cast=u16be");
-/// assert_eq!(default_cast([256, 1024, 3], native16).to_string(), "cast=u8");
-/// assert_eq!(default_cast([1, 1, 3], SampleType::U8).to_string(), "cast=u8");
+/// use viewlib::pipeline::{Op, StepLayout};
+/// use viewlib::{ImageBuf, StridedImage};
+/// let bytes = |c| StridedImage::from(ImageBuf::<u8>::new(720, 1280, c).unwrap());
+/// let cast = |image: &StridedImage<u8>| default_cast(&StepLayout::of(image)).to_string();
+/// assert_eq!(cast(&bytes(4)), "cast=u32");
+/// assert_eq!(cast(&bytes(2)), "cast=u16be");
+/// assert_eq!(cast(&bytes(3)), "cast=u8");
+/// // Each pixel's bytes reversed: no word or pair reads them, bytes stay bytes.
+/// assert_eq!(cast(&bytes(4).slice(viewlib::s![.., .., ..;-1]).unwrap()), "cast=u8");
+/// let sixteen = StridedImage::from(ImageBuf::<u16>::new(256, 1024, 3).unwrap());
+/// assert_eq!(default_cast(&StepLayout::of(&sixteen)).to_string(), "cast=u8");
 /// ```
-pub fn default_cast(shape: [usize; 3], sample_type: SampleType) -> Op {
+pub fn default_cast(input: &StepLayout) -> Op {
     let joined = [SampleType::of::<u32>(), Some(SampleType::U16Be)];
-    let wider = if sample_type.size() == 1 {
+    let wider = if input.sample_type.size() == 1 {
         joined
             .into_iter()
             .flatten()
-            .find(|&to| Op::Cast(to).output_shape(shape, sample_type).is_ok())
+            .find(|&to| Op::Cast(to).output_layout(input).is_ok())
     } else {
         None
     };
@@ -402,7 +410,8 @@ mod tests {
                     viewlib::ImageBuf::<u8>::new(h, w, c).unwrap().into();
                 let sixteen = viewlib::ImageBuf::<u16>::new(h, w, c).unwrap().into();
                 for image in [eight, sixteen] {
-                    let op = new_op(kind, shape, image.sample_type()).unwrap();
+                    let working = StepLayout::of_dyn(&image).detached();
+                    let op = new_op(kind, &working).unwrap();
                     let format = image.format();
                     let applied = crate::pipeline::apply_dyn(image, &[op], &mut Vec::new());
                     if let Err(e) = applied {

@@ -10,6 +10,9 @@
 //!
 //! - [`Op::output_shape`] answers, from the shape alone, what an operation makes or why it
 //!   does not apply ([`OpErrorKind`]); the planners and checks below are built on it.
+//! - [`Op::output_layout`] and [`dry_run`] answer from the strides and offset too
+//!   ([`StepLayout`]): the run's own refusals (a cast of pixels whose bytes are not in
+//!   order, or at a misaligned address) before any pixel is touched.
 //! - [`apply`] (a borrowed writable view), [`apply_owned`] (a [`StridedImage`]) and
 //!   [`apply_dyn`] (a [`DynStridedImage`], the only run in which casts change the sample
 //!   type) run a pipeline; [`apply_in_place`] runs one on a file's own pixels.
@@ -32,12 +35,14 @@
 //! [`StridedImage`]: crate::StridedImage
 //! [`DynStridedImage`]: crate::DynStridedImage
 
+mod dry_run;
 mod error;
 mod op;
 mod rows;
 mod run;
 mod run_dyn;
 
+pub use dry_run::{StepLayout, dry_run};
 pub use error::{OpError, OpErrorKind};
 pub use op::{Channel, Effect, Flip, OP_SYNTAX, Op, ParseOpError, Subscript};
 pub use rows::{InPlaceBands, RowPlan, apply_in_place, check_in_place};
