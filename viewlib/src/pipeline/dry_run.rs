@@ -50,6 +50,7 @@ pub struct StepLayout {
 
 impl StepLayout {
     /// The layout of `image`, at its memory's real address.
+    #[must_use]
     pub fn of<T: Sample>(image: &StridedImage<T>) -> StepLayout {
         StepLayout {
             layout: image.layout(),
@@ -71,6 +72,7 @@ impl StepLayout {
     /// assert_eq!(Some(placed.sample_type), SampleType::of::<u16>());
     /// # Ok::<(), viewlib::ViewError>(())
     /// ```
+    #[must_use]
     pub fn of_dyn(image: &DynStridedImage) -> StepLayout {
         StepLayout {
             layout: image.layout(),
