@@ -116,7 +116,7 @@ impl StepLayout {
     /// use viewlib::{DynStridedImage, ImageBuf};
     /// let image = DynStridedImage::from(ImageBuf::<u8>::new(2, 3, 4)?);
     /// let before = StepLayout::of_dyn(&image);
-    /// let ops: Vec<Op> = ["flip=h".parse()?];
+    /// let ops: Vec<Op> = vec!["flip=h".parse()?];
     /// let mut reports = Vec::new();
     /// apply_dyn(image, &ops, &mut reports)?;
     /// let reported = StepLayout::from_report(&reports[0], before.memory_address)?;
