@@ -4,9 +4,11 @@
 //!
 //! Work too small to be split ([`PARALLEL_MIN_BYTES`], below which viewlib's kernels run on
 //! the calling thread anyway) runs on the calling thread without looking at the pool, so a
-//! small call costs what it cost before. Larger work runs inside the pool
-//! ([`ThreadPool::install`]), where the kernels' rayon calls split it over the pool's
-//! threads; handing it over costs what handing it to rayon's global pool cost.
+//! small call costs what it cost before. So does any kernel when the pool has one thread
+//! (`set_num_threads(1)`), inside [`on_this_thread`]: handing it to a one-thread pool would
+//! cost about 10 µs a call and gain nothing, and OpenCV at one thread does not pay it either.
+//! Larger work on a larger pool runs inside it ([`ThreadPool::install`]), where the
+//! kernels' rayon calls split it over the pool's threads.
 //!
 //! The pool is built on first use, with rayon's default size (`RAYON_NUM_THREADS`, else
 //! the machine's cores), and replaced by `set_num_threads`; a call running meanwhile
@@ -17,7 +19,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use rayon::{ThreadPool, ThreadPoolBuilder};
 use std::sync::{Arc, Mutex, MutexGuard};
-use viewlib::ops::PARALLEL_MIN_BYTES;
+use viewlib::ops::{PARALLEL_MIN_BYTES, on_this_thread};
 
 /// The pool, the size asked for (0: the default) and the process that built it.
 struct Pool {
@@ -79,12 +81,17 @@ fn retire(old: Option<Pool>) {
 }
 
 /// Runs `work`, which touches about `bytes` bytes: on this thread if that is too little for
-/// viewlib to split, otherwise inside the module's pool. Called without the GIL.
+/// viewlib to split or the pool has one thread, otherwise inside the module's pool. Called
+/// without the GIL.
 pub fn run<R: Send>(bytes: usize, work: impl FnOnce() -> R + Send) -> PyResult<R> {
     if bytes < PARALLEL_MIN_BYTES {
         return Ok(work());
     }
-    Ok(pool()?.install(work))
+    let pool = pool()?;
+    if pool.current_num_threads() == 1 {
+        return Ok(on_this_thread(work));
+    }
+    Ok(pool.install(work))
 }
 
 /// Runs `work` inside the module's pool, whatever its size: for whole-file work (decoding,

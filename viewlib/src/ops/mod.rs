@@ -6,6 +6,7 @@
 //! odd sizes and every layout: `ops::reference`, public with the feature `reference` (off by
 //! default) for checking other kernels the same way.
 
+mod calling_thread;
 mod channels;
 mod copy;
 mod geometry;
@@ -15,6 +16,8 @@ mod lut;
 pub mod reference;
 mod traverse;
 
+pub use calling_thread::on_this_thread;
+pub(crate) use calling_thread::threads;
 pub(crate) use copy::copy;
 pub use invert::{Alpha, Invert};
 pub use lut::{Luma, LumaWeights, Lut, LutSample};

@@ -17,15 +17,15 @@ pub const PARALLEL_MIN_BYTES: usize = 512 * 1024;
 /// stealing to even out, large enough that each piece streams.
 const PIECE_BYTES: usize = 128 * 1024;
 
-/// Runs `work` on disjoint pieces covering `view`: on this thread for small views, otherwise on
-/// rayon's pool. Pieces are cut along axis 0, or along axis 1 at multiples of `granule` when
+/// Runs `work` on disjoint pieces covering `view`: on this thread for small views (and inside
+/// [`on_this_thread`](crate::ops::on_this_thread)), otherwise on rayon's pool. Pieces are cut along axis 0, or along axis 1 at multiples of `granule` when
 /// axis 0 is down to one element (so a run of whole pixels stays whole); `granule == 0` never
 /// cuts axis 1 (kernels that need whole rows).
 pub(crate) fn in_pieces<V>(view: V, granule: usize, work: impl Fn(V) + Sync + Send)
 where
     V: Splittable + Send,
 {
-    if view.byte_len() < PARALLEL_MIN_BYTES || rayon::current_num_threads() == 1 {
+    if view.byte_len() < PARALLEL_MIN_BYTES || crate::ops::threads() == 1 {
         work(view);
         return;
     }

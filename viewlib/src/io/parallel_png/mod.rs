@@ -53,7 +53,7 @@ pub(crate) fn image_data(
     bytes_per_pixel: usize,
     filters: RowFilters,
 ) -> io::Result<Option<ImageData>> {
-    let threads = rayon::current_num_threads();
+    let threads = crate::ops::threads();
     if row_bytes == 0 || !data.len().is_multiple_of(row_bytes) {
         return Err(io::Error::other(format!(
             "{} bytes of image data are not whole rows of {row_bytes} bytes",
