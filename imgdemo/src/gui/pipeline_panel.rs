@@ -267,7 +267,7 @@ impl PipelinePanel {
                 ui.radio_value(flip, Flip::Horizontal, "Horizontal (left ↔ right)");
                 ui.radio_value(flip, Flip::Vertical, "Vertical (top ↕ bottom)");
             }
-            Op::Slice(subscripts) => self.slice_editor(ui, index, subscripts, shape),
+            Op::Slice(subscripts) => self.slice_editor(ui, index, subscripts, input),
             Op::Cast(to) => cast_editor(ui, input, to),
             Op::Transpose | Op::Gray => {}
             Op::Brightness(d) => {
@@ -289,13 +289,14 @@ impl PipelinePanel {
     }
 
     /// NumPy subscripts typed as text, checked as typed against the image reaching the step
-    /// with the library's own rules; the step takes them only when they apply.
+    /// (`input`, from the library's dry run of the steps before) with the library's own
+    /// rules; the step takes them only when they apply.
     fn slice_editor(
         &mut self,
         ui: &mut egui::Ui,
         index: usize,
         subscripts: &mut [Subscript; 3],
-        shape: Option<[usize; 3]>,
+        input: Option<StepLayout>,
     ) {
         let [rows, cols, channels] = *subscripts;
         let current = format!("{rows}, {cols}, {channels}");
@@ -319,10 +320,9 @@ impl PipelinePanel {
             .parse::<Op>()
             .map_err(|e| e.reason().to_string())
             .and_then(|op| {
-                let out = shape
-                    .map(|s| op.output_shape(s, SampleType::U8))
-                    .transpose();
-                out.map(|out| (op, out)).map_err(|kind| kind.to_string())
+                let out = input.map(|i| op.output_layout(&i)).transpose();
+                out.map(|out| (op, out.map(|o| o.layout.shape())))
+                    .map_err(|kind| kind.to_string())
             });
         match checked {
             Ok((Op::Slice(parsed), out)) => {
