@@ -54,15 +54,36 @@ fn samples<T: Sample>(len: usize, make: impl Fn(usize) -> T) -> Vec<T> {
 
 /// The pool sizes every kernel runs with: one thread, this machine's two cores, and more
 /// threads than rows in the small images.
-const THREADS: [usize; 3] = [1, 2, 7];
+const ALL_THREADS: [usize; 3] = [1, 2, 7];
 
-/// Runs `work` in a pool of `threads` threads (one of [`THREADS`]). The pools are built once:
-/// building thousands of them cost more than the kernels, several minutes under
+/// [`ALL_THREADS`], or those of them `VIEWLIB_TEST_THREADS` lists (comma-separated, e.g.
+/// `2`): CI's AddressSanitizer run, where every kernel call costs about four times as much,
+/// takes one pool size that splits the work; the other runs take all three.
+fn thread_counts() -> &'static [usize] {
+    static COUNTS: std::sync::OnceLock<Vec<usize>> = std::sync::OnceLock::new();
+    COUNTS.get_or_init(|| match std::env::var("VIEWLIB_TEST_THREADS") {
+        Ok(list) => {
+            let counts: Vec<usize> = list
+                .split(',')
+                .map(|n| n.trim().parse().expect("VIEWLIB_TEST_THREADS: numbers"))
+                .collect();
+            assert!(
+                !counts.is_empty() && counts.iter().all(|n| ALL_THREADS.contains(n)),
+                "VIEWLIB_TEST_THREADS: some of {ALL_THREADS:?}, not {list:?}"
+            );
+            counts
+        }
+        Err(_) => ALL_THREADS.to_vec(),
+    })
+}
+
+/// Runs `work` in a pool of `threads` threads (one of [`ALL_THREADS`]). The pools are built
+/// once: building thousands of them cost more than the kernels, several minutes under
 /// AddressSanitizer.
 fn with_threads(threads: usize, work: impl FnOnce() + Send) {
     static POOLS: std::sync::OnceLock<Vec<rayon::ThreadPool>> = std::sync::OnceLock::new();
     let pools = POOLS.get_or_init(|| {
-        THREADS
+        ALL_THREADS
             .iter()
             .map(|&n| {
                 rayon::ThreadPoolBuilder::new()
@@ -72,7 +93,7 @@ fn with_threads(threads: usize, work: impl FnOnce() + Send) {
             })
             .collect()
     });
-    let index = THREADS.iter().position(|&n| n == threads).unwrap();
+    let index = ALL_THREADS.iter().position(|&n| n == threads).unwrap();
     pools[index].install(work);
 }
 
@@ -95,7 +116,7 @@ fn check<T: Sample>(
                     shape,
                 );
                 reference(&mut view);
-                for threads in THREADS {
+                for &threads in thread_counts() {
                     let mut got = original.clone();
                     with_threads(threads, || {
                         kernel(derive(
@@ -256,7 +277,7 @@ fn copies_materialize_every_layout() {
                 let src =
                     derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape).into_view();
                 let expected = src.to_vec();
-                for threads in THREADS {
+                for &threads in thread_counts() {
                     with_threads(threads, || {
                         let owned = src.to_image_buf().unwrap();
                         assert_eq!(owned.as_slice(), expected, "{h}x{w}x{c} {shape:?}");
@@ -297,7 +318,7 @@ fn channel_extraction_split_and_merge() {
                 let mut px: Vec<u8> = samples(h * w * c, |i| (i * 13 % 256) as u8);
                 let image =
                     derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape).into_view();
-                for threads in THREADS {
+                for &threads in thread_counts() {
                     with_threads(threads, || {
                         let planes = image.split_into_planes().unwrap();
                         assert_eq!(planes.len(), image.channels());
@@ -407,7 +428,7 @@ fn check_flips<T: Sample + PartialEq>(make: impl Fn(usize) -> T + Copy) {
                     let mut outside = original.clone();
                     derive(ViewMut::from_slice(&mut outside, [h, w, c]).unwrap(), shape)
                         .fill(T::zeroed().to_value());
-                    for threads in THREADS {
+                    for &threads in thread_counts() {
                         let mut px = original.clone();
                         let view = derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape);
                         with_threads(threads, || {
@@ -593,7 +614,7 @@ fn luma_alpha_matches_reference_and_image_crate() {
                 .zip(&alpha)
                 .flat_map(|(&l, &a)| [l, a])
                 .collect();
-            for threads in THREADS {
+            for &threads in thread_counts() {
                 with_threads(threads, || {
                     let [dh, dw, _] = image.shape();
                     let mut out = viewlib::ImageBuf::new(dh, dw, 2).unwrap();
@@ -628,7 +649,7 @@ fn check_luma<T: Luma + PartialEq>(make: impl Fn(usize) -> T + Copy) {
                     derive(ViewMut::from_slice(&mut px, [h, w, c]).unwrap(), shape).into_view();
                 for weights in [LumaWeights::Rec709, LumaWeights::Bt601] {
                     let expected = reference::luma_with(&image, weights);
-                    for threads in THREADS {
+                    for &threads in thread_counts() {
                         with_threads(threads, || {
                             let gray = image.to_luma_with(weights).unwrap();
                             let context = format!("{h}x{w}x{c} {shape:?} {weights:?}");
