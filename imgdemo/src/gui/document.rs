@@ -389,6 +389,10 @@ pub enum ProcessError {
     /// An operation does not apply to the image reaching it.
     #[error(transparent)]
     Op(#[from] OpError),
+    /// No working copy of the source could be made: the system refused the memory for it
+    /// (the source itself stays loaded and shown).
+    #[error("no working copy of the source: {0}")]
+    WorkingCopy(ViewError),
     /// The pipeline panicked: a bug in the app or the library, reported instead of taking
     /// the app down.
     #[error("the pipeline stopped on a bug (a panic in {what}); the steps are kept")]
@@ -403,7 +407,7 @@ impl ProcessError {
     pub fn op_error(&self) -> Option<&OpError> {
         match self {
             ProcessError::Op(e) => Some(e),
-            ProcessError::Panicked { .. } => None,
+            ProcessError::WorkingCopy(_) | ProcessError::Panicked { .. } => None,
         }
     }
 }
@@ -774,7 +778,7 @@ where
     // stays a turned view); the source stays as loaded for the next run.
     let working = source
         .detached(spare_samples.unwrap_or_default())
-        .expect("the working copy fits in memory beside the source");
+        .map_err(ProcessError::WorkingCopy)?;
     let working_bytes = working.memory_bytes().len();
     let mut lineage = Lineage::of(&working);
     let copy = start.elapsed();
