@@ -102,14 +102,11 @@ impl<T: Sample> fmt::Debug for StridedImage<T> {
 impl<T: Sample> From<ImageBuf<T>> for StridedImage<T> {
     /// Moves the samples in, without copying.
     fn from(image: ImageBuf<T>) -> Self {
-        let [h, w, c] = image.shape();
-        StridedImage::from_vec_with_layout(
-            image.into_vec(),
-            [h, w, c],
-            [(w * c) as isize, c as isize, 1],
-            0,
-        )
-        .expect("an ImageBuf's C-order layout fits its samples")
+        // The view's own C-order layout, so an empty image has the strides every other
+        // C-order image of its shape has (NumPy's rule: empty axes count as length 1).
+        let layout = image.view().layout();
+        StridedImage::from_vec_with_layout(image.into_vec(), layout.shape(), layout.strides(), 0)
+            .expect("an ImageBuf's C-order layout fits its samples")
     }
 }
 

@@ -89,9 +89,7 @@ impl From<PngSamples> for crate::DynStridedImage {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn from(samples: PngSamples) -> Self {
-        let [h, w, c] = samples.shape;
-        let strides = [(w * c) as isize, c as isize, 1];
-        let layout = crate::Layout::new([h, w, c], strides).expect("sized at decode");
+        let layout = crate::Layout::c_order(samples.shape).expect("sized at decode");
         let memory = std::sync::Arc::new(samples.bytes);
         if samples.bit_depth == 16 {
             crate::StridedImage::<U16Be>::from_memory(memory, 0, layout)

@@ -44,7 +44,8 @@ pub struct StepLayout {
     /// Address of the memory's first byte; `None` for a buffer the run has yet to allocate,
     /// which is taken to be aligned for every sample type (the allocator's buffers are, on
     /// the platforms viewlib supports: 16 bytes). A misaligned cast then names its byte
-    /// offset from the buffer's start as the address.
+    /// offset from the buffer's start as the address. An empty buffer is not allocated: its
+    /// address is its sample type's alignment (a `Vec`'s dangling pointer).
     pub memory_address: Option<usize>,
 }
 
@@ -103,7 +104,7 @@ impl StepLayout {
         let lowest = self.layout.extent().map_or(0, |(low, _)| low);
         StepLayout {
             offset_bytes: lowest.unsigned_abs() * self.sample_type.size(),
-            memory_address: None,
+            memory_address: new_buffer_address(&self.layout, self.sample_type),
             ..self
         }
     }
@@ -220,20 +221,34 @@ impl Op {
             },
             Op::Slice(subscripts) => input.sliced(subscripts.map(|s| s.to_slice()))?,
             Op::Cast(to) => input.cast(to)?,
-            Op::Gray => StepLayout {
-                layout: Layout::c_order(
-                    self.output_shape(input.layout.shape(), input.sample_type)?,
-                )?,
-                offset_bytes: 0,
-                sample_type: input.sample_type,
-                memory_address: None,
-            },
+            Op::Gray => {
+                let layout =
+                    Layout::c_order(self.output_shape(input.layout.shape(), input.sample_type)?)?;
+                StepLayout {
+                    layout,
+                    offset_bytes: 0,
+                    sample_type: input.sample_type,
+                    memory_address: new_buffer_address(&layout, input.sample_type),
+                }
+            }
             Op::Invert(_)
             | Op::Brightness(_)
             | Op::Contrast(_)
             | Op::Gamma(_)
             | Op::Threshold(_) => *input,
         })
+    }
+}
+
+/// The address [`StepLayout::memory_address`] gives a buffer the run will allocate for
+/// `layout`: unknown (`None`, taken as aligned) while it holds an element, but an empty
+/// buffer is no allocation: a `Vec`'s dangling address, its sample type's alignment, which
+/// a cast to a wider type must refuse as the run does.
+fn new_buffer_address(layout: &Layout<3>, sample_type: SampleType) -> Option<usize> {
+    if layout.shape().contains(&0) {
+        cast_alignment(sample_type).ok()
+    } else {
+        None
     }
 }
 
@@ -341,6 +356,32 @@ mod tests {
                 prop_assert_eq!(StepLayout { memory_address: None, ..got }, expected, "step {}", i + 1);
             }
         }
+    }
+
+    /// The case proptest found (CI, stop 24): a slice that empties the width, then `gray`
+    /// (a copy). The copy of an empty image has C-order strides with the empty axis counted
+    /// as length 1, as `Layout::c_order` and NumPy give, not a zero row stride.
+    #[test]
+    fn an_empty_copy_has_the_c_order_strides_the_dry_run_predicts() {
+        let image = DynStridedImage::from(ImageBuf::<u8>::new(1, 1, 3).unwrap());
+        let ops: Vec<Op> = ["slice=:,1:,1:3", "gray"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        let input = StepLayout::of_dyn(&image);
+        let dry = dry_run(input, &ops).unwrap();
+        let mut reports = Vec::new();
+        let gray = apply_dyn(image.clone(), &ops, &mut reports).unwrap();
+        assert_eq!(
+            (gray.shape(), gray.layout().strides()),
+            ([1, 0, 2], [2, 2, 1])
+        );
+        assert_eq!(dry[1].layout, gray.layout());
+        // The empty copy is no allocation: at a byte address, which a 16-bit cast refuses,
+        // in the dry run as in the run.
+        let ops = [ops, vec!["cast=u16".parse().unwrap()]].concat();
+        let run = apply_dyn(image, &ops, &mut reports).unwrap_err();
+        assert_eq!(dry_run(input, &ops).unwrap_err(), run);
     }
 
     #[test]
