@@ -148,7 +148,8 @@ def set_num_threads(n: int) -> None:
     """Sets how many threads the kernels use, like cv2.setNumThreads: n threads from the next
     call on (1: every kernel on the calling thread, as OpenCV does); n=0 restores the default (RAYON_NUM_THREADS if
     set, else one per core). Holds for the process until changed; negative n is ValueError.
-    Calls on arrays under 512 KiB run on the calling thread whatever n is."""
+    Calls on arrays under 512 KiB run on the calling thread whatever n is; larger ones on
+    the calling thread and n - 1 pool threads, n in all."""
 
 def get_num_threads() -> int:
     """How many threads the kernels use: what set_num_threads set, else the default."""

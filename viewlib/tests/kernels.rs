@@ -77,24 +77,35 @@ fn thread_counts() -> &'static [usize] {
     })
 }
 
-/// Runs `work` in a pool of `threads` threads (one of [`ALL_THREADS`]). The pools are built
-/// once: building thousands of them cost more than the kernels, several minutes under
+/// Runs `work` with `threads` threads (one of [`ALL_THREADS`]), by turns in the two ways a
+/// kernel splits its work: on a pool's worker (`install`: rayon's work stealing) and on this
+/// thread beside a pool's threads (`on_this_thread_and`: pieces off the front). The pools are
+/// built once: building thousands of them cost more than the kernels, several minutes under
 /// AddressSanitizer.
 fn with_threads(threads: usize, work: impl FnOnce() + Send) {
-    static POOLS: std::sync::OnceLock<Vec<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static POOLS: std::sync::OnceLock<Vec<std::sync::Arc<rayon::ThreadPool>>> =
+        std::sync::OnceLock::new();
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
     let pools = POOLS.get_or_init(|| {
         ALL_THREADS
             .iter()
             .map(|&n| {
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(n)
-                    .build()
-                    .unwrap()
+                std::sync::Arc::new(
+                    rayon::ThreadPoolBuilder::new()
+                        .num_threads(n)
+                        .build()
+                        .unwrap(),
+                )
             })
             .collect()
     });
-    let index = ALL_THREADS.iter().position(|&n| n == threads).unwrap();
-    pools[index].install(work);
+    let pool = &pools[ALL_THREADS.iter().position(|&n| n == threads).unwrap()];
+    if CALLS.fetch_add(1, Ordering::Relaxed) % 2 == 0 {
+        pool.install(work);
+    } else {
+        viewlib::ops::on_this_thread_and(pool, work);
+    }
 }
 
 /// Runs `kernel` and `reference` on the same layout of two copies of one image and compares

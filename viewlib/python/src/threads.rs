@@ -7,8 +7,11 @@
 //! small call costs what it cost before. So does any kernel when the pool has one thread
 //! (`set_num_threads(1)`), inside [`on_this_thread`]: handing it to a one-thread pool would
 //! cost about 10 µs a call and gain nothing, and OpenCV at one thread does not pay it either.
-//! Larger work on a larger pool runs inside it ([`ThreadPool::install`]), where the
-//! kernels' rayon calls split it over the pool's threads.
+//! Larger work on a larger pool runs on the calling thread and the pool's threads together
+//! ([`on_this_thread_and`]): the calling thread starts on the first piece at once and the
+//! pool's threads take pieces as they wake. Handing the call to the pool instead
+//! ([`ThreadPool::install`]) cost two wake-ups a call, a worker's and then the caller's, of
+//! 40-100 µs each on a 2-core VM: a 1080p kernel was no faster on two threads than on one.
 //!
 //! The pool is built on first use, with rayon's default size (`RAYON_NUM_THREADS`, else
 //! the machine's cores), and replaced by `set_num_threads`; a call running meanwhile
@@ -19,7 +22,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use rayon::{ThreadPool, ThreadPoolBuilder};
 use std::sync::{Arc, Mutex, MutexGuard};
-use viewlib::ops::{PARALLEL_MIN_BYTES, on_this_thread};
+use viewlib::ops::{PARALLEL_MIN_BYTES, on_this_thread, on_this_thread_and};
 
 /// The pool, the size asked for (0: the default) and the process that built it.
 struct Pool {
@@ -81,8 +84,8 @@ fn retire(old: Option<Pool>) {
 }
 
 /// Runs `work`, which touches about `bytes` bytes: on this thread if that is too little for
-/// viewlib to split or the pool has one thread, otherwise inside the module's pool. Called
-/// without the GIL.
+/// viewlib to split or the pool has one thread, otherwise on this thread and the module's
+/// pool's threads together. Called without the GIL.
 pub fn run<R: Send>(bytes: usize, work: impl FnOnce() -> R + Send) -> PyResult<R> {
     if bytes < PARALLEL_MIN_BYTES {
         return Ok(work());
@@ -91,7 +94,7 @@ pub fn run<R: Send>(bytes: usize, work: impl FnOnce() -> R + Send) -> PyResult<R
     if pool.current_num_threads() == 1 {
         return Ok(on_this_thread(work));
     }
-    Ok(pool.install(work))
+    Ok(on_this_thread_and(&pool, work))
 }
 
 /// Runs `work` inside the module's pool, whatever its size: for whole-file work (decoding,

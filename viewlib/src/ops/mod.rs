@@ -12,12 +12,13 @@ mod copy;
 mod geometry;
 mod invert;
 mod lut;
+mod pieces;
 #[cfg(any(test, feature = "reference"))]
 pub mod reference;
 mod traverse;
 
-pub use calling_thread::on_this_thread;
-pub(crate) use calling_thread::threads;
+pub(crate) use calling_thread::{Place, place, threads};
+pub use calling_thread::{on_this_thread, on_this_thread_and};
 pub(crate) use copy::copy;
 pub use invert::{Alpha, Invert};
 pub use lut::{Luma, LumaWeights, Lut, LutSample};

@@ -2,6 +2,8 @@
 //! splitting API (in parallel with rayon when it is large), and each piece is visited as
 //! contiguous runs (`&mut [T]`, where the compiler vectorizes) or, failing that, strided lanes.
 
+use crate::ops::pieces::Pieces;
+use crate::ops::{Place, place};
 use crate::raw::{View, ViewMut, merge_pair};
 use crate::sample::Sample;
 use crate::split::Splittable;
@@ -17,40 +19,76 @@ pub const PARALLEL_MIN_BYTES: usize = 512 * 1024;
 /// stealing to even out, large enough that each piece streams.
 const PIECE_BYTES: usize = 128 * 1024;
 
+/// How many times a calling thread checks whether the pool's threads have finished their last
+/// pieces before it sleeps until they do (about 10-40 µs of `spin_loop`).
+const TAIL_SPINS: u32 = 1 << 14;
+
 /// Runs `work` on disjoint pieces covering `view`: on this thread for small views (and inside
-/// [`on_this_thread`](crate::ops::on_this_thread)), otherwise on rayon's pool. Pieces are cut along axis 0, or along axis 1 at multiples of `granule` when
-/// axis 0 is down to one element (so a run of whole pixels stays whole); `granule == 0` never
-/// cuts axis 1 (kernels that need whole rows).
+/// [`on_this_thread`](crate::ops::on_this_thread)), otherwise in parallel. On a rayon pool's
+/// worker, rayon's work stealing splits it among that pool's threads; on any other thread,
+/// this thread and the pool's threads (rayon's global pool, or the one of
+/// [`on_this_thread_and`](crate::ops::on_this_thread_and)) take pieces off the front in turn,
+/// so the work starts at once and this thread waits only for the last pieces. Pieces are cut
+/// along axis 0, or along axis 1 at multiples of `granule` when axis 0 is down to one element
+/// (so a run of whole pixels stays whole); `granule == 0` never cuts axis 1 (kernels that need
+/// whole rows).
 pub(crate) fn in_pieces<V>(view: V, granule: usize, work: impl Fn(V) + Sync + Send)
 where
     V: Splittable + Send,
 {
-    if view.byte_len() < PARALLEL_MIN_BYTES || crate::ops::threads() == 1 {
+    if view.byte_len() < PARALLEL_MIN_BYTES {
         work(view);
         return;
     }
-    let split = |v: V| -> (V, Option<V>) {
-        if v.byte_len() <= PIECE_BYTES {
-            return (v, None);
-        }
-        let rows = v.axis_len(0);
-        let (axis, at) = if rows >= 2 {
-            (0, rows / 2)
-        } else {
-            match v.axis_len(1).checked_div(granule) {
-                Some(units) => (1, units / 2 * granule),
-                None => return (v, None),
+    match place() {
+        Place::ThisThread => work(view),
+        Place::Worker => rayon::iter::split(view, |v| halve(v, granule)).for_each(work),
+        Place::WithHelpers(pool, threads) => {
+            let pieces = Pieces::new(view, granule, PIECE_BYTES);
+            match pool {
+                Some(pool) => pool.in_place_scope(|s| share(s, &pieces, &work, threads)),
+                None => rayon::in_place_scope(|s| share(s, &pieces, &work, threads)),
             }
-        };
-        if at == 0 {
-            return (v, None);
         }
-        match v.split_parts(axis, at) {
-            Ok((a, b)) => (a, Some(b)),
-            Err(_) => unreachable!("split inside the axis"),
+    }
+}
+
+/// This thread's part of [`in_pieces`] with helpers: `threads - 1` pool threads spawned onto
+/// `scope`, then pieces on this thread until none is left.
+fn share<'s, V, W>(scope: &rayon::Scope<'s>, pieces: &'s Pieces<V>, work: &'s W, threads: usize)
+where
+    V: Splittable + Send,
+    W: Fn(V) + Sync,
+{
+    for _ in 1..threads {
+        scope.spawn(|_| pieces.work_through(work));
+    }
+    pieces.work_through(work);
+    pieces.wait_for_others(TAIL_SPINS);
+}
+
+/// Cuts `view` in two for rayon's splitting: halves along axis 0, or along axis 1 at a
+/// multiple of `granule` when axis 0 has one element; `None` once it is a piece.
+fn halve<V: Splittable>(view: V, granule: usize) -> (V, Option<V>) {
+    if view.byte_len() <= PIECE_BYTES {
+        return (view, None);
+    }
+    let rows = view.axis_len(0);
+    let (axis, at) = if rows >= 2 {
+        (0, rows / 2)
+    } else {
+        match view.axis_len(1).checked_div(granule) {
+            Some(units) => (1, units / 2 * granule),
+            None => return (view, None),
         }
     };
-    rayon::iter::split(view, split).for_each(work);
+    if at == 0 {
+        return (view, None);
+    }
+    match view.split_parts(axis, at) {
+        Ok((a, b)) => (a, Some(b)),
+        Err(_) => unreachable!("split inside the axis"),
+    }
 }
 
 /// Flips negative axes and orders the axes by decreasing stride: the same elements, visited in
