@@ -243,11 +243,13 @@ pub(crate) fn luma_f32<const N: usize>(
     let (dst, src) = (&mut dst[..pixels], &src[..pixels * N]);
     #[cfg(target_arch = "x86_64")]
     match set.0 {
-        InstructionSet::Avx512Vbmi | InstructionSet::Avx2 => {
-            // SAFETY: a `Supported` holds only sets the CPU reported, and AVX-512 VBMI comes
-            // with AVX2 (see `InstructionSet::is_supported`).
-            return unsafe { x86::avx2::luma_f32::<N>(dst, src, weights) };
+        InstructionSet::Avx512Vbmi => {
+            // SAFETY: a `Supported` holds only sets the CPU reported (here AVX-512
+            // F/BW/VL/VBMI).
+            return unsafe { x86::avx512::luma_f32::<N>(dst, src, weights) };
         }
+        // SAFETY: as above, with AVX2.
+        InstructionSet::Avx2 => return unsafe { x86::avx2::luma_f32::<N>(dst, src, weights) },
         InstructionSet::Portable => {}
     }
     let _ = set;

@@ -213,3 +213,50 @@ pub(in crate::simd) fn lut(table: &[u8; 256], run: &mut [u8]) {
     }
     portable::lut(table, rest);
 }
+
+/// The two index vectors of `vpermt2ps` that gather channel `c` of 16 RGB `f32` pixels (48
+/// floats in three vectors): the first takes the floats before 32 from vectors 0 and 1, the
+/// second keeps those lanes and takes the rest from vector 2 (index 16 + k: its float k).
+const fn rgb_f32_channel(c: usize) -> [[i32; 16]; 2] {
+    let mut first = [0; 16];
+    let mut second = [0; 16];
+    let mut i = 0;
+    while i < 16 {
+        let at = 3 * i + c;
+        if at < 32 {
+            first[i] = at as i32;
+            second[i] = i as i32;
+        } else {
+            second[i] = (16 + at - 32) as i32;
+        }
+        i += 1;
+    }
+    [first, second]
+}
+
+static RGB_F32_CHANNELS: [[[i32; 16]; 2]; 3] =
+    [rgb_f32_channel(0), rgb_f32_channel(1), rgb_f32_channel(2)];
+
+/// Grayscale of `f32` RGB pixels, 16 at a time (two permutes a channel where AVX2 takes two
+/// blends and a permute for 8), in the portable loop's order of operations (`wr * r + wg * g`,
+/// then `+ wb * b`; no fused multiply-add), so the results are identical. RGBA pixels, and
+/// the last 15 or fewer, go the AVX2 way.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
+pub(in crate::simd) fn luma_f32<const N: usize>(dst: &mut [f32], src: &[f32], weights: [f32; 3]) {
+    let mut done = 0;
+    if N == 3 {
+        let [wr, wg, wb] = weights.map(|w| _mm512_set1_ps(w));
+        let index: [[__m512i; 2]; 3] = cast(RGB_F32_CHANNELS);
+        let (d16, _) = dst.as_chunks_mut::<16>();
+        for (d, s) in d16.iter_mut().zip(src.as_chunks::<48>().0) {
+            let v: [__m512; 3] = cast(*s);
+            let [r, g, b] = index.map(|[first, second]| {
+                _mm512_permutex2var_ps(_mm512_permutex2var_ps(v[0], first, v[1]), second, v[2])
+            });
+            let rg = _mm512_add_ps(_mm512_mul_ps(wr, r), _mm512_mul_ps(wg, g));
+            *d = cast(_mm512_add_ps(rg, _mm512_mul_ps(wb, b)));
+            done += 16;
+        }
+    }
+    super::avx2::luma_f32::<N>(&mut dst[done..], &src[N * done..], weights);
+}
