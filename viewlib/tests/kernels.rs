@@ -101,7 +101,7 @@ fn with_threads(threads: usize, work: impl FnOnce() + Send) {
             .collect()
     });
     let pool = &pools[ALL_THREADS.iter().position(|&n| n == threads).unwrap()];
-    if CALLS.fetch_add(1, Ordering::Relaxed) % 2 == 0 {
+    if CALLS.fetch_add(1, Ordering::Relaxed).is_multiple_of(2) {
         pool.install(work);
     } else {
         viewlib::ops::on_this_thread_and(pool, work);
