@@ -198,38 +198,66 @@ fn table_paths_match_the_portable_loop() {
     let table: [u8; 256] = noise(256, 7).try_into().unwrap();
     for set in supported() {
         for len in (0..300).chain([4095, 4096, 4097]) {
-            let src = noise(len + 1, len as u64);
-            let mut run = src.clone();
-            lut_u8(set, &table, &mut run[1..]);
-            let want: Vec<u8> = src
-                .iter()
-                .enumerate()
-                .map(|(i, &v)| if i == 0 { v } else { table[usize::from(v)] })
-                .collect();
-            assert_eq!(run, want, "{set:?} {len}");
+            // At several offsets from a cache line (the vector path begins at the first).
+            for start in [1, 16, 47, 64] {
+                let src = noise(len + 65, len as u64);
+                let mut run = src.clone();
+                lut_u8(set, &table, &mut run[start..start + len]);
+                let want: Vec<u8> = src
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| {
+                        if (start..start + len).contains(&i) {
+                            table[usize::from(v)]
+                        } else {
+                            v
+                        }
+                    })
+                    .collect();
+                assert_eq!(run, want, "{set:?} {len} {start}");
+            }
         }
     }
 }
 
 #[test]
 fn swap_and_invert_paths_match_the_portable_loops() {
+    // Runs starting at many offsets from a cache line (the vector paths begin at the first
+    // line boundary), the two runs of a swap at the same and at different offsets.
     for set in supported() {
         for len in (0..300).chain([4095, 4096, 4097]) {
-            let (a, b) = (noise(len + 1, len as u64), noise(len + 1, len as u64 + 1));
-            let (mut x, mut y) = (a.clone(), b.clone());
-            swap_bytes(set, &mut x[1..], &mut y[1..]);
-            assert_eq!(
-                (x[0], y[0]),
-                (a[0], b[0]),
-                "{set:?} {len}: wrote before the runs"
-            );
-            assert_eq!((&x[1..], &y[1..]), (&b[1..], &a[1..]), "{set:?} {len}");
-            invert_bytes(set, &mut x[1..]);
-            assert_eq!(x[0], a[0], "{set:?} {len}: wrote before the run");
-            assert!(
-                x[1..].iter().zip(&b[1..]).all(|(v, w)| *v == 255 - w),
-                "{set:?} {len}"
-            );
+            for (i, start) in [1, 5, 16, 47, 64].into_iter().enumerate() {
+                let other = [start, 1 + (start * 7) % 64][i % 2];
+                let (a, b) = (noise(len + 65, len as u64), noise(len + 65, len as u64 + 1));
+                let (mut x, mut y) = (a.clone(), b.clone());
+                let (xs, ys) = (start..start + len, other..other + len);
+                swap_bytes(set, &mut x[xs.clone()], &mut y[ys.clone()]);
+                assert_eq!(
+                    (&x[..start], &y[..other]),
+                    (&a[..start], &b[..other]),
+                    "{set:?} {len}: wrote before the runs"
+                );
+                assert_eq!(
+                    (&x[xs.clone()], &y[ys.clone()]),
+                    (&b[ys.clone()], &a[xs.clone()]),
+                    "{set:?} {len} {start}"
+                );
+                invert_bytes(set, &mut x[xs.clone()]);
+                assert_eq!(
+                    &x[..start],
+                    &a[..start],
+                    "{set:?} {len}: wrote before the run"
+                );
+                assert_eq!(
+                    &x[xs.end..],
+                    &a[xs.end..],
+                    "{set:?} {len}: wrote after the run"
+                );
+                assert!(
+                    x[xs].iter().zip(&b[ys]).all(|(v, w)| *v == 255 - w),
+                    "{set:?} {len} {start}"
+                );
+            }
         }
     }
 }

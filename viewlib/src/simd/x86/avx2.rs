@@ -2,7 +2,7 @@
 //! lanes' worth: 16 pixels of 8-bit samples) or 4 per lane for grayscale.
 
 use super::super::{Divide, LumaFormula, portable};
-use super::{reversed_pixels, swap_in_registers, swap_reversed_blocks};
+use super::{before_line, reversed_pixels, swap_in_registers, swap_reversed_blocks};
 use bytemuck::cast;
 use core::arch::x86_64::*;
 
@@ -81,10 +81,12 @@ pub(in crate::simd) fn swap(a: &mut [u8], b: &mut [u8]) {
     swap_in_registers::<__m256i, 32>(a, b)
 }
 
-/// The portable loop, compiled with AVX2: 32-byte XORs.
+/// The portable loop, compiled with AVX2: 32-byte XORs, from the first 64-byte boundary on.
 #[target_feature(enable = "avx2")]
 pub(in crate::simd) fn invert(run: &mut [u8]) {
-    portable::invert(run)
+    let (head, body) = run.split_at_mut(before_line(run));
+    portable::invert(head);
+    portable::invert(body);
 }
 
 /// The portable loop, compiled with AVX2: the compiler's own stride-3 shuffles are good here.

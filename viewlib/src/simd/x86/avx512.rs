@@ -2,7 +2,9 @@
 //! regrouped from 192-byte blocks (64 pixels), and a 256-entry table is two permutes.
 
 use super::super::{Divide, LumaFormula, portable};
-use super::{Gather192, channel_of_3, reversed_pixels, swap_in_registers, swap_reversed_blocks};
+use super::{
+    Gather192, before_line, channel_of_3, reversed_pixels, swap_in_registers, swap_reversed_blocks,
+};
 use bytemuck::cast;
 use core::arch::x86_64::*;
 
@@ -78,10 +80,13 @@ pub(in crate::simd) fn swap(a: &mut [u8], b: &mut [u8]) {
     swap_in_registers::<__m512i, 64>(a, b)
 }
 
-/// The portable loop, compiled with AVX-512: 64-byte XORs.
+/// The portable loop, compiled with AVX-512: 64-byte XORs, from the first 64-byte boundary
+/// on (see `before_line`).
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
 pub(in crate::simd) fn invert(run: &mut [u8]) {
-    portable::invert(run)
+    let (head, body) = run.split_at_mut(before_line(run));
+    portable::invert(head);
+    portable::invert(body);
 }
 
 /// Byte `j` of 16 pixels' `[R, 0, G, 0]` or `[B, 0, 0, 0]` words from group `group` (of 4)
@@ -202,6 +207,8 @@ pub(in crate::simd) fn luma<const N: usize>(dst: &mut [u8], src: &[u8], formula:
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
 pub(in crate::simd) fn lut(table: &[u8; 256], run: &mut [u8]) {
+    let (head, run) = run.split_at_mut(before_line(run));
+    portable::lut(table, head);
     let t: [__m512i; 4] = cast(*table);
     let (chunks, rest) = run.as_chunks_mut::<64>();
     for c in chunks {
