@@ -1,35 +1,63 @@
-//! Pieces of a view handed out one at a time, front first, to whichever thread asks next:
-//! how a calling thread and a pool's threads share a kernel's work (see
-//! [`on_this_thread_and`](crate::ops::on_this_thread_and)). The calling thread starts on the
-//! first piece at once; a pool thread joins when it wakes and takes what is left, so a slow
-//! wake-up costs that thread's share, never the whole call's start.
+//! Pieces of a view handed out one at a time to whichever thread asks next: how a calling
+//! thread and a pool's threads share a kernel's work (see
+//! [`on_this_thread_and`](crate::ops::on_this_thread_and)). The view is cut into one
+//! contiguous share per thread; each thread takes pieces off the front of its own share, so
+//! it streams through memory as one thread alone would, and a thread whose share is done
+//! takes pieces off the back of the largest share left. The calling thread starts at once; a
+//! pool thread that wakes late finds its share eaten from the back, so a slow wake-up costs
+//! that thread's part, never the whole call's start.
 
 use crate::split::Splittable;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
-/// What is left of a view, cut into pieces of about `piece_bytes` on demand.
+/// What is left of a view's shares, cut into pieces of about `piece_bytes` on demand.
 pub(crate) struct Pieces<V> {
-    rest: Mutex<Option<V>>,
+    /// What is left of each share, a contiguous part of the view (`None`: all taken).
+    shares: Mutex<Vec<Option<V>>>,
+    /// How many threads have asked for a share: the next one gets this one (modulo).
+    arrivals: AtomicUsize,
     /// Pieces taken and not yet finished.
     in_flight: AtomicUsize,
     granule: usize,
     piece_bytes: usize,
 }
 
+/// Which end of a view a piece is cut from.
+#[derive(Clone, Copy)]
+enum End {
+    Front,
+    Back,
+}
+
 impl<V: Splittable> Pieces<V> {
-    /// `view`, to be cut along axis 0, or along axis 1 at multiples of `granule` once axis 0
-    /// is down to one element (`granule == 0`: never axis 1).
-    pub(crate) fn new(view: V, granule: usize, piece_bytes: usize) -> Self {
+    /// `view` in `shares` shares of about equal bytes, to be cut along axis 0, or along axis 1
+    /// at multiples of `granule` once axis 0 is down to one element (`granule == 0`: never
+    /// axis 1).
+    pub(crate) fn new(view: V, shares: usize, granule: usize, piece_bytes: usize) -> Self {
+        let shares = shares.max(1);
+        let share_bytes = view.byte_len().div_ceil(shares);
+        let mut parts = Vec::with_capacity(shares);
+        let mut rest = Some(view);
+        while parts.len() + 1 < shares
+            && let Some(view) = rest.take()
+        {
+            let (share, after) = cut(view, End::Front, granule, share_bytes);
+            parts.push(Some(share));
+            rest = after;
+        }
+        parts.push(rest);
         Pieces {
-            rest: Mutex::new(Some(view)),
+            shares: Mutex::new(parts),
+            arrivals: AtomicUsize::new(0),
             in_flight: AtomicUsize::new(0),
             granule,
             piece_bytes: piece_bytes.max(1),
         }
     }
 
-    /// Runs `work` on pieces until none is left.
+    /// Takes a share and runs `work` on pieces until none is left anywhere.
     pub(crate) fn work_through(&self, work: &impl Fn(V)) {
         /// Counts the piece finished even if `work` panics, so no thread waits on it.
         struct Finished<'a>(&'a AtomicUsize);
@@ -38,41 +66,56 @@ impl<V: Splittable> Pieces<V> {
                 self.0.fetch_sub(1, Ordering::Release);
             }
         }
-        while let Some(piece) = self.next() {
+        let own = self.arrivals.fetch_add(1, Ordering::Relaxed);
+        while let Some(piece) = self.next(own) {
             let _finished = Finished(&self.in_flight);
             work(piece);
         }
     }
 
-    /// Waits, spinning a little, for the pieces other threads are still working on: a piece
-    /// takes tens of microseconds, less than a sleeping thread takes to be woken on a VM.
-    /// Gives up after about `spins` rounds (the caller's scope then waits by sleeping).
-    pub(crate) fn wait_for_others(&self, spins: u32) {
-        for _ in 0..spins {
-            if self.in_flight.load(Ordering::Acquire) == 0 {
-                return;
+    /// Waits, spinning, for the pieces other threads are still working on: a piece takes
+    /// tens of microseconds, about what a sleeping thread takes to be woken on a VM. Gives up
+    /// after `at_most` (the caller's scope then waits by sleeping).
+    pub(crate) fn wait_for_others(&self, at_most: Duration) {
+        let start = Instant::now();
+        while self.in_flight.load(Ordering::Acquire) > 0 && start.elapsed() < at_most {
+            // A `pause` is 25 ns on an AMD EPYC, about 40 ns on recent Intel cores.
+            for _ in 0..32 {
+                std::hint::spin_loop();
             }
-            std::hint::spin_loop();
         }
     }
 
-    /// The next piece off the front, or `None` when all have been taken.
-    fn next(&self) -> Option<V> {
-        let mut rest = self.rest.lock().unwrap_or_else(PoisonError::into_inner);
-        let view = rest.take()?;
-        let (piece, remainder) = cut_front(view, self.granule, self.piece_bytes);
-        *rest = remainder;
+    /// The next piece for the thread that took share `own` (modulo the shares): off the
+    /// front of that share, else off the back of the largest share left; `None` when all
+    /// have been taken.
+    fn next(&self, own: usize) -> Option<V> {
+        let mut shares = self.shares.lock().unwrap_or_else(PoisonError::into_inner);
+        let own = own % shares.len();
+        let (index, end) = if shares[own].is_some() {
+            (own, End::Front)
+        } else {
+            let largest = shares
+                .iter()
+                .enumerate()
+                .filter_map(|(i, share)| share.as_ref().map(|v| (i, v.byte_len())))
+                .max_by_key(|&(_, bytes)| bytes)?;
+            (largest.0, End::Back)
+        };
+        let view = shares[index].take()?;
+        let (piece, rest) = cut(view, end, self.granule, self.piece_bytes);
+        shares[index] = rest;
         self.in_flight.fetch_add(1, Ordering::Relaxed);
         Some(piece)
     }
 }
 
-/// Cuts about `piece_bytes` off the front of `view`: whole elements of axis 0, or, when
-/// axis 0 has one element, whole `granule`s of axis 1. The whole view when it is that small
-/// or cannot be cut.
-fn cut_front<V: Splittable>(view: V, granule: usize, piece_bytes: usize) -> (V, Option<V>) {
-    let bytes = view.byte_len();
-    if bytes <= piece_bytes {
+/// Cuts about `bytes` off `end` of `view`: whole elements of axis 0, or, when axis 0 has one
+/// element, whole `granule`s of axis 1. Returns the piece and what is left: the whole view
+/// and nothing when it is that small or cannot be cut.
+fn cut<V: Splittable>(view: V, end: End, granule: usize, bytes: usize) -> (V, Option<V>) {
+    let total = view.byte_len();
+    if total <= bytes {
         return (view, None);
     }
     let rows = view.axis_len(0);
@@ -84,17 +127,22 @@ fn cut_front<V: Splittable>(view: V, granule: usize, piece_bytes: usize) -> (V, 
             None => return (view, None),
         }
     };
-    // At least one unit a piece; `bytes / units` is a unit's bytes (units > 0: bytes > 0).
-    let take = match bytes.checked_div(units) {
-        Some(unit_bytes) => (piece_bytes / unit_bytes.max(1)).max(1),
+    // At least one unit a piece; `total / units` is a unit's bytes.
+    let take = match total.checked_div(units) {
+        Some(unit_bytes) => (bytes / unit_bytes.max(1)).max(1),
         None => return (view, None),
     };
     if take >= units {
         return (view, None);
     }
-    match view.split_parts(axis, take * unit) {
-        Ok((front, rest)) => (front, Some(rest)),
-        Err(_) => unreachable!("a cut inside the axis"),
+    let at = match end {
+        End::Front => take,
+        End::Back => units - take,
+    };
+    match (view.split_parts(axis, at * unit), end) {
+        (Ok((front, back)), End::Front) => (front, Some(back)),
+        (Ok((front, back)), End::Back) => (back, Some(front)),
+        (Err(_), _) => unreachable!("a cut inside the axis"),
     }
 }
 
@@ -103,46 +151,92 @@ mod tests {
     use super::*;
     use crate::{View, ViewMut};
 
-    fn cuts(shape: [usize; 3], granule: usize, piece_bytes: usize) -> Vec<[usize; 3]> {
-        let px = vec![0u8; shape.iter().product()];
-        let pieces = Pieces::new(View::from_slice(&px, shape).unwrap(), granule, piece_bytes);
-        let mut shapes = Vec::new();
-        while let Some(piece) = pieces.next() {
-            shapes.push(piece.shape());
+    /// The pieces one thread gets, with `shares` shares: their first rows and shapes.
+    fn taken(
+        shape: [usize; 3],
+        shares: usize,
+        granule: usize,
+        piece_bytes: usize,
+    ) -> Vec<(u8, [usize; 3])> {
+        // Each element holds its row (or, in a single row, its column): where a piece starts.
+        let px: Vec<u8> = (0..shape.iter().product::<usize>())
+            .map(|i| if shape[0] > 1 { i / (shape[1] * shape[2]) } else { i / shape[2] } as u8)
+            .collect();
+        let pieces = Pieces::new(
+            View::from_slice(&px, shape).unwrap(),
+            shares,
+            granule,
+            piece_bytes,
+        );
+        let mut got = Vec::new();
+        while let Some(piece) = pieces.next(0) {
+            got.push((piece.get([0, 0, 0]).unwrap(), piece.shape()));
         }
-        shapes
+        got
     }
 
     #[test]
     fn pieces_are_whole_rows_or_whole_granules_in_order() {
         // 10 rows of 12 bytes, pieces of about 30 bytes: 2 rows each.
-        assert_eq!(cuts([10, 4, 3], 3, 30), vec![[2, 4, 3]; 5]);
+        let rows = |r: &[u8], shape| r.iter().map(|&r| (r, shape)).collect::<Vec<_>>();
+        assert_eq!(
+            taken([10, 4, 3], 1, 3, 30),
+            rows(&[0, 2, 4, 6, 8], [2, 4, 3])
+        );
         // A row larger than a piece: one row each.
-        assert_eq!(cuts([3, 4, 3], 3, 5), vec![[1, 4, 3]; 3]);
+        assert_eq!(taken([3, 4, 3], 1, 3, 5), rows(&[0, 1, 2], [1, 4, 3]));
         // One row: cut along axis 1, whole granules (here single pixels of 3 bytes).
-        assert_eq!(cuts([1, 4, 3], 1, 6), vec![[1, 2, 3], [1, 2, 3]]);
+        assert_eq!(taken([1, 4, 3], 1, 1, 6), rows(&[0, 2], [1, 2, 3]));
         // One row, granule 0: never cut.
-        assert_eq!(cuts([1, 4, 3], 0, 6), vec![[1, 4, 3]]);
+        assert_eq!(taken([1, 4, 3], 1, 0, 6), rows(&[0], [1, 4, 3]));
         // Small enough: whole.
-        assert_eq!(cuts([2, 2, 2], 1, 100), vec![[2, 2, 2]]);
+        assert_eq!(taken([2, 2, 2], 1, 1, 100), rows(&[0], [2, 2, 2]));
         // Uneven: the last piece is what is left.
-        assert_eq!(cuts([5, 1, 1], 1, 2), vec![[2, 1, 1], [2, 1, 1], [1, 1, 1]]);
+        assert_eq!(
+            taken([5, 1, 1], 1, 1, 2),
+            vec![(0, [2, 1, 1]), (2, [2, 1, 1]), (4, [1, 1, 1])]
+        );
+    }
+
+    #[test]
+    fn a_thread_done_with_its_share_takes_the_back_of_the_largest_left() {
+        // 12 rows in 3 shares of 4; one thread alone, pieces of 2 rows: its own share front
+        // first, then always the back of the largest share left (of equal ones, the last).
+        let got: Vec<u8> = taken([12, 1, 1], 3, 1, 2)
+            .iter()
+            .map(|&(row, _)| row)
+            .collect();
+        assert_eq!(got, [0, 2, 10, 6, 8, 4]);
+        // One share: front to back.
+        let got: Vec<u8> = taken([12, 1, 1], 1, 1, 4)
+            .iter()
+            .map(|&(row, _)| row)
+            .collect();
+        assert_eq!(got, [0, 4, 8]);
+        // More shares than rows: every row a share, and nothing lost.
+        let got: Vec<u8> = taken([3, 1, 1], 5, 1, 1)
+            .iter()
+            .map(|&(row, _)| row)
+            .collect();
+        assert_eq!(got, [0, 2, 1]);
     }
 
     #[test]
     fn threads_sharing_the_pieces_cover_every_element_once() {
-        let mut px = vec![0u8; 97 * 13 * 3];
-        let view = ViewMut::from_slice(&mut px, [97, 13, 3]).unwrap();
-        let pieces = Pieces::new(view, 3, 100);
-        let work = |mut piece: ViewMut<'_, u8, 3>| piece.iter_mut().for_each(|v| *v += 1);
-        std::thread::scope(|s| {
-            for _ in 0..3 {
-                s.spawn(|| pieces.work_through(&work));
-            }
-            pieces.work_through(&work);
-        });
-        pieces.wait_for_others(1);
-        assert_eq!(pieces.in_flight.load(Ordering::Relaxed), 0);
-        assert!(px.iter().all(|&v| v == 1));
+        for shares in [1, 2, 4, 7] {
+            let mut px = vec![0u8; 97 * 13 * 3];
+            let view = ViewMut::from_slice(&mut px, [97, 13, 3]).unwrap();
+            let pieces = Pieces::new(view, shares, 3, 100);
+            let work = |mut piece: ViewMut<'_, u8, 3>| piece.iter_mut().for_each(|v| *v += 1);
+            std::thread::scope(|s| {
+                for _ in 1..shares {
+                    s.spawn(|| pieces.work_through(&work));
+                }
+                pieces.work_through(&work);
+            });
+            pieces.wait_for_others(Duration::ZERO);
+            assert_eq!(pieces.in_flight.load(Ordering::Relaxed), 0);
+            assert!(px.iter().all(|&v| v == 1), "{shares} shares");
+        }
     }
 }

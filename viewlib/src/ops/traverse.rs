@@ -19,16 +19,18 @@ pub const PARALLEL_MIN_BYTES: usize = 512 * 1024;
 /// stealing to even out, large enough that each piece streams.
 const PIECE_BYTES: usize = 128 * 1024;
 
-/// How many times a calling thread checks whether the pool's threads have finished their last
-/// pieces before it sleeps until they do (about 10-40 µs of `spin_loop`).
-const TAIL_SPINS: u32 = 1 << 14;
+/// How long a calling thread spins for the pool's threads to finish their last pieces before
+/// it sleeps until they do: about two pieces' time, so it is on a CPU when they finish
+/// rather than waiting to be woken.
+const TAIL_SPIN: std::time::Duration = std::time::Duration::from_micros(50);
 
 /// Runs `work` on disjoint pieces covering `view`: on this thread for small views (and inside
 /// [`on_this_thread`](crate::ops::on_this_thread)), otherwise in parallel. On a rayon pool's
 /// worker, rayon's work stealing splits it among that pool's threads; on any other thread,
 /// this thread and the pool's threads (rayon's global pool, or the one of
-/// [`on_this_thread_and`](crate::ops::on_this_thread_and)) take pieces off the front in turn,
-/// so the work starts at once and this thread waits only for the last pieces. Pieces are cut
+/// [`on_this_thread_and`](crate::ops::on_this_thread_and)) each take pieces off a share of
+/// their own and then off the others' (`Pieces`), so the work starts at once and this thread
+/// waits only for the last pieces. Pieces are cut
 /// along axis 0, or along axis 1 at multiples of `granule` when axis 0 is down to one element
 /// (so a run of whole pixels stays whole); `granule == 0` never cuts axis 1 (kernels that need
 /// whole rows).
@@ -44,7 +46,7 @@ where
         Place::ThisThread => work(view),
         Place::Worker => rayon::iter::split(view, |v| halve(v, granule)).for_each(work),
         Place::WithHelpers(pool, threads) => {
-            let pieces = Pieces::new(view, granule, PIECE_BYTES);
+            let pieces = Pieces::new(view, threads, granule, PIECE_BYTES);
             match pool {
                 Some(pool) => pool.in_place_scope(|s| share(s, &pieces, &work, threads)),
                 None => rayon::in_place_scope(|s| share(s, &pieces, &work, threads)),
@@ -64,7 +66,7 @@ where
         scope.spawn(|_| pieces.work_through(work));
     }
     pieces.work_through(work);
-    pieces.wait_for_others(TAIL_SPINS);
+    pieces.wait_for_others(TAIL_SPIN);
 }
 
 /// Cuts `view` in two for rayon's splitting: halves along axis 0, or along axis 1 at a
