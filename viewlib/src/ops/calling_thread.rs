@@ -22,8 +22,9 @@ pub(crate) enum Place {
     ThisThread,
     /// On the pool this thread is a worker of, by rayon's work stealing.
     Worker,
-    /// On this thread and the threads of a pool it is not a worker of (`None`: rayon's
-    /// global pool), `threads` in all.
+    /// On this thread and the threads of a pool (`None`: rayon's global pool), `threads` in
+    /// all: outside any pool, or anywhere inside [`on_this_thread_and`] (on a worker of some
+    /// pool, the wait at the end runs that pool's other jobs meanwhile, as rayon's waits do).
     WithHelpers(Option<Arc<ThreadPool>>, usize),
 }
 
@@ -87,6 +88,8 @@ pub fn on_this_thread<R>(work: impl FnOnce() -> R) -> R {
 /// this thread and the threads of `pool`, as many in all as `pool` has: this thread takes
 /// pieces as the pool's threads do, so a kernel starts at once rather than waiting for a
 /// sleeping pool thread to wake, and this thread does not sleep while there is work left.
+/// A kernel returns once the pool threads it asked to help are done, also one that woke
+/// after every piece was taken.
 /// (A kernel called from outside any pool without this does the same with rayon's global
 /// pool; one called on a pool's worker thread splits among that pool's workers.)
 ///
@@ -96,7 +99,8 @@ pub fn on_this_thread<R>(work: impl FnOnce() -> R) -> R {
 /// caller's), which made a 1080p kernel no faster on two threads than on one.
 ///
 /// The switch belongs to this thread only and ends when `work` returns or panics; calls nest
-/// (the innermost pool is used), and [`on_this_thread`] inside it wins.
+/// (the innermost pool is used), and [`on_this_thread`] wins whichever of the two is inside
+/// the other.
 ///
 /// ```
 /// use std::sync::Arc;

@@ -12,7 +12,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-/// What is left of a view's shares, cut into pieces of about `piece_bytes` on demand.
+/// What is left of a view's shares, cut into pieces on demand: whole rows (elements of axis
+/// 0) of about `piece_bytes` together, one row when a row is larger, and a last row cut
+/// along axis 1.
 pub(crate) struct Pieces<V> {
     /// What is left of each share, a contiguous part of the view (`None`: all taken).
     shares: Mutex<Vec<Option<V>>>,

@@ -29,8 +29,9 @@ const TAIL_SPIN: std::time::Duration = std::time::Duration::from_micros(50);
 /// worker, rayon's work stealing splits it among that pool's threads; on any other thread,
 /// this thread and the pool's threads (rayon's global pool, or the one of
 /// [`on_this_thread_and`](crate::ops::on_this_thread_and)) each take pieces off a share of
-/// their own and then off the others' (`Pieces`), so the work starts at once and this thread
-/// waits only for the last pieces. Pieces are cut
+/// their own and then off the others' (`Pieces`), so the work starts at once; this thread
+/// then waits for the pool threads it asked to help (rayon's scope), those finishing their
+/// last pieces and any that had not woken yet (which then finds nothing left). Pieces are cut
 /// along axis 0, or along axis 1 at multiples of `granule` when axis 0 is down to one element
 /// (so a run of whole pixels stays whole); `granule == 0` never cuts axis 1 (kernels that need
 /// whole rows).
