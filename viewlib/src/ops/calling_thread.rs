@@ -136,6 +136,16 @@ pub(crate) fn threads() -> usize {
     }
 }
 
+/// Runs `work`, whose own rayon calls (parallel iterators, `join`) are sized by
+/// [`threads`], on the pool `threads` counts: inside the pool of an enclosing
+/// [`on_this_thread_and`] (handed to it with `install`), elsewhere where it is.
+pub(crate) fn in_threads_pool<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    match place() {
+        Place::WithHelpers(Some(pool), _) => pool.install(work),
+        _ => work(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +203,24 @@ mod tests {
         assert_eq!(threads(), outside);
         // A pool of one: this thread alone.
         on_this_thread_and(&pool(1), || assert!(matches!(place(), Place::ThisThread)));
+    }
+
+    #[test]
+    fn work_sized_by_threads_runs_on_the_pool_threads_counts() {
+        let three = Arc::new(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(3)
+                .build()
+                .unwrap(),
+        );
+        // Inside `on_this_thread_and`: on that pool, whose workers count its threads.
+        let inside = on_this_thread_and(&three, || {
+            in_threads_pool(|| (rayon::current_num_threads(), threads()))
+        });
+        assert_eq!(inside, (3, 3));
+        // Elsewhere: where it is.
+        let here = std::thread::current().id();
+        assert_eq!(in_threads_pool(|| std::thread::current().id()), here);
+        on_this_thread(|| assert_eq!(in_threads_pool(threads), 1));
     }
 }

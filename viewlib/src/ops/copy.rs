@@ -3,9 +3,9 @@
 //! buffers instead of paying page faults for fresh ones).
 
 use crate::error::{Result, ViewError};
-use crate::ops::traverse::{for_each_run_pair, in_pieces};
+use crate::ops::traverse::{RUN_GRANULE, for_each_run_pair, in_pieces};
 use crate::owned::ImageBuf;
-use crate::raw::{View, ViewMut};
+use crate::raw::{View, ViewMut, chain_pixel_rows};
 use crate::sample::Sample;
 use crate::simd;
 
@@ -85,7 +85,7 @@ impl<T: Sample> View<'_, T, 3> {
         let channels = self.channels();
         if self.strides()[2] == 1 && self.strides()[1] == channels as isize {
             // Rows of whole pixels: read each row as one slice and pick every `channels`-th.
-            in_pieces((dst, self), channels, |(d, s)| {
+            in_pieces(chain_pixel_rows(dst, self), RUN_GRANULE, |(d, s)| {
                 for (d, s) in d.rows().zip(s.rows()) {
                     match (d.is_c_contiguous(), s.as_slice()) {
                         (true, Some(s)) => extract_row(

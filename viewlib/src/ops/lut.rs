@@ -2,9 +2,9 @@
 //! any composition of them: one table, one pass), and grayscale (luma).
 
 use crate::error::{Result, ViewError};
-use crate::ops::traverse::{for_each_run, in_pieces};
+use crate::ops::traverse::{RUN_GRANULE, for_each_run, in_pieces};
 use crate::owned::ImageBuf;
-use crate::raw::{View, ViewMut};
+use crate::raw::{View, ViewMut, chain_pixel_rows};
 use crate::sample::{Sample, U16Be, U16Le};
 use crate::simd::{self, Divide, LumaFormula};
 
@@ -337,7 +337,8 @@ impl<T: Luma> View<'_, T, 3> {
         if channels < 3 {
             return self.extract_channel_into(0, dst);
         }
-        in_pieces((dst, self), 0, |(d, s)| {
+        // One long run where the rows chain; any pixel may start a piece then.
+        in_pieces(chain_pixel_rows(dst, self), RUN_GRANULE, |(d, s)| {
             for (d, s) in d.rows().zip(s.rows()) {
                 luma_row(d, s, weights);
             }

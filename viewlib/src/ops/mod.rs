@@ -17,7 +17,7 @@ mod pieces;
 pub mod reference;
 mod traverse;
 
-pub(crate) use calling_thread::{Place, place, threads};
+pub(crate) use calling_thread::{Place, in_threads_pool, place, threads};
 pub use calling_thread::{on_this_thread, on_this_thread_and};
 pub(crate) use copy::copy;
 pub use invert::{Alpha, Invert};

@@ -49,7 +49,7 @@ impl<V: Splittable> Pieces<V> {
             parts.push(Some(share));
             rest = after;
         }
-        parts.push(rest);
+        parts.extend(rest.map(Some));
         Pieces {
             shares: Mutex::new(parts),
             arrivals: AtomicUsize::new(0),
@@ -57,6 +57,16 @@ impl<V: Splittable> Pieces<V> {
             granule,
             piece_bytes: piece_bytes.max(1),
         }
+    }
+
+    /// How many shares the view was cut into: fewer than asked for when it has fewer places
+    /// to cut (one for a view that cannot be cut), so no more threads are asked to help than
+    /// can find work.
+    pub(crate) fn shares(&self) -> usize {
+        self.shares
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     /// Takes a share and runs `work` on pieces until none is left anywhere.
@@ -112,6 +122,18 @@ impl<V: Splittable> Pieces<V> {
     }
 }
 
+/// Where `view` may be cut, as `(axis, units, unit)`: between any two of the `units` elements
+/// of axis 0 (`unit` 1) while it has two or more, else between whole `granule`s of axis 1
+/// (`units` of `unit = granule` elements); `None` for a single row with `granule == 0`.
+pub(crate) fn cut_axis<V: Splittable>(view: &V, granule: usize) -> Option<(usize, usize, usize)> {
+    let rows = view.axis_len(0);
+    if rows >= 2 {
+        return Some((0, rows, 1));
+    }
+    let units = view.axis_len(1).checked_div(granule)?;
+    Some((1, units, granule))
+}
+
 /// Cuts about `bytes` off `end` of `view`: whole elements of axis 0, or, when axis 0 has one
 /// element, whole `granule`s of axis 1. Returns the piece and what is left: the whole view
 /// and nothing when it is that small or cannot be cut.
@@ -120,14 +142,8 @@ fn cut<V: Splittable>(view: V, end: End, granule: usize, bytes: usize) -> (V, Op
     if total <= bytes {
         return (view, None);
     }
-    let rows = view.axis_len(0);
-    let (axis, units, unit) = if rows >= 2 {
-        (0, rows, 1)
-    } else {
-        match view.axis_len(1).checked_div(granule) {
-            Some(units) => (1, units, granule),
-            None => return (view, None),
-        }
+    let Some((axis, units, unit)) = cut_axis(&view, granule) else {
+        return (view, None);
     };
     // At least one unit a piece; `total / units` is a unit's bytes.
     let take = match total.checked_div(units) {
@@ -221,6 +237,19 @@ mod tests {
             .map(|&(row, _)| row)
             .collect();
         assert_eq!(got, [0, 2, 1]);
+    }
+
+    #[test]
+    fn a_view_cuts_into_no_more_shares_than_it_has_places_to_cut() {
+        let px = vec![0u8; 4 * 100 * 3];
+        let shares = |shape, threads, granule| {
+            Pieces::new(View::from_slice(&px, shape).unwrap(), threads, granule, 1).shares()
+        };
+        assert_eq!(shares([4, 100, 3], 3, 0), 3);
+        assert_eq!(shares([4, 100, 3], 7, 0), 4); // one row each
+        assert_eq!(shares([1, 400, 3], 7, 0), 1); // one row that must stay whole
+        assert_eq!(shares([1, 400, 3], 7, 100), 4); // four granules
+        assert_eq!(shares([1, 400, 3], 2, 1), 2);
     }
 
     #[test]

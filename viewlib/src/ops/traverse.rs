@@ -2,7 +2,7 @@
 //! splitting API (in parallel with rayon when it is large), and each piece is visited as
 //! contiguous runs (`&mut [T]`, where the compiler vectorizes) or, failing that, strided lanes.
 
-use crate::ops::pieces::Pieces;
+use crate::ops::pieces::{Pieces, cut_axis};
 use crate::ops::{Place, place};
 use crate::raw::{View, ViewMut, merge_pair};
 use crate::sample::Sample;
@@ -19,6 +19,11 @@ pub const PARALLEL_MIN_BYTES: usize = 512 * 1024;
 /// stealing to even out, large enough that each piece streams.
 const PIECE_BYTES: usize = 128 * 1024;
 
+/// The granule, in pixels, of kernels that run along rows of pixels and may cut a row
+/// anywhere: a multiple of every vector width in pixels, so a piece's vectors start where the
+/// whole row's would.
+pub(crate) const RUN_GRANULE: usize = 64;
+
 /// How long a calling thread spins for the pool's threads to finish their last pieces before
 /// it sleeps until they do: about two pieces' time, so it is on a CPU when they finish
 /// rather than waiting to be woken.
@@ -30,7 +35,8 @@ const TAIL_SPIN: std::time::Duration = std::time::Duration::from_micros(50);
 /// this thread and the pool's threads (rayon's global pool, or the one of
 /// [`on_this_thread_and`](crate::ops::on_this_thread_and)) each take pieces off a share of
 /// their own and then off the others' (`Pieces`), so the work starts at once; this thread
-/// then waits for the pool threads it asked to help (rayon's scope), those finishing their
+/// then waits for the pool threads it asked to help (rayon's scope: one for each share but
+/// its own, fewer than the pool's when the view cuts into fewer shares), those finishing their
 /// last pieces and any that had not woken yet (which then finds nothing left). Pieces are cut
 /// along axis 0, or along axis 1 at multiples of `granule` when axis 0 is down to one element
 /// (so a run of whole pixels stays whole); `granule == 0` never cuts axis 1 (kernels that need
@@ -48,22 +54,26 @@ where
         Place::Worker => rayon::iter::split(view, |v| halve(v, granule)).for_each(work),
         Place::WithHelpers(pool, threads) => {
             let pieces = Pieces::new(view, threads, granule, PIECE_BYTES);
+            // One helper for each share but this thread's: a helper that wakes to find
+            // nothing left still costs this thread a wait for it.
+            let helpers = pieces.shares() - 1;
             match pool {
-                Some(pool) => pool.in_place_scope(|s| share(s, &pieces, &work, threads)),
-                None => rayon::in_place_scope(|s| share(s, &pieces, &work, threads)),
+                _ if helpers == 0 => pieces.work_through(&work),
+                Some(pool) => pool.in_place_scope(|s| share(s, &pieces, &work, helpers)),
+                None => rayon::in_place_scope(|s| share(s, &pieces, &work, helpers)),
             }
         }
     }
 }
 
-/// This thread's part of [`in_pieces`] with helpers: `threads - 1` pool threads spawned onto
+/// This thread's part of [`in_pieces`] with helpers: `helpers` pool threads spawned onto
 /// `scope`, then pieces on this thread until none is left.
-fn share<'s, V, W>(scope: &rayon::Scope<'s>, pieces: &'s Pieces<V>, work: &'s W, threads: usize)
+fn share<'s, V, W>(scope: &rayon::Scope<'s>, pieces: &'s Pieces<V>, work: &'s W, helpers: usize)
 where
     V: Splittable + Send,
     W: Fn(V) + Sync,
 {
-    for _ in 1..threads {
+    for _ in 0..helpers {
         scope.spawn(|_| pieces.work_through(work));
     }
     pieces.work_through(work);
@@ -76,15 +86,10 @@ fn halve<V: Splittable>(view: V, granule: usize) -> (V, Option<V>) {
     if view.byte_len() <= PIECE_BYTES {
         return (view, None);
     }
-    let rows = view.axis_len(0);
-    let (axis, at) = if rows >= 2 {
-        (0, rows / 2)
-    } else {
-        match view.axis_len(1).checked_div(granule) {
-            Some(units) => (1, units / 2 * granule),
-            None => return (view, None),
-        }
+    let Some((axis, units, unit)) = cut_axis(&view, granule) else {
+        return (view, None);
     };
+    let at = units / 2 * unit;
     if at == 0 {
         return (view, None);
     }

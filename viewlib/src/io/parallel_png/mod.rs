@@ -70,13 +70,16 @@ pub(crate) fn image_data(
     if !zlib_join::joining_works() {
         return Ok(None);
     }
-    in_strips(
-        data,
-        row_bytes,
-        bytes_per_pixel,
-        filters,
-        rows.div_ceil(strips),
-    )
+    // On the pool `threads` counted, so the strips are sized for the threads that run them.
+    crate::ops::in_threads_pool(|| {
+        in_strips(
+            data,
+            row_bytes,
+            bytes_per_pixel,
+            filters,
+            rows.div_ceil(strips),
+        )
+    })
 }
 
 /// [`image_data`]'s work, with the strip height given: strips of `rows_per_strip` rows are
