@@ -231,13 +231,26 @@ pub(crate) fn luma_u8<const N: usize>(
     portable::luma::<N>(dst, src, formula)
 }
 
+/// How a kernel writes its output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stores {
+    /// Through the caches, for output that is read again soon.
+    Cached,
+    /// Non-temporal stores where the path has them: each line goes to memory without being
+    /// read first, and without pushing the input out of the caches. For output too large to
+    /// be read back from the caches anyway.
+    Streaming,
+}
+
 /// Grayscale of `N`-sample `f32` pixels (`N` = 3 or 4, alpha ignored) into `dst`:
-/// `wr * r + wg * g + wb * b`, evaluated left to right on every path.
+/// `wr * r + wg * g + wb * b`, evaluated left to right on every path. `stores` is a hint: the
+/// AVX-512 RGB path streams, the others write through the caches.
 pub(crate) fn luma_f32<const N: usize>(
     set: Supported,
     dst: &mut [f32],
     src: &[f32],
     weights: [f32; 3],
+    stores: Stores,
 ) {
     let pixels = dst.len().min(src.len() / N);
     let (dst, src) = (&mut dst[..pixels], &src[..pixels * N]);
@@ -246,13 +259,13 @@ pub(crate) fn luma_f32<const N: usize>(
         InstructionSet::Avx512Vbmi => {
             // SAFETY: a `Supported` holds only sets the CPU reported (here AVX-512
             // F/BW/VL/VBMI).
-            return unsafe { x86::avx512::luma_f32::<N>(dst, src, weights) };
+            return unsafe { x86::avx512::luma_f32::<N>(dst, src, weights, stores) };
         }
         // SAFETY: as above, with AVX2.
         InstructionSet::Avx2 => return unsafe { x86::avx2::luma_f32::<N>(dst, src, weights) },
         InstructionSet::Portable => {}
     }
-    let _ = set;
+    let _ = (set, stores);
     portable::luma_f32::<N>(dst, src, weights)
 }
 

@@ -96,24 +96,36 @@ fn float_luma_paths_match_the_formula_bit_for_bit() {
                     .collect();
                 let src = &all[1..];
                 for n in [3, 4] {
-                    let mut dst = vec![-1.0; pixels + 1];
+                    // Output from several starts, so the streamed head varies.
+                    let start = pixels % 7;
+                    let mut dst = vec![-1.0; start + pixels + 1];
                     let want: Vec<f32> = src
                         .chunks_exact(n)
                         .take(pixels)
                         .map(|px| wr * px[0] + wg * px[1] + wb * px[2])
                         .collect();
-                    let (d, w) = (&mut dst[..pixels], [wr, wg, wb]);
-                    if n == 3 {
-                        luma_f32::<3>(set, d, &src[..3 * pixels], w);
+                    let (d, w) = (&mut dst[start..start + pixels], [wr, wg, wb]);
+                    // Streamed on alternate sizes: every path must take either hint.
+                    let stores = if pixels % 2 == 0 {
+                        Stores::Streaming
                     } else {
-                        luma_f32::<4>(set, d, &src[..4 * pixels], w);
+                        Stores::Cached
+                    };
+                    if n == 3 {
+                        luma_f32::<3>(set, d, &src[..3 * pixels], w, stores);
+                    } else {
+                        luma_f32::<4>(set, d, &src[..4 * pixels], w, stores);
                     }
-                    let same = dst[..pixels]
+                    let same = dst[start..start + pixels]
                         .iter()
                         .zip(&want)
                         .all(|(a, b)| a.to_bits() == b.to_bits());
-                    assert!(same, "{set:?} {n} x {pixels}");
-                    assert_eq!(dst[pixels], -1.0, "wrote past the end");
+                    assert!(same, "{set:?} {stores:?} {n} x {pixels}");
+                    assert_eq!(dst[start + pixels], -1.0, "wrote past the end");
+                    assert!(
+                        dst[..start].iter().all(|&v| v == -1.0),
+                        "wrote before the start"
+                    );
                 }
             }
         }

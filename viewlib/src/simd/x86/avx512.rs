@@ -1,7 +1,7 @@
 //! AVX-512 F/BW/VL/VBMI: `vpermt2b` picks any byte of 128 (two vectors), so 3-byte pixels are
 //! regrouped from 192-byte blocks (64 pixels), and a 256-entry table is two permutes.
 
-use super::super::{Divide, LumaFormula, portable};
+use super::super::{Divide, LumaFormula, Stores, portable};
 use super::{
     Gather192, before_line, channel_of_3, reversed_pixels, swap_in_registers, swap_reversed_blocks,
 };
@@ -244,25 +244,57 @@ const fn rgb_f32_channel(c: usize) -> [[i32; 16]; 2] {
 static RGB_F32_CHANNELS: [[[i32; 16]; 2]; 3] =
     [rgb_f32_channel(0), rgb_f32_channel(1), rgb_f32_channel(2)];
 
+/// The luma of 16 `f32` RGB pixels (48 floats), in the portable loop's order of operations.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
+fn luma16(s: &[f32; 48], [wr, wg, wb]: [__m512; 3], index: &[[__m512i; 2]; 3]) -> __m512 {
+    let v: [__m512; 3] = cast(*s);
+    let [r, g, b] = index.map(|[first, second]| {
+        _mm512_permutex2var_ps(_mm512_permutex2var_ps(v[0], first, v[1]), second, v[2])
+    });
+    let rg = _mm512_add_ps(_mm512_mul_ps(wr, r), _mm512_mul_ps(wg, g));
+    _mm512_add_ps(rg, _mm512_mul_ps(wb, b))
+}
+
 /// Grayscale of `f32` RGB pixels, 16 at a time (two permutes a channel where AVX2 takes two
 /// blends and a permute for 8), in the portable loop's order of operations (`wr * r + wg * g`,
 /// then `+ wb * b`; no fused multiply-add), so the results are identical. RGBA pixels, and
-/// the last 15 or fewer, go the AVX2 way.
+/// the last 15 or fewer, go the AVX2 way. `Streaming` writes whole cache lines with
+/// non-temporal stores, from the first 64-byte boundary of `dst` on.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
-pub(in crate::simd) fn luma_f32<const N: usize>(dst: &mut [f32], src: &[f32], weights: [f32; 3]) {
+pub(in crate::simd) fn luma_f32<const N: usize>(
+    dst: &mut [f32],
+    src: &[f32],
+    weights: [f32; 3],
+    stores: Stores,
+) {
     let mut done = 0;
     if N == 3 {
-        let [wr, wg, wb] = weights.map(|w| _mm512_set1_ps(w));
+        let w = weights.map(|w| _mm512_set1_ps(w));
         let index: [[__m512i; 2]; 3] = cast(RGB_F32_CHANNELS);
-        let (d16, _) = dst.as_chunks_mut::<16>();
-        for (d, s) in d16.iter_mut().zip(src.as_chunks::<48>().0) {
-            let v: [__m512; 3] = cast(*s);
-            let [r, g, b] = index.map(|[first, second]| {
-                _mm512_permutex2var_ps(_mm512_permutex2var_ps(v[0], first, v[1]), second, v[2])
-            });
-            let rg = _mm512_add_ps(_mm512_mul_ps(wr, r), _mm512_mul_ps(wg, g));
-            *d = cast(_mm512_add_ps(rg, _mm512_mul_ps(wb, b)));
-            done += 16;
+        match stores {
+            Stores::Cached => {
+                let (d16, _) = dst.as_chunks_mut::<16>();
+                for (d, s) in d16.iter_mut().zip(src.as_chunks::<48>().0) {
+                    *d = cast(luma16(s, w, &index));
+                }
+                done = d16.len() * 16;
+            }
+            Stores::Streaming => {
+                let head = before_line(dst);
+                super::avx2::luma_f32::<N>(&mut dst[..head], &src[..N * head], weights);
+                let (d16, _) = dst[head..].as_chunks_mut::<16>();
+                for (d, s) in d16.iter_mut().zip(src[N * head..].as_chunks::<48>().0) {
+                    // SAFETY: `d` is 64 bytes, uniquely borrowed, and starts on a 64-byte
+                    // boundary (`head` ends on one and every chunk is 64 bytes), the alignment
+                    // `vmovntps` requires.
+                    unsafe { _mm512_stream_ps(d.as_mut_ptr(), luma16(s, w, &index)) };
+                }
+                // Non-temporal stores are not ordered with later ones: fenced before `dst` is
+                // handed back (or another thread is told, through an atomic, that it is done).
+                _mm_sfence();
+                done = head + d16.len() * 16;
+            }
         }
     }
     super::avx2::luma_f32::<N>(&mut dst[done..], &src[N * done..], weights);
