@@ -188,17 +188,46 @@ pub(crate) fn for_each_run_pair<T: Sample, U: Sample, const D: usize>(
 ) {
     debug_assert_eq!(dst.shape(), src.shape());
     match merge_pair(dst, src) {
-        Ok(pair) => in_pieces(pair, 1, |(d, s)| {
-            for (d, s) in d.rows().zip(s.rows()) {
-                lane_pair(d, s, op);
-            }
-        }),
-        Err(pair) => in_pieces(pair, 1, |(mut d, s)| {
-            for (d, s) in d.lanes_mut().zip(s.lanes()) {
-                lane_pair(d, s, op);
-            }
-        }),
+        Ok((dst, src)) => lanes_pair(dst, src, op),
+        Err((dst, src)) => lanes_pair(dst, src, op),
     }
+}
+
+/// [`for_each_run_pair`]'s visit: `dst` and `src` lane by lane, in parallel for large views,
+/// the lanes along the axis [`lanes_last`] picks. Both views are permuted alike, so element
+/// `i` of one still pairs with element `i` of the other: only the visiting order changes.
+fn lanes_pair<T: Sample, U: Sample, const D: usize>(
+    dst: ViewMut<'_, T, D>,
+    src: View<'_, U, D>,
+    op: &(impl Fn(&mut [T], &[U]) + Sync),
+) {
+    let axes = lanes_last(dst.shape(), [dst.strides(), src.strides()]);
+    let dst = dst.permute_axes(axes).expect("a permutation");
+    let src = src.permute_axes(axes).expect("a permutation");
+    in_pieces((dst, src), 1, |(mut d, s)| {
+        for (d, s) in d.lanes_mut().zip(s.lanes()) {
+            lane_pair(d, s, op);
+        }
+    });
+}
+
+/// The axes of a pair of views in the order to visit them: the lanes (the last axis) along
+/// the last axis if it is a long contiguous run in both, else along the longest axis, so
+/// each lane is long even when the runs are short. Copies of a mirrored or BGR-ordered RGB
+/// view (`a[:, ::-1]`, `a[..., ::-1]`) have runs of one to three samples: on 1080p, lanes
+/// that short cost 32 and 157 ms a copy, lanes along the pixels 4.2 and 3.6 ms (NumPy's
+/// `copyto`: 9.7 and 7.2 ms; 8-bit samples, one thread).
+fn lanes_last<const D: usize>(shape: [usize; D], strides: [[isize; D]; 2]) -> [usize; D] {
+    let mut axes: [usize; D] = core::array::from_fn(|a| a);
+    let last = D - 1;
+    let long_run = shape[last] >= 16 && strides.iter().all(|s| s[last] == 1);
+    let lane = if long_run {
+        last
+    } else {
+        (0..D).max_by_key(|&a| (shape[a], a)).unwrap_or(last)
+    };
+    axes[lane..].rotate_left(1);
+    axes
 }
 
 fn lane_pair<T: Sample, U: Sample>(
@@ -209,10 +238,37 @@ fn lane_pair<T: Sample, U: Sample>(
     match (dst.is_c_contiguous(), src.as_slice()) {
         (true, Some(s)) => op(dst.into_slice_mut().expect("contiguous"), s),
         _ => {
-            let mut dst = dst;
-            for (d, s) in dst.iter_mut().zip(src.iter()) {
+            // The lanes' own iterators: `iter_mut`/`iter` go through `lanes()` for any rank,
+            // about twice the cost an element.
+            for (d, s) in dst.lane_iter_mut().zip(src.lane_iter()) {
                 op(core::slice::from_mut(d), core::slice::from_ref(s));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lanes_run_along_a_long_contiguous_last_axis_else_the_longest() {
+        // C order in both: the last axis.
+        assert_eq!(
+            lanes_last([4, 100, 30], [[3000, 30, 1], [3000, 30, 1]]),
+            [0, 1, 2]
+        );
+        // Mirrored pixels (three-sample runs): along the pixels, the other axes in order.
+        assert_eq!(
+            lanes_last([4, 100, 3], [[300, 3, 1], [300, -3, 1]]),
+            [0, 2, 1]
+        );
+        // BGR order, merged into two axes: along the rows.
+        assert_eq!(lanes_last([400, 3], [[3, 1], [3, -1]]), [1, 0]);
+        // A long last axis that is strided in one view is not a run.
+        assert_eq!(lanes_last([50, 20], [[20, 1], [1, 50]]), [1, 0]);
+        // Ties go to the later axis; one axis stays.
+        assert_eq!(lanes_last([8, 8], [[1, 8], [1, 8]]), [0, 1]);
+        assert_eq!(lanes_last([5], [[-1], [2]]), [0]);
     }
 }
