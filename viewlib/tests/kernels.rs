@@ -22,8 +22,9 @@ enum Shape {
     Rotate180,
     ColourOnly,
     EveryOther,
+    ChannelsReversed,
 }
-const SHAPES: [Shape; 8] = [
+const SHAPES: [Shape; 9] = [
     Shape::Whole,
     Shape::Crop,
     Shape::FlipH,
@@ -32,6 +33,7 @@ const SHAPES: [Shape; 8] = [
     Shape::Rotate180,
     Shape::ColourOnly,
     Shape::EveryOther,
+    Shape::ChannelsReversed,
 ];
 
 fn derive<T: Sample>(v: ViewMut<'_, T, 3>, shape: Shape) -> ViewMut<'_, T, 3> {
@@ -45,6 +47,7 @@ fn derive<T: Sample>(v: ViewMut<'_, T, 3>, shape: Shape) -> ViewMut<'_, T, 3> {
         Shape::Rotate180 => v.flip_vertical().flip_horizontal(),
         Shape::ColourOnly => v.channel_range(..c.saturating_sub(1).max(1)).unwrap(),
         Shape::EveryOther => v.slice(viewlib::s![..;2, 1..;2, ..]).unwrap(),
+        Shape::ChannelsReversed => v.flip(2).unwrap(),
     }
 }
 

@@ -104,16 +104,27 @@ fn halve<V: Splittable>(view: V, granule: usize) -> (V, Option<V>) {
 pub(crate) fn memory_order<T: Sample, const D: usize>(
     view: ViewMut<'_, T, D>,
 ) -> ViewMut<'_, T, D> {
+    memory_order_following(view, 0).0
+}
+
+/// [`memory_order`], and where axis `axis` went: for kernels that treat every element of a
+/// lane along one axis alike (a flip along it swaps the same pairs whichever way the axes
+/// run).
+pub(crate) fn memory_order_following<T: Sample, const D: usize>(
+    view: ViewMut<'_, T, D>,
+    axis: usize,
+) -> (ViewMut<'_, T, D>, usize) {
     let mut view = view;
-    for axis in 0..D {
-        if view.strides()[axis] < 0 {
-            view = view.flip(axis).expect("axis in range");
+    for a in 0..D {
+        if view.strides()[a] < 0 {
+            view = view.flip(a).expect("axis in range");
         }
     }
     let strides = view.strides();
     let mut axes: [usize; D] = core::array::from_fn(|a| a);
     axes.sort_by_key(|&a| core::cmp::Reverse(strides[a]));
-    view.permute_axes(axes).expect("a permutation")
+    let followed = axes.iter().position(|&a| a == axis).unwrap_or(axis);
+    (view.permute_axes(axes).expect("a permutation"), followed)
 }
 
 /// Flips negative pixel axes and puts the larger stride first, keeping the channel axis last:
