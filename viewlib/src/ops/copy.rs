@@ -3,7 +3,7 @@
 //! buffers instead of paying page faults for fresh ones).
 
 use crate::error::{Result, ViewError};
-use crate::ops::traverse::{RUN_GRANULE, for_each_run_pair, in_pieces};
+use crate::ops::traverse::{RUN_GRANULE, for_each_run_pair, in_pieces, source_forwards, write_row};
 use crate::owned::ImageBuf;
 use crate::raw::{View, ViewMut, chain_pixel_rows};
 use crate::sample::Sample;
@@ -83,31 +83,33 @@ impl<T: Sample> View<'_, T, 3> {
         let plane = self.channel(channel)?;
         same_shape(dst.shape(), plane.shape())?;
         let channels = self.channels();
-        if self.strides()[2] == 1 && self.strides()[1] == channels as isize {
+        // Read forwards: a mirrored source's pixels, a reversed (BGR) source's channels.
+        let (dst, mut src) = source_forwards(dst, self);
+        let mut channel = channel;
+        if src.strides()[2] < 0 {
+            src = src.flip(2)?;
+            channel = channels - 1 - channel;
+        }
+        if src.strides()[2] == 1 && src.strides()[1] == channels as isize {
             // Rows of whole pixels: read each row as one slice and pick every `channels`-th.
-            in_pieces(chain_pixel_rows(dst, self), RUN_GRANULE, |(d, s)| {
+            in_pieces(chain_pixel_rows(dst, src), RUN_GRANULE, |(d, s)| {
                 for (d, s) in d.rows().zip(s.rows()) {
-                    match (d.is_c_contiguous(), s.as_slice()) {
-                        (true, Some(s)) => extract_row(
-                            d.into_slice_mut().expect("contiguous"),
-                            s,
-                            channels,
-                            channel,
-                        ),
-                        (_, _) => {
-                            let mut d = d;
-                            for (d, px) in
-                                d.iter_mut().zip(s.column(channel).expect("checked").iter())
-                            {
-                                *d = *px;
-                            }
+                    let s_row = s.as_slice();
+                    let written = match s_row {
+                        Some(s) => write_row(d, |d| extract_row(d, s, channels, channel)),
+                        None => Err(d),
+                    };
+                    if let Err(mut d) = written {
+                        let column = s.column(channel).expect("checked");
+                        for (d, px) in d.iter_mut().zip(column.iter()) {
+                            *d = *px;
                         }
                     }
                 }
             });
             Ok(())
         } else {
-            copy(dst, plane)
+            copy(dst, src.channel(channel)?)
         }
     }
 

@@ -2,7 +2,7 @@
 //! any composition of them: one table, one pass), and grayscale (luma).
 
 use crate::error::{Result, ViewError};
-use crate::ops::traverse::{RUN_GRANULE, for_each_run, in_pieces};
+use crate::ops::traverse::{RUN_GRANULE, for_each_run, in_pieces, source_forwards, write_row};
 use crate::owned::ImageBuf;
 use crate::raw::{View, ViewMut, chain_pixel_rows};
 use crate::sample::{Sample, U16Be, U16Le};
@@ -350,8 +350,10 @@ impl<T: Luma> View<'_, T, 3> {
         } else {
             Stores::Cached
         };
-        // One long run where the rows chain; any pixel may start a piece then.
-        in_pieces(chain_pixel_rows(dst, self), RUN_GRANULE, |(d, s)| {
+        // Read a mirrored source forwards; one long run where the rows chain (any pixel may
+        // start a piece then).
+        let (dst, src) = source_forwards(dst, self);
+        in_pieces(chain_pixel_rows(dst, src), RUN_GRANULE, |(d, s)| {
             for (d, s) in d.rows().zip(s.rows()) {
                 luma_row(d, s, weights, stores);
             }
@@ -454,58 +456,70 @@ fn luma_row<T: Luma>(
 ) {
     let channels = src.shape()[1];
     let luma = |px: &[T]| T::luma([px[0], px[1], px[2]], weights);
-    match (dst.is_c_contiguous(), src.as_slice()) {
-        (true, Some(s)) => {
-            let d = dst.into_slice_mut().expect("contiguous");
-            if let (Some(d), Some(s)) = (simd::as_u8(d), simd::as_u8_ref(s))
-                && (channels == 3 || channels == 4)
-            {
-                // 8-bit RGB(A): the byte-shuffle paths.
-                let set = simd::Supported::active();
-                return match channels {
-                    3 => simd::luma_u8::<3>(set, d, s, weights.formula()),
-                    _ => simd::luma_u8::<4>(set, d, s, weights.formula()),
-                };
-            }
-            if let (Some(d), Some(s)) = (simd::as_samples_mut(d), simd::as_samples(s))
-                && (channels == 3 || channels == 4)
-            {
-                // `f32` RGB(A): on 1080p RGB the per-pixel loop below took 2.3 ms, the vector
-                // path 1.56 ms (OpenCV's `cvtColor`: 1.46 ms; BENCHMARKS.md).
-                let set = simd::Supported::active();
-                let w = weights.float_weights();
-                return match channels {
-                    3 => simd::luma_f32::<3>(set, d, s, w, stores),
-                    _ => simd::luma_f32::<4>(set, d, s, w, stores),
-                };
-            }
-            fn run<T: Luma, const N: usize>(d: &mut [T], s: &[T], w: LumaWeights) {
-                for (d, px) in d.iter_mut().zip(s.as_chunks::<N>().0) {
-                    *d = T::luma([px[0], px[1], px[2]], w);
-                }
-            }
-            match channels {
-                3 => run::<T, 3>(d, s, weights),
-                4 => run::<T, 4>(d, s, weights),
-                n => d
-                    .iter_mut()
-                    .zip(s.chunks_exact(n))
-                    .for_each(|(d, px)| *d = luma(px)),
-            }
-        }
-        (false, Some(s)) => {
+    // A row written backwards is reversed after: streamed stores would be read back.
+    let stores = match dst.is_c_contiguous() {
+        true => stores,
+        false => Stores::Cached,
+    };
+    let written = match src.as_slice() {
+        Some(s) => write_row(dst, |d| luma_run(d, s, channels, weights, stores)),
+        None => Err(dst),
+    };
+    match (written, src.as_slice()) {
+        (Ok(()), _) => {}
+        (Err(dst), Some(s)) => {
             // A channel of a wider output (gray+alpha): strided writes, contiguous reads.
             let mut dst = dst;
             for (d, px) in dst.iter_mut().zip(s.chunks_exact(channels)) {
                 *d = luma(px);
             }
         }
-        _ => {
+        (Err(dst), None) => {
             let mut dst = dst;
             for (x, d) in dst.iter_mut().enumerate() {
                 let px = |c| *src.get_ref([x, c]).expect("in range");
                 *d = T::luma([px(0), px(1), px(2)], weights);
             }
         }
+    }
+}
+
+/// The luma of the `channels`-sample pixels of `s` into `d`, contiguous both.
+fn luma_run<T: Luma>(d: &mut [T], s: &[T], channels: usize, weights: LumaWeights, stores: Stores) {
+    let luma = |px: &[T]| T::luma([px[0], px[1], px[2]], weights);
+    if let (Some(d), Some(s)) = (simd::as_u8(d), simd::as_u8_ref(s))
+        && (channels == 3 || channels == 4)
+    {
+        // 8-bit RGB(A): the byte-shuffle paths.
+        let set = simd::Supported::active();
+        return match channels {
+            3 => simd::luma_u8::<3>(set, d, s, weights.formula()),
+            _ => simd::luma_u8::<4>(set, d, s, weights.formula()),
+        };
+    }
+    if let (Some(d), Some(s)) = (simd::as_samples_mut(d), simd::as_samples(s))
+        && (channels == 3 || channels == 4)
+    {
+        // `f32` RGB(A): on 1080p RGB the per-pixel loop below took 2.3 ms, the vector
+        // path 1.56 ms (OpenCV's `cvtColor`: 1.46 ms; BENCHMARKS.md).
+        let set = simd::Supported::active();
+        let w = weights.float_weights();
+        return match channels {
+            3 => simd::luma_f32::<3>(set, d, s, w, stores),
+            _ => simd::luma_f32::<4>(set, d, s, w, stores),
+        };
+    }
+    fn run<T: Luma, const N: usize>(d: &mut [T], s: &[T], w: LumaWeights) {
+        for (d, px) in d.iter_mut().zip(s.as_chunks::<N>().0) {
+            *d = T::luma([px[0], px[1], px[2]], w);
+        }
+    }
+    match channels {
+        3 => run::<T, 3>(d, s, weights),
+        4 => run::<T, 4>(d, s, weights),
+        n => d
+            .iter_mut()
+            .zip(s.chunks_exact(n))
+            .for_each(|(d, px)| *d = luma(px)),
     }
 }

@@ -190,6 +190,47 @@ pub(crate) fn for_each_run<T: Sample, const D: usize>(
     }
 }
 
+/// `dst` (`[h, w]`) and `src` (`[h, w, c]`) flipped alike along the pixel axis when `src`'s
+/// pixels run backwards (a mirrored view), so that its rows read forwards; `dst`'s rows then
+/// run the other way, which [`write_row`] takes care of.
+pub(crate) fn source_forwards<'d, 's, T: Sample, U: Sample>(
+    dst: ViewMut<'d, T, 2>,
+    src: View<'s, U, 3>,
+) -> (ViewMut<'d, T, 2>, View<'s, U, 3>) {
+    if src.strides()[1] >= 0 {
+        return (dst, src);
+    }
+    (
+        dst.flip(1).expect("axis 1 of 2"),
+        src.flip(1).expect("axis 1 of 3"),
+    )
+}
+
+/// Fills `row` through `fill`, which writes a slice in the row's order: directly when the
+/// row is contiguous, through its memory reversed when it runs backwards (stride -1: `fill`
+/// writes the memory forwards, then it is reversed in place, two passes over a row in L1
+/// rather than a strided store per element). Gives back a row that is neither.
+pub(crate) fn write_row<'a, T: Sample>(
+    row: ViewMut<'a, T, 1>,
+    fill: impl FnOnce(&mut [T]),
+) -> Result<(), ViewMut<'a, T, 1>> {
+    if row.is_c_contiguous() {
+        fill(row.into_slice_mut().expect("contiguous"));
+        return Ok(());
+    }
+    if row.strides()[0] != -1 {
+        return Err(row);
+    }
+    let memory = row
+        .flip(0)
+        .expect("axis 0")
+        .into_slice_mut()
+        .expect("contiguous");
+    fill(memory);
+    memory.reverse();
+    Ok(())
+}
+
 /// Visits `dst` and `src` (same shape) together in C order: `op(dst_run, src_run)` on runs
 /// that are contiguous in both, element pairs otherwise.
 pub(crate) fn for_each_run_pair<T: Sample, U: Sample, const D: usize>(
