@@ -6,7 +6,7 @@ use crate::ops::traverse::{RUN_GRANULE, for_each_run, in_pieces, source_forwards
 use crate::owned::ImageBuf;
 use crate::raw::{View, ViewMut, chain_pixel_rows};
 use crate::sample::{Sample, U16Be, U16Le};
-use crate::simd::{self, Divide, LumaFormula, Stores};
+use crate::simd::{self, ChannelOrder, Divide, LumaFormula, Stores};
 
 mod sealed {
     pub trait Sealed {}
@@ -350,12 +350,18 @@ impl<T: Luma> View<'_, T, 3> {
         } else {
             Stores::Cached
         };
-        // Read a mirrored source forwards; one long run where the rows chain (any pixel may
+        // Read a mirrored source forwards, and a channel-reversed one (a BGR image seen as
+        // RGB) as the BGR pixels it holds; one long run where the rows chain (any pixel may
         // start a piece then).
-        let (dst, src) = source_forwards(dst, self);
+        let (dst, mut src) = source_forwards(dst, self);
+        let mut order = ChannelOrder::Rgb;
+        if channels == 3 && src.strides()[2] < 0 {
+            src = src.flip(2)?;
+            order = ChannelOrder::Bgr;
+        }
         in_pieces(chain_pixel_rows(dst, src), RUN_GRANULE, |(d, s)| {
             for (d, s) in d.rows().zip(s.rows()) {
-                luma_row(d, s, weights, stores);
+                luma_row(d, s, weights, order, stores);
             }
         });
         Ok(())
@@ -448,21 +454,24 @@ impl<T: Luma> View<'_, T, 3> {
     }
 }
 
+/// The luma of one row of `src`, whose pixels hold red and blue as `order` says, into `dst`.
 fn luma_row<T: Luma>(
     dst: ViewMut<'_, T, 1>,
     src: View<'_, T, 2>,
     weights: LumaWeights,
+    order: ChannelOrder,
     stores: Stores,
 ) {
     let channels = src.shape()[1];
-    let luma = |px: &[T]| T::luma([px[0], px[1], px[2]], weights);
+    let [red, blue] = order.red_and_blue();
+    let luma = |px: &[T]| T::luma([px[red], px[1], px[blue]], weights);
     // A row written backwards is reversed after: streamed stores would be read back.
     let stores = match dst.is_c_contiguous() {
         true => stores,
         false => Stores::Cached,
     };
     let written = match src.as_slice() {
-        Some(s) => write_row(dst, |d| luma_run(d, s, channels, weights, stores)),
+        Some(s) => write_row(dst, |d| luma_run(d, s, channels, weights, order, stores)),
         None => Err(dst),
     };
     match (written, src.as_slice()) {
@@ -478,23 +487,33 @@ fn luma_row<T: Luma>(
             let mut dst = dst;
             for (x, d) in dst.iter_mut().enumerate() {
                 let px = |c| *src.get_ref([x, c]).expect("in range");
-                *d = T::luma([px(0), px(1), px(2)], weights);
+                *d = T::luma([px(red), px(1), px(blue)], weights);
             }
         }
     }
 }
 
-/// The luma of the `channels`-sample pixels of `s` into `d`, contiguous both.
-fn luma_run<T: Luma>(d: &mut [T], s: &[T], channels: usize, weights: LumaWeights, stores: Stores) {
-    let luma = |px: &[T]| T::luma([px[0], px[1], px[2]], weights);
+/// The luma of the `channels`-sample pixels of `s` (red and blue as `order` says) into `d`,
+/// contiguous both.
+fn luma_run<T: Luma>(
+    d: &mut [T],
+    s: &[T],
+    channels: usize,
+    weights: LumaWeights,
+    order: ChannelOrder,
+    stores: Stores,
+) {
+    let [red, blue] = order.red_and_blue();
+    let luma = |px: &[T]| T::luma([px[red], px[1], px[blue]], weights);
     if let (Some(d), Some(s)) = (simd::as_u8(d), simd::as_u8_ref(s))
         && (channels == 3 || channels == 4)
     {
-        // 8-bit RGB(A): the byte-shuffle paths.
+        // 8-bit RGB(A): the byte-shuffle paths, the weights in the pixels' order.
         let set = simd::Supported::active();
+        let formula = weights.formula().in_order(order);
         return match channels {
-            3 => simd::luma_u8::<3>(set, d, s, weights.formula()),
-            _ => simd::luma_u8::<4>(set, d, s, weights.formula()),
+            3 => simd::luma_u8::<3>(set, d, s, formula),
+            _ => simd::luma_u8::<4>(set, d, s, formula),
         };
     }
     if let (Some(d), Some(s)) = (simd::as_samples_mut(d), simd::as_samples(s))
@@ -505,18 +524,18 @@ fn luma_run<T: Luma>(d: &mut [T], s: &[T], channels: usize, weights: LumaWeights
         let set = simd::Supported::active();
         let w = weights.float_weights();
         return match channels {
-            3 => simd::luma_f32::<3>(set, d, s, w, stores),
-            _ => simd::luma_f32::<4>(set, d, s, w, stores),
+            3 => simd::luma_f32::<3>(set, d, s, w, order, stores),
+            _ => simd::luma_f32::<4>(set, d, s, w, order, stores),
         };
     }
-    fn run<T: Luma, const N: usize>(d: &mut [T], s: &[T], w: LumaWeights) {
+    fn run<T: Luma, const N: usize>(d: &mut [T], s: &[T], w: LumaWeights, [r, b]: [usize; 2]) {
         for (d, px) in d.iter_mut().zip(s.as_chunks::<N>().0) {
-            *d = T::luma([px[0], px[1], px[2]], w);
+            *d = T::luma([px[r], px[1], px[b]], w);
         }
     }
     match channels {
-        3 => run::<T, 3>(d, s, weights),
-        4 => run::<T, 4>(d, s, weights),
+        3 => run::<T, 3>(d, s, weights, [red, blue]),
+        4 => run::<T, 4>(d, s, weights, [red, blue]),
         n => d
             .iter_mut()
             .zip(s.chunks_exact(n))

@@ -242,14 +242,50 @@ pub(crate) enum Stores {
     Streaming,
 }
 
-/// Grayscale of `N`-sample `f32` pixels (`N` = 3 or 4, alpha ignored) into `dst`:
-/// `wr * r + wg * g + wb * b`, evaluated left to right on every path. `stores` is a hint: the
-/// AVX-512 RGB path streams, the others write through the caches.
+/// Which of a pixel's first three samples is red and which blue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChannelOrder {
+    /// Red first (RGB, RGBA).
+    Rgb,
+    /// Blue first (BGR, OpenCV's order): how a channel-reversed view of RGB reads in memory.
+    Bgr,
+}
+
+impl ChannelOrder {
+    /// Where red and blue are in a pixel.
+    pub(crate) fn red_and_blue(self) -> [usize; 2] {
+        match self {
+            ChannelOrder::Rgb => [0, 2],
+            ChannelOrder::Bgr => [2, 0],
+        }
+    }
+}
+
+impl LumaFormula {
+    /// The same formula over pixels in `order`: integer sums do not depend on the order of
+    /// their terms, so the weights are put in the pixel's order.
+    pub(crate) fn in_order(self, order: ChannelOrder) -> LumaFormula {
+        let [wr, wg, wb] = self.weights;
+        match order {
+            ChannelOrder::Rgb => self,
+            ChannelOrder::Bgr => LumaFormula {
+                weights: [wb, wg, wr],
+                ..self
+            },
+        }
+    }
+}
+
+/// Grayscale of `N`-sample `f32` pixels (`N` = 3 or 4, alpha ignored) in `order` into
+/// `dst`: `wr * r + wg * g + wb * b`, evaluated left to right on every path (float sums do
+/// depend on the order). `stores` is a hint: the AVX-512 RGB path streams, the others write
+/// through the caches.
 pub(crate) fn luma_f32<const N: usize>(
     set: Supported,
     dst: &mut [f32],
     src: &[f32],
     weights: [f32; 3],
+    order: ChannelOrder,
     stores: Stores,
 ) {
     let pixels = dst.len().min(src.len() / N);
@@ -259,14 +295,16 @@ pub(crate) fn luma_f32<const N: usize>(
         InstructionSet::Avx512Vbmi => {
             // SAFETY: a `Supported` holds only sets the CPU reported (here AVX-512
             // F/BW/VL/VBMI).
-            return unsafe { x86::avx512::luma_f32::<N>(dst, src, weights, stores) };
+            return unsafe { x86::avx512::luma_f32::<N>(dst, src, weights, order, stores) };
         }
-        // SAFETY: as above, with AVX2.
-        InstructionSet::Avx2 => return unsafe { x86::avx2::luma_f32::<N>(dst, src, weights) },
+        InstructionSet::Avx2 => {
+            // SAFETY: as above, with AVX2.
+            return unsafe { x86::avx2::luma_f32::<N>(dst, src, weights, order) };
+        }
         InstructionSet::Portable => {}
     }
     let _ = (set, stores);
-    portable::luma_f32::<N>(dst, src, weights)
+    portable::luma_f32::<N>(dst, src, weights, order)
 }
 
 /// Copies channel `channel` (< 3) of 3-byte pixels into `dst`.

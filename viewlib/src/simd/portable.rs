@@ -1,6 +1,6 @@
 //! The reference loops: plain Rust for the target's baseline, and the tails of the vector paths.
 
-use super::LumaFormula;
+use super::{ChannelOrder, LumaFormula};
 
 pub(super) fn luma<const N: usize>(dst: &mut [u8], src: &[u8], formula: LumaFormula) {
     for (d, px) in dst.iter_mut().zip(src.as_chunks::<N>().0) {
@@ -8,9 +8,24 @@ pub(super) fn luma<const N: usize>(dst: &mut [u8], src: &[u8], formula: LumaForm
     }
 }
 
-pub(super) fn luma_f32<const N: usize>(dst: &mut [f32], src: &[f32], [wr, wg, wb]: [f32; 3]) {
-    for (d, px) in dst.iter_mut().zip(src.as_chunks::<N>().0) {
-        *d = wr * px[0] + wg * px[1] + wb * px[2];
+pub(super) fn luma_f32<const N: usize>(
+    dst: &mut [f32],
+    src: &[f32],
+    weights: [f32; 3],
+    order: ChannelOrder,
+) {
+    fn run<const N: usize, const R: usize, const B: usize>(
+        dst: &mut [f32],
+        src: &[f32],
+        [wr, wg, wb]: [f32; 3],
+    ) {
+        for (d, px) in dst.iter_mut().zip(src.as_chunks::<N>().0) {
+            *d = wr * px[R] + wg * px[1] + wb * px[B];
+        }
+    }
+    match order {
+        ChannelOrder::Rgb => run::<N, 0, 2>(dst, src, weights),
+        ChannelOrder::Bgr => run::<N, 2, 0>(dst, src, weights),
     }
 }
 

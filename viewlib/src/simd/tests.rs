@@ -53,8 +53,9 @@ fn the_portable_set_is_always_supported_and_active_is_supported() {
 
 #[test]
 fn luma_paths_match_the_formula() {
+    let bgr = ChannelOrder::Bgr;
     for set in supported() {
-        for formula in [REC709, BT601] {
+        for formula in [REC709, BT601, REC709.in_order(bgr), BT601.in_order(bgr)] {
             for pixels in pixel_counts() {
                 for start in [0, 1, 3] {
                     let src = noise(start + 4 * pixels, pixels as u64);
@@ -95,14 +96,20 @@ fn float_luma_paths_match_the_formula_bit_for_bit() {
                     .map(|b| f32::from(u16::from_le_bytes([b[0], b[1]])) / f32::from(b[2].max(1)))
                     .collect();
                 let src = &all[1..];
-                for n in [3, 4] {
+                let orders = [
+                    (3, ChannelOrder::Rgb),
+                    (3, ChannelOrder::Bgr),
+                    (4, ChannelOrder::Rgb),
+                ];
+                for (n, order) in orders {
                     // Output from several starts, so the streamed head varies.
                     let start = pixels % 7;
                     let mut dst = vec![-1.0; start + pixels + 1];
+                    let [r, b] = order.red_and_blue();
                     let want: Vec<f32> = src
                         .chunks_exact(n)
                         .take(pixels)
-                        .map(|px| wr * px[0] + wg * px[1] + wb * px[2])
+                        .map(|px| wr * px[r] + wg * px[1] + wb * px[b])
                         .collect();
                     let (d, w) = (&mut dst[start..start + pixels], [wr, wg, wb]);
                     // Streamed on alternate sizes: every path must take either hint.
@@ -112,15 +119,15 @@ fn float_luma_paths_match_the_formula_bit_for_bit() {
                         Stores::Cached
                     };
                     if n == 3 {
-                        luma_f32::<3>(set, d, &src[..3 * pixels], w, stores);
+                        luma_f32::<3>(set, d, &src[..3 * pixels], w, order, stores);
                     } else {
-                        luma_f32::<4>(set, d, &src[..4 * pixels], w, stores);
+                        luma_f32::<4>(set, d, &src[..4 * pixels], w, order, stores);
                     }
                     let same = dst[start..start + pixels]
                         .iter()
                         .zip(&want)
                         .all(|(a, b)| a.to_bits() == b.to_bits());
-                    assert!(same, "{set:?} {stores:?} {n} x {pixels}");
+                    assert!(same, "{set:?} {stores:?} {order:?} {n} x {pixels}");
                     assert_eq!(dst[start + pixels], -1.0, "wrote past the end");
                     assert!(
                         dst[..start].iter().all(|&v| v == -1.0),
@@ -271,5 +278,21 @@ fn swap_and_invert_paths_match_the_portable_loops() {
                 );
             }
         }
+    }
+}
+
+#[test]
+fn a_formula_in_bgr_order_weighs_the_same_samples() {
+    for formula in [REC709, BT601] {
+        let bgr = formula.in_order(ChannelOrder::Bgr);
+        for rgb in [[255, 0, 0], [0, 0, 255], [17, 200, 93], [255, 255, 255]] {
+            let [r, g, b] = rgb;
+            assert_eq!(
+                bgr.apply([b, g, r]),
+                formula.apply(rgb),
+                "{formula:?} {rgb:?}"
+            );
+        }
+        assert_eq!(formula.in_order(ChannelOrder::Rgb), formula);
     }
 }

@@ -1,7 +1,7 @@
 //! AVX2: byte shuffles within 16-byte lanes. RGB pixels are regrouped 48 bytes at a time (three
 //! lanes' worth: 16 pixels of 8-bit samples) or 4 per lane for grayscale.
 
-use super::super::{Divide, LumaFormula, portable};
+use super::super::{ChannelOrder, Divide, LumaFormula, portable};
 use super::{before_line, reversed_pixels, swap_in_registers, swap_reversed_blocks};
 use bytemuck::cast;
 use core::arch::x86_64::*;
@@ -212,25 +212,32 @@ fn rgb_f32_channel<const C: i32, const FROM_1: i32, const FROM_2: i32>(v: &[__m2
     _mm256_permutevar8x32_ps(gathered, cast(order))
 }
 
-/// Grayscale of `f32` RGB pixels, 8 at a time, in the portable loop's order of operations
-/// (`wr * r + wg * g`, then `+ wb * b`; no fused multiply-add), so the results are identical.
-/// RGBA pixels take the portable loop compiled with AVX2.
+/// Grayscale of `f32` RGB (or BGR) pixels, 8 at a time, in the portable loop's order of
+/// operations (`wr * r + wg * g`, then `+ wb * b`; no fused multiply-add), so the results are
+/// identical. RGBA pixels take the portable loop compiled with AVX2.
 #[target_feature(enable = "avx2")]
-pub(in crate::simd) fn luma_f32<const N: usize>(dst: &mut [f32], src: &[f32], weights: [f32; 3]) {
+pub(in crate::simd) fn luma_f32<const N: usize>(
+    dst: &mut [f32],
+    src: &[f32],
+    weights: [f32; 3],
+    order: ChannelOrder,
+) {
     let mut done = 0;
     if N == 3 {
         let [wr, wg, wb] = weights.map(|w| _mm256_set1_ps(w));
+        let bgr = order == ChannelOrder::Bgr;
         let (d8, _) = dst.as_chunks_mut::<8>();
         for (d, s) in d8.iter_mut().zip(src.as_chunks::<24>().0) {
             let v: [__m256; 3] = cast(*s);
             // Vector 1 holds floats 8..16, vector 2 floats 16..24 (bit k: position k).
-            let r = rgb_f32_channel::<0, 0b1001_0010, 0b0010_0100>(&v);
+            let first = rgb_f32_channel::<0, 0b1001_0010, 0b0010_0100>(&v);
             let g = rgb_f32_channel::<1, 0b0010_0100, 0b0100_1001>(&v);
-            let b = rgb_f32_channel::<2, 0b0100_1001, 0b1001_0010>(&v);
+            let third = rgb_f32_channel::<2, 0b0100_1001, 0b1001_0010>(&v);
+            let (r, b) = if bgr { (third, first) } else { (first, third) };
             let rg = _mm256_add_ps(_mm256_mul_ps(wr, r), _mm256_mul_ps(wg, g));
             *d = cast(_mm256_add_ps(rg, _mm256_mul_ps(wb, b)));
             done += 8;
         }
     }
-    portable::luma_f32::<N>(&mut dst[done..], &src[N * done..], weights);
+    portable::luma_f32::<N>(&mut dst[done..], &src[N * done..], weights, order);
 }

@@ -1,7 +1,7 @@
 //! AVX-512 F/BW/VL/VBMI: `vpermt2b` picks any byte of 128 (two vectors), so 3-byte pixels are
 //! regrouped from 192-byte blocks (64 pixels), and a 256-entry table is two permutes.
 
-use super::super::{Divide, LumaFormula, Stores, portable};
+use super::super::{ChannelOrder, Divide, LumaFormula, Stores, portable};
 use super::{
     Gather192, before_line, channel_of_3, reversed_pixels, swap_in_registers, swap_reversed_blocks,
 };
@@ -256,22 +256,26 @@ fn luma16(s: &[f32; 48], [wr, wg, wb]: [__m512; 3], index: &[[__m512i; 2]; 3]) -
     _mm512_add_ps(rg, _mm512_mul_ps(wb, b))
 }
 
-/// Grayscale of `f32` RGB pixels, 16 at a time (two permutes a channel where AVX2 takes two
-/// blends and a permute for 8), in the portable loop's order of operations (`wr * r + wg * g`,
-/// then `+ wb * b`; no fused multiply-add), so the results are identical. RGBA pixels, and
-/// the last 15 or fewer, go the AVX2 way. `Streaming` writes whole cache lines with
+/// Grayscale of `f32` RGB (or BGR) pixels, 16 at a time (two permutes a channel where AVX2
+/// takes two blends and a permute for 8), in the portable loop's order of operations
+/// (`wr * r + wg * g`, then `+ wb * b`; no fused multiply-add), so the results are
+/// identical. RGBA pixels, and the last 15 or fewer, go the AVX2 way. `Streaming` writes whole cache lines with
 /// non-temporal stores, from the first 64-byte boundary of `dst` on.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
 pub(in crate::simd) fn luma_f32<const N: usize>(
     dst: &mut [f32],
     src: &[f32],
     weights: [f32; 3],
+    order: ChannelOrder,
     stores: Stores,
 ) {
     let mut done = 0;
     if N == 3 {
         let w = weights.map(|w| _mm512_set1_ps(w));
-        let index: [[__m512i; 2]; 3] = cast(RGB_F32_CHANNELS);
+        // Red, green and blue gathered from where `order` has them.
+        let [red, blue] = order.red_and_blue();
+        let c = &RGB_F32_CHANNELS;
+        let index: [[__m512i; 2]; 3] = cast([c[red], c[1], c[blue]]);
         match stores {
             Stores::Cached => {
                 let (d16, _) = dst.as_chunks_mut::<16>();
@@ -282,7 +286,7 @@ pub(in crate::simd) fn luma_f32<const N: usize>(
             }
             Stores::Streaming => {
                 let head = before_line(dst);
-                super::avx2::luma_f32::<N>(&mut dst[..head], &src[..N * head], weights);
+                super::avx2::luma_f32::<N>(&mut dst[..head], &src[..N * head], weights, order);
                 let (d16, _) = dst[head..].as_chunks_mut::<16>();
                 for (d, s) in d16.iter_mut().zip(src[N * head..].as_chunks::<48>().0) {
                     // SAFETY: `d` is 64 bytes, uniquely borrowed, and starts on a 64-byte
@@ -297,5 +301,5 @@ pub(in crate::simd) fn luma_f32<const N: usize>(
             }
         }
     }
-    super::avx2::luma_f32::<N>(&mut dst[done..], &src[N * done..], weights);
+    super::avx2::luma_f32::<N>(&mut dst[done..], &src[N * done..], weights, order);
 }
