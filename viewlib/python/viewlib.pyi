@@ -51,7 +51,8 @@ def to_luma(
     """Grayscale of `src` into `out` or a new NumPy array (h, w); returns it. RGB(A): the
     luma ("rec709" as the image crate, byte for byte; "bt601" with OpenCV's classic 14-bit
     fixed-point weights, which OpenCV 5's cvtColor differs from by 1 on about 0.3% of
-    pixels); gray and gray+alpha: channel 0."""
+    pixels); gray and gray+alpha: channel 0. An OpenCV BGR array passed as `bgr[..., ::-1]`
+    is read in place, as fast as an RGB one."""
 
 def apply_lut(a: Buffer, lut: Lut) -> None:
     """Replaces every sample v of `a` with lut[v], in place: an 8-bit table on 'B', a 16-bit
