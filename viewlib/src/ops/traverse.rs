@@ -232,7 +232,8 @@ pub(crate) fn write_row<'a, T: Sample>(
     Ok(())
 }
 
-/// Visits `dst` and `src` (same shape) together in C order: `op(dst_run, src_run)` on runs
+/// Visits `dst` and `src` (same shape) together, element `i` of one with element `i` of the
+/// other, in an order that keeps lanes long (not C order): `op(dst_run, src_run)` on runs
 /// that are contiguous in both, element pairs otherwise.
 pub(crate) fn for_each_run_pair<T: Sample, U: Sample, const D: usize>(
     dst: ViewMut<'_, T, D>,
@@ -266,11 +267,10 @@ fn lanes_pair<T: Sample, U: Sample, const D: usize>(
 
 /// The axes of a pair of views (destination first) in the order to visit them: the lanes
 /// (the last axis) along the last axis if it is a long contiguous run in the destination,
-/// else along the longest axis, so
-/// each lane is long even when the runs are short. Copies of a mirrored or BGR-ordered RGB
-/// view (`a[:, ::-1]`, `a[..., ::-1]`) have runs of one to three samples: on 1080p, lanes
-/// that short cost 32 and 157 ms a copy, lanes along the pixels 4.2 and 3.6 ms (NumPy's
-/// `copyto`: 9.7 and 7.2 ms; 8-bit samples, one thread).
+/// else along the longest axis, so each lane is long even when the runs are short. Copies
+/// of a mirrored or BGR-ordered RGB view (`a[:, ::-1]`, `a[..., ::-1]`) have runs of one to
+/// three samples: on 1080p, lanes that short cost 32 and 157 ms a copy, lanes along the
+/// pixels 4.2 and 3.6 ms (NumPy's `copyto`: 9.7 and 7.2 ms; 8-bit samples, one thread).
 fn lanes_last<const D: usize>(shape: [usize; D], strides: [[isize; D]; 2]) -> [usize; D] {
     let mut axes: [usize; D] = core::array::from_fn(|a| a);
     let last = D - 1;
