@@ -15,6 +15,7 @@ unsupported format is TypeError; a channel out of range is IndexError.
 
 from collections.abc import Iterable
 from os import PathLike
+from pathlib import Path
 from types import TracebackType
 from typing import Literal, Self, TypedDict, TypeVar
 
@@ -222,3 +223,10 @@ def process_file(
     does not fit the image, or an unknown extension; FileExistsError if `dst` exists and not
     `overwrite`; shutil.SameFileError if `dst` is `src`; OSError subclasses naming the file
     for files that cannot be read, decoded or written. `dst` appears whole or not at all."""
+
+def remove_abandoned_parts(folder: str | PathLike[str]) -> list[Path]:
+    """Removes the temporary files writers killed mid-write left in `folder` (a Dask worker
+    or batch killed while process_file wrote) and returns their paths. Only files provably
+    abandoned are touched: named as viewlib names them (.NAME.XXXXXX.part), not locked by a
+    live writer in any process, and not modified for 10 seconds. Raises OSError naming the
+    folder if it cannot be read, or the first file that could not be removed."""

@@ -59,6 +59,7 @@ fn viewlib_python(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(files::load, m)?)?;
     m.add_function(wrap_pyfunction!(files::open_mapped, m)?)?;
     m.add_function(wrap_pyfunction!(process::process_file, m)?)?;
+    m.add_function(wrap_pyfunction!(process::remove_abandoned_parts, m)?)?;
     m.add_function(wrap_pyfunction!(threads::set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(threads::get_num_threads, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

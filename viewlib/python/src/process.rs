@@ -392,3 +392,31 @@ pub fn process_file<'py>(
     dict.set_item("elapsed", report.elapsed.as_secs_f64())?;
     Ok(dict)
 }
+
+/// Removes the temporary files that writers killed mid-write left in `folder` (a Dask worker
+/// or a batch killed while `process_file` wrote, `kill -9`), and returns their paths. Only
+/// files it can prove abandoned are touched: named as viewlib names them
+/// (`.NAME.XXXXXX.part`), not locked by a live writer in any process, and not modified for
+/// 10 seconds; other files, folders and links are left alone. Raises OSError
+/// (FileNotFoundError, PermissionError, ...) naming the folder if it cannot be read, or the
+/// first file that could not be removed, after removing the others.
+#[pyfunction]
+pub fn remove_abandoned_parts(py: Python<'_>, folder: PathBuf) -> PyResult<Vec<PathBuf>> {
+    let results = py
+        .detach(|| viewlib::io::remove_abandoned_parts(&folder))
+        .map_err(|e| file_error(ImageFileError::new(&folder, FileErrorKind::Read(e))))?;
+    let mut removed = Vec::with_capacity(results.len());
+    let mut failed = None;
+    for result in results {
+        match result {
+            Ok(path) => removed.push(path),
+            Err(error) => {
+                failed.get_or_insert(error);
+            }
+        }
+    }
+    match failed {
+        Some(error) => Err(file_error(error)),
+        None => Ok(removed),
+    }
+}

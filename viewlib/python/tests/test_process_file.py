@@ -548,3 +548,31 @@ def test_dask_local_cluster_gives_the_single_process_results(tmp_path, rng):
     }
     assert {r["input_dtype"] for r in reports} == {"uint8", "uint16", "float32"}
     assert sum(r["orientation_applied"] for r in reports) == 1
+
+
+def test_remove_abandoned_parts_removes_only_old_unlocked_parts(tmp_path):
+    # A worker killed mid-write leaves `.NAME.XXXXXX.part` beside its output.
+    abandoned = tmp_path / ".out.png.AbC123.part"
+    fresh = tmp_path / ".next.png.XyZ789.part"  # maybe still being written: too recent
+    locked = tmp_path / ".live.png.Qwe456.part"  # a live writer holds its lock
+    other = tmp_path / "photo.png"  # not ours
+    for path in (abandoned, fresh, locked, other):
+        path.write_bytes(b"partial")
+    past = time.time() - 60
+    for path in (abandoned, locked, other):
+        os.utime(path, (past, past))
+    with open(locked, "rb") as writer:
+        fcntl = pytest.importorskip("fcntl")
+        fcntl.flock(writer, fcntl.LOCK_EX)
+        removed = viewlib.remove_abandoned_parts(tmp_path)
+    assert [os.fspath(p) for p in removed] == [os.fspath(abandoned)]
+    assert not abandoned.exists()
+    assert fresh.exists() and locked.exists() and other.exists()
+    # Unlocked now, and still old: removed on the next sweep.
+    assert [os.fspath(p) for p in viewlib.remove_abandoned_parts(str(tmp_path))] == [os.fspath(locked)]
+
+
+def test_remove_abandoned_parts_names_a_folder_it_cannot_read(tmp_path):
+    missing = tmp_path / "missing"
+    with pytest.raises(FileNotFoundError, match="missing"):
+        viewlib.remove_abandoned_parts(missing)
