@@ -78,19 +78,22 @@ fn swap_rows<T: Sample>(image: ViewMut<'_, T, 3>) {
 fn reverse_rows<T: Sample>(image: ViewMut<'_, T, 3>) {
     let channels = image.channels();
     in_pieces(image, 0, |piece| {
-        // A contiguous piece: its rows cut from one slice, without a view per row.
+        // A contiguous piece: its rows cut from one slice, without a view per row, each
+        // reversed while the next one is fetched.
         let row_len = piece.width() * channels;
         if row_len > 0 && piece.is_c_contiguous() {
-            let rows = piece.into_slice_mut().expect("contiguous");
-            for row in rows.chunks_exact_mut(row_len) {
-                reverse_pixels(row, channels);
+            let mut rows = piece.into_slice_mut().expect("contiguous");
+            while !rows.is_empty() {
+                let (row, after) = rows.split_at_mut(row_len);
+                reverse_pixels(row, after.get(..row_len).unwrap_or_default(), channels);
+                rows = after;
             }
             return;
         }
         for row in piece.rows() {
             if row.is_c_contiguous() {
                 let row = row.into_slice_mut().expect("contiguous");
-                reverse_pixels(row, channels);
+                reverse_pixels(row, &[], channels);
             } else {
                 reverse_axis_0(row);
             }
@@ -150,8 +153,9 @@ fn swap_slices<T: Sample>(a: &mut [T], b: &mut [T]) {
     );
 }
 
-/// Reverses the order of the `channels`-sample pixels of a contiguous row.
-fn reverse_pixels<T: Sample>(row: &mut [T], channels: usize) {
+/// Reverses the order of the `channels`-sample pixels of a contiguous row; `next`, the row
+/// reversed next (or empty), is fetched into cache meanwhile.
+fn reverse_pixels<T: Sample>(row: &mut [T], next: &[T], channels: usize) {
     fn reverse<T: Copy, const N: usize>(row: &mut [T]) {
         row.as_chunks_mut::<N>().0.reverse();
     }
@@ -159,12 +163,12 @@ fn reverse_pixels<T: Sample>(row: &mut [T], channels: usize) {
     // RGB f32): byte shuffles. On 1080p RGB16 and RGB f32 the plain reversal below took 2.0
     // and 2.4 ms, the shuffles 0.64 and 1.3 ms (OpenCV's flip: 0.79 and 1.2 ms; BENCHMARKS.md).
     let set = simd::Supported::active();
-    let bytes = bytemuck::cast_slice_mut(row);
+    let (bytes, next) = (bytemuck::cast_slice_mut(row), bytemuck::cast_slice(next));
     match size_of::<T>() * channels {
-        3 => return simd::reverse_rgb::<3>(set, bytes),
-        4 => return simd::reverse_4_bytes(set, bytes),
-        6 => return simd::reverse_rgb::<6>(set, bytes),
-        12 => return simd::reverse_rgb::<12>(set, bytes),
+        3 => return simd::reverse_rgb::<3>(set, bytes, next),
+        4 => return simd::reverse_4_bytes(set, bytes, next),
+        6 => return simd::reverse_rgb::<6>(set, bytes, next),
+        12 => return simd::reverse_rgb::<12>(set, bytes, next),
         _ => {}
     }
     match channels {

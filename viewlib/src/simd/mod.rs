@@ -325,31 +325,33 @@ pub(crate) fn extract_rgb_u8(set: Supported, dst: &mut [u8], src: &[u8], channel
 
 /// Reverses the order of the `P`-byte pixels of `row` (whose length is a multiple of `P`), for
 /// `P` = 3, 6 or 12: RGB pixels of 8-, 16- and 32-bit samples, which straddle vector lanes.
-pub(crate) fn reverse_rgb<const P: usize>(set: Supported, row: &mut [u8]) {
+/// `next`, the row the caller reverses next (or empty), is fetched into cache meanwhile.
+pub(crate) fn reverse_rgb<const P: usize>(set: Supported, row: &mut [u8], next: &[u8]) {
     const { assert!(P == 3 || P == 6 || P == 12) };
     #[cfg(target_arch = "x86_64")]
     match set.0 {
         // SAFETY: a `Supported` holds only sets the CPU reported (here AVX-512 F/BW/VL/VBMI).
-        InstructionSet::Avx512Vbmi => return unsafe { x86::avx512::reverse_rgb::<P>(row) },
+        InstructionSet::Avx512Vbmi => return unsafe { x86::avx512::reverse_rgb::<P>(row, next) },
         // SAFETY: as above, with AVX2.
-        InstructionSet::Avx2 => return unsafe { x86::avx2::reverse_rgb::<P>(row) },
+        InstructionSet::Avx2 => return unsafe { x86::avx2::reverse_rgb::<P>(row, next) },
         InstructionSet::Portable => {}
     }
-    let _ = set;
+    let _ = (set, next);
     portable::reverse_rgb::<P>(row)
 }
 
-/// Reverses the order of the 4-byte pixels of `row` (whose length is a multiple of 4).
-pub(crate) fn reverse_4_bytes(set: Supported, row: &mut [u8]) {
+/// Reverses the order of the 4-byte pixels of `row` (whose length is a multiple of 4), fetching
+/// `next` meanwhile, as `reverse_rgb`.
+pub(crate) fn reverse_4_bytes(set: Supported, row: &mut [u8], next: &[u8]) {
     #[cfg(target_arch = "x86_64")]
     match set.0 {
         // SAFETY: a `Supported` holds only sets the CPU reported (here AVX-512 F/BW/VL/VBMI).
-        InstructionSet::Avx512Vbmi => return unsafe { x86::avx512::reverse4(row) },
+        InstructionSet::Avx512Vbmi => return unsafe { x86::avx512::reverse4(row, next) },
         // SAFETY: as above, with AVX2.
-        InstructionSet::Avx2 => return unsafe { x86::avx2::reverse4(row) },
+        InstructionSet::Avx2 => return unsafe { x86::avx2::reverse4(row, next) },
         InstructionSet::Portable => {}
     }
-    let _ = set;
+    let _ = (set, next);
     portable::reverse4(row)
 }
 

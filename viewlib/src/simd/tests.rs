@@ -189,13 +189,15 @@ fn extraction_paths_match_the_portable_loop() {
 
 #[test]
 fn reversal_paths_match_the_portable_loop() {
-    fn check<const N: usize>(set: Supported, reverse: fn(Supported, &mut [u8])) {
+    fn check<const N: usize>(set: Supported, reverse: fn(Supported, &mut [u8], &[u8])) {
         for pixels in pixel_counts() {
             let src = noise(N * pixels + 48, pixels as u64);
             // Starts that leave the vector paths different peels to a cache line.
             for start in [0, 2, 4, 12, 16, 36, 48] {
                 let mut row = src.clone();
-                reverse(set, &mut row[start..start + N * pixels]);
+                // A next row to fetch that is shorter than this one, as long, or absent.
+                let next = &src[..[0, N * pixels / 2, N * pixels][start % 3]];
+                reverse(set, &mut row[start..start + N * pixels], next);
                 let mut want = src.clone();
                 want[start..start + N * pixels]
                     .as_chunks_mut::<N>()

@@ -60,18 +60,18 @@ fn reversed<const P: usize>(block: &[u8; 48]) -> [u8; 48] {
 
 /// `P` = 3, 6 or 12: RGB pixels of 8-, 16- and 32-bit samples, 16, 8 or 4 to a block.
 #[target_feature(enable = "avx2")]
-pub(in crate::simd) fn reverse_rgb<const P: usize>(row: &mut [u8]) {
-    let middle = swap_reversed_blocks::<48>(row, |block| reversed::<P>(block));
+pub(in crate::simd) fn reverse_rgb<const P: usize>(row: &mut [u8], next: &[u8]) {
+    let middle = swap_reversed_blocks::<48>(row, next, |block| reversed::<P>(block));
     portable::reverse_rgb::<P>(middle);
 }
 
 #[target_feature(enable = "avx2")]
-pub(in crate::simd) fn reverse4(row: &mut [u8]) {
+pub(in crate::simd) fn reverse4(row: &mut [u8], next: &[u8]) {
     // 8-pixel blocks from both ends, each reversed by one 32-bit permute.
     let reverse = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
     let reversed =
         |block: &[u8; 32]| -> [u8; 32] { cast(_mm256_permutevar8x32_epi32(cast(*block), reverse)) };
-    let middle = swap_reversed_blocks::<32>(row, reversed);
+    let middle = swap_reversed_blocks::<32>(row, next, reversed);
     portable::reverse4(middle);
 }
 

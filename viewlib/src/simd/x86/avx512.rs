@@ -58,19 +58,19 @@ fn reversed<const P: usize>(block: &[u8; 192]) -> [u8; 192] {
 
 /// `P` = 3, 6 or 12: RGB pixels of 8-, 16- and 32-bit samples, 64, 32 or 16 to a block.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
-pub(in crate::simd) fn reverse_rgb<const P: usize>(row: &mut [u8]) {
+pub(in crate::simd) fn reverse_rgb<const P: usize>(row: &mut [u8], next: &[u8]) {
     // Blocks from both ends swap places reversed; the middle goes the portable way.
-    let middle = swap_reversed_blocks::<192>(row, |block| reversed::<P>(block));
+    let middle = swap_reversed_blocks::<192>(row, next, |block| reversed::<P>(block));
     portable::reverse_rgb::<P>(middle);
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
-pub(in crate::simd) fn reverse4(row: &mut [u8]) {
+pub(in crate::simd) fn reverse4(row: &mut [u8], next: &[u8]) {
     // 16-pixel blocks from both ends, each reversed by one 32-bit permute.
     let reverse = _mm512_setr_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     let reversed =
         |block: &[u8; 64]| -> [u8; 64] { cast(_mm512_permutexvar_epi32(reverse, cast(*block))) };
-    let middle = swap_reversed_blocks::<64>(row, reversed);
+    let middle = swap_reversed_blocks::<64>(row, next, reversed);
     portable::reverse4(middle);
 }
 

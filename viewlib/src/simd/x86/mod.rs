@@ -8,13 +8,26 @@ pub(super) mod avx512;
 /// Reverses `row` from both ends by `B`-byte blocks: the first and last blocks trade places,
 /// each reversed by `reversed`, then the next pair inward, while two whole blocks remain.
 /// Returns the middle left over, for the caller's scalar loop.
+///
+/// The same places of `next` (the row the caller reverses next; empty for none) are fetched
+/// into cache meanwhile. Streams that run backwards through memory are the ones the hardware
+/// prefetcher follows worst: the bare pattern (AVX-512 moves, 1080p RGB f32 in place) took
+/// 1.2-2.0 ms alone, 0.7-1.5 ms fetching the next row this way, 0.7-1.3 ms for swapping whole
+/// rows (all forwards); fetching the whole next row first took 1.1-1.9 ms.
 #[inline(always)]
-pub(super) fn swap_reversed_blocks<const B: usize>(
-    row: &mut [u8],
+pub(super) fn swap_reversed_blocks<'a, const B: usize>(
+    row: &'a mut [u8],
+    next: &[u8],
     reversed: impl Fn(&[u8; B]) -> [u8; B],
-) -> &mut [u8] {
-    let mut rest = row;
+) -> &'a mut [u8] {
+    let (mut rest, mut front) = (row, 0);
     while rest.len() >= 2 * B {
+        let back = front + rest.len();
+        for line in (0..B).step_by(64) {
+            prefetch(next, front + line);
+            prefetch(next, back - 1 - line);
+        }
+        front += B;
         let (left, tail) = rest.split_at_mut(B);
         let (middle, right) = tail.split_at_mut(tail.len() - B);
         let (left, right): (&mut [u8; B], &mut [u8; B]) = (
@@ -25,6 +38,19 @@ pub(super) fn swap_reversed_blocks<const B: usize>(
         rest = middle;
     }
     rest
+}
+
+/// Asks for the cache line holding `bytes[at]` (nothing if `at` is out of bounds).
+#[inline(always)]
+fn prefetch(bytes: &[u8], at: usize) {
+    if let Some(byte) = bytes.get(at) {
+        // SAFETY: a prefetch is a hint that never faults; here it names a byte of a slice.
+        unsafe {
+            core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
+                byte as *const u8 as *const i8,
+            )
+        };
+    }
 }
 
 /// Swaps `a` and `b` (of one length) by `B`-byte blocks, each side loaded as a `V` (a vector
