@@ -1,5 +1,5 @@
 //! Kernels against their sequential references: odd sizes (vector tails), every layout
-//! (contiguous, crop, channel range, flips, transpose), sizes on both sides of the parallel
+//! (contiguous, crop, channel range, flips, transpose, quarter turns), sizes on both sides of the parallel
 //! cut-off, 1, 2 and 7 threads. The whole buffer is compared, so a kernel that writes outside
 //! its view fails too.
 
@@ -19,17 +19,21 @@ enum Shape {
     FlipH,
     FlipV,
     Transpose,
+    Rotate90,
+    Rotate270,
     Rotate180,
     ColourOnly,
     EveryOther,
     ChannelsReversed,
 }
-const SHAPES: [Shape; 9] = [
+const SHAPES: [Shape; 11] = [
     Shape::Whole,
     Shape::Crop,
     Shape::FlipH,
     Shape::FlipV,
     Shape::Transpose,
+    Shape::Rotate90,
+    Shape::Rotate270,
     Shape::Rotate180,
     Shape::ColourOnly,
     Shape::EveryOther,
@@ -44,6 +48,9 @@ fn derive<T: Sample>(v: ViewMut<'_, T, 3>, shape: Shape) -> ViewMut<'_, T, 3> {
         Shape::FlipH => v.flip_horizontal(),
         Shape::FlipV => v.flip_vertical(),
         Shape::Transpose => v.transpose(),
+        // `np.rot90(a)` and `np.rot90(a, -1)`: transposed, and mirrored one way or the other.
+        Shape::Rotate90 => v.flip_horizontal().transpose(),
+        Shape::Rotate270 => v.transpose().flip_horizontal(),
         Shape::Rotate180 => v.flip_vertical().flip_horizontal(),
         Shape::ColourOnly => v.channel_range(..c.saturating_sub(1).max(1)).unwrap(),
         Shape::EveryOther => v.slice(viewlib::s![..;2, 1..;2, ..]).unwrap(),

@@ -3,6 +3,7 @@
 //! buffers instead of paying page faults for fresh ones).
 
 use crate::error::{Result, ViewError};
+use crate::ops::transposed::along_columns;
 use crate::ops::traverse::{RUN_GRANULE, for_each_run_pair, in_pieces, source_forwards, write_row};
 use crate::owned::ImageBuf;
 use crate::raw::{View, ViewMut, chain_pixel_rows};
@@ -107,9 +108,13 @@ impl<T: Sample> View<'_, T, 3> {
                     }
                 }
             });
-            Ok(())
-        } else {
-            copy(dst, src.channel(channel)?)
+            return Ok(());
+        }
+        // A transposed source: its columns are the rows in memory.
+        let extract = |d: &mut [T], s: &[T]| extract_row(d, s, channels, channel);
+        match along_columns(dst, src, &extract) {
+            Ok(()) => Ok(()),
+            Err((dst, src)) => copy(dst, src.channel(channel)?),
         }
     }
 

@@ -2,6 +2,7 @@
 //! any composition of them: one table, one pass), and grayscale (luma).
 
 use crate::error::{Result, ViewError};
+use crate::ops::transposed::along_columns;
 use crate::ops::traverse::{RUN_GRANULE, for_each_run, in_pieces, source_forwards, write_row};
 use crate::owned::ImageBuf;
 use crate::raw::{View, ViewMut, chain_pixel_rows};
@@ -359,6 +360,11 @@ impl<T: Luma> View<'_, T, 3> {
             src = src.flip(2)?;
             order = ChannelOrder::Bgr;
         }
+        // A transposed source: its columns are the rows in memory.
+        let luma = |d: &mut [T], s: &[T]| luma_run(d, s, channels, weights, order, Stores::Cached);
+        let Err((dst, src)) = along_columns(dst, src, &luma) else {
+            return Ok(());
+        };
         in_pieces(chain_pixel_rows(dst, src), RUN_GRANULE, |(d, s)| {
             for (d, s) in d.rows().zip(s.rows()) {
                 luma_row(d, s, weights, order, stores);

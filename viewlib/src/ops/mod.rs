@@ -15,6 +15,7 @@ mod lut;
 mod pieces;
 #[cfg(any(test, feature = "reference"))]
 pub mod reference;
+mod transposed;
 mod traverse;
 
 pub(crate) use calling_thread::{Place, in_threads_pool, place, threads};

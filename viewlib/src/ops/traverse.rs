@@ -45,15 +45,31 @@ pub(crate) fn in_pieces<V>(view: V, granule: usize, work: impl Fn(V) + Sync + Se
 where
     V: Splittable + Send,
 {
+    in_pieces_of(view, granule, PIECE_BYTES, work);
+}
+
+/// [`in_pieces`] with pieces of at least about `piece_bytes` (at least [`PIECE_BYTES`]): for
+/// kernels whose pieces must be large to run well.
+pub(crate) fn in_pieces_of<V>(
+    view: V,
+    granule: usize,
+    piece_bytes: usize,
+    work: impl Fn(V) + Sync + Send,
+) where
+    V: Splittable + Send,
+{
     if view.byte_len() < PARALLEL_MIN_BYTES {
         work(view);
         return;
     }
+    let piece_bytes = piece_bytes.max(PIECE_BYTES);
     match place() {
         Place::ThisThread => work(view),
-        Place::Worker => rayon::iter::split(view, |v| halve(v, granule)).for_each(work),
+        Place::Worker => {
+            rayon::iter::split(view, |v| halve(v, granule, piece_bytes)).for_each(work);
+        }
         Place::WithHelpers(pool, threads) => {
-            let pieces = Pieces::new(view, threads, granule, PIECE_BYTES);
+            let pieces = Pieces::new(view, threads, granule, piece_bytes);
             // One helper for each share but this thread's: a helper that wakes to find
             // nothing left still costs this thread a wait for it.
             let helpers = pieces.shares() - 1;
@@ -80,10 +96,10 @@ where
     pieces.wait_for_others(TAIL_SPIN);
 }
 
-/// Cuts `view` in two for rayon's splitting: halves along axis 0, or along axis 1 at a
+/// Cuts `view` in two for rayon's splitting, down to `piece_bytes`: halves along axis 0, or along axis 1 at a
 /// multiple of `granule` when axis 0 has one element; `None` once it is a piece.
-fn halve<V: Splittable>(view: V, granule: usize) -> (V, Option<V>) {
-    if view.byte_len() <= PIECE_BYTES {
+fn halve<V: Splittable>(view: V, granule: usize, piece_bytes: usize) -> (V, Option<V>) {
+    if view.byte_len() <= piece_bytes {
         return (view, None);
     }
     let Some((axis, units, unit)) = cut_axis(&view, granule) else {

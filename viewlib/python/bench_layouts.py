@@ -1,13 +1,13 @@
-"""Kernels on views NumPy makes without a copy (mirrored, BGR-ordered, both, transposed, a
-crop) of one 1080p RGB image, viewlib beside NumPy's nearest call, one thread, in one child
-process per (build, round); the builds alternate: "base" from the directory in
+"""Kernels on views NumPy makes without a copy (mirrored, BGR-ordered, both, transposed,
+np.rot90, a crop) of one 1080p RGB image, viewlib beside NumPy's nearest call, one thread, in
+one child process per (build, round); the builds alternate: "base" from the directory in
 $VIEWLIB_BASE_SITE (an unpacked wheel of the commit before), "new" from the venv.
 
-  VIEWLIB_BASE_SITE=DIR python layouts.py [ROUNDS] > layouts.jsonl
-  python layouts.py --table layouts.jsonl
+  VIEWLIB_BASE_SITE=DIR python bench_layouts.py [ROUNDS] > layouts.jsonl
+  python bench_layouts.py --table layouts.jsonl > layouts.md
 """
 import json, os, statistics, subprocess, sys
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../python"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 def child(label):
@@ -21,6 +21,7 @@ def child(label):
         w = np.array([0.2126, 0.7152, 0.0722], np.float32)
         for name, view in (("mirrored a[:, ::-1]", lambda a: a[:, ::-1]), ("BGR a[..., ::-1]", lambda a: a[..., ::-1]),
                            ("rotated a[::-1, ::-1]", lambda a: a[::-1, ::-1]), ("transposed", lambda a: a.transpose(1, 0, 2)),
+                           ("np.rot90(a)", lambda a: np.rot90(a)),
                            ("crop", lambda a: a[100:900, 200:1700])):
             a = base.copy(); v = view(a)
             out = np.empty(v.shape, dtype); plane = np.empty(v.shape[:2], dtype)
