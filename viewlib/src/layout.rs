@@ -451,6 +451,15 @@ impl<const D: usize> Layout<D> {
         })
     }
 
+    /// The same layout typed with rank `E`, when `E == D` (code written for one rank, reached
+    /// from code generic over it); `None` otherwise.
+    pub(crate) fn with_rank<const E: usize>(&self) -> Option<Layout<E>> {
+        Some(Layout {
+            shape: self.shape.as_slice().try_into().ok()?,
+            strides: self.strides.as_slice().try_into().ok()?,
+        })
+    }
+
     /// The C-contiguous layout of `shape` over the same elements; `self` must be C-contiguous.
     pub(crate) fn reshaped<const E: usize>(&self, shape: [usize; E]) -> Result<Layout<E>> {
         let out = Layout::c_order(shape)?;

@@ -748,6 +748,114 @@ impl<'a, T> Iterator for IterMut<'a, T> {
 }
 impl<T> ExactSizeIterator for IterMut<'_, T> {}
 
+impl<'a, T: Sample, const D: usize> View<'a, T, D> {
+    /// This view typed with rank `E`, when `E == D`.
+    pub(crate) fn with_rank<const E: usize>(self) -> Option<View<'a, T, E>> {
+        // The same shape and strides: the same elements.
+        Some(self.derive(self.layout.with_rank()?, 0))
+    }
+}
+
+impl<'a, T: Sample, const D: usize> ViewMut<'a, T, D> {
+    /// This view typed with rank `E`, when `E == D`; itself back otherwise.
+    pub(crate) fn with_rank<const E: usize>(self) -> core::result::Result<ViewMut<'a, T, E>, Self> {
+        match self.layout.with_rank() {
+            // The same shape and strides: the same elements, as uniquely.
+            Some(layout) => Ok(self.derive(layout, 0)),
+            None => Err(self),
+        }
+    }
+}
+
+/// Iterator over the pixels of a `[len, N]` view whose `N` samples per pixel are contiguous,
+/// each as an array (a fixed-size copy, where a slice of `N` would be a `memcpy` call).
+pub(crate) struct PixelIter<'a, T, const N: usize> {
+    ptr: *const T,
+    stride: isize,
+    remaining: usize,
+    life: PhantomData<&'a [T]>,
+}
+
+/// Iterator over the pixels of a writable `[len, N]` view, as for [`PixelIter`].
+pub(crate) struct PixelIterMut<'a, T, const N: usize> {
+    ptr: *mut T,
+    stride: isize,
+    remaining: usize,
+    life: PhantomData<&'a mut [T]>,
+}
+
+/// Whether `layout` is `[len, N]` with its `N` samples contiguous (axis 1's stride 1).
+fn pixels_of<const N: usize>(layout: &Layout<2>) -> bool {
+    let [_, n] = layout.shape();
+    n == N && (N <= 1 || layout.strides()[1] == 1)
+}
+
+impl<'a, T: Sample> View<'a, T, 2> {
+    /// The pixels along axis 0, when axis 1 holds `N` contiguous samples.
+    pub(crate) fn pixel_iter<const N: usize>(&self) -> Option<PixelIter<'a, T, N>> {
+        pixels_of::<N>(&self.layout).then(|| PixelIter {
+            ptr: self.ptr,
+            stride: self.layout.strides()[0],
+            remaining: self.layout.shape()[0],
+            life: PhantomData,
+        })
+    }
+}
+
+impl<'a, T: Sample> ViewMut<'a, T, 2> {
+    /// The pixels along axis 0, writably, when axis 1 holds `N` contiguous samples.
+    pub(crate) fn pixel_iter_mut<const N: usize>(self) -> Option<PixelIterMut<'a, T, N>> {
+        pixels_of::<N>(&self.layout).then(|| PixelIterMut {
+            ptr: self.ptr,
+            stride: self.layout.strides()[0],
+            remaining: self.layout.shape()[0],
+            life: PhantomData,
+        })
+    }
+}
+
+impl<'a, T, const N: usize> Iterator for PixelIter<'a, T, N> {
+    type Item = &'a [T; N];
+    #[inline]
+    fn next(&mut self) -> Option<&'a [T; N]> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        // SAFETY: `ptr` is the first sample of a pixel of the view (`remaining + 1` left), whose
+        // `N` samples are contiguous (`pixels_of`): all in bounds by invariant 1, aligned for
+        // `T` and so for `[T; N]`, shared-borrowed for 'a.
+        let item = unsafe { &*self.ptr.cast::<[T; N]>() };
+        self.ptr = self.ptr.wrapping_offset(self.stride);
+        Some(item)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+impl<T, const N: usize> ExactSizeIterator for PixelIter<'_, T, N> {}
+
+impl<'a, T, const N: usize> Iterator for PixelIterMut<'a, T, N> {
+    type Item = &'a mut [T; N];
+    #[inline]
+    fn next(&mut self) -> Option<&'a mut [T; N]> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        // SAFETY: in bounds and aligned as for `PixelIter`; each pixel is handed out once (the
+        // pointer moves on) and distinct pixels are distinct samples (invariant 2), so the
+        // `&mut` are disjoint.
+        let item = unsafe { &mut *self.ptr.cast::<[T; N]>() };
+        self.ptr = self.ptr.wrapping_offset(self.stride);
+        Some(item)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+impl<T, const N: usize> ExactSizeIterator for PixelIterMut<'_, T, N> {}
+
 /// Views to and from `ndarray` without copying. The `unsafe` lives here with the rest.
 #[cfg(feature = "ndarray")]
 mod ndarray_parts {
@@ -967,5 +1075,51 @@ mod chain_tests {
             .unwrap();
         let (d, _) = chain_pixel_rows(flipped, View::from_slice(&src[..60], [4, 5, 3]).unwrap());
         assert_eq!(d.shape(), [4, 5]);
+    }
+}
+
+#[cfg(test)]
+mod pixel_tests {
+    use super::*;
+
+    #[test]
+    fn pixels_of_a_strided_row_are_its_arrays() {
+        let data: Vec<u16> = (0..4 * 3).collect();
+        // A mirrored row of four RGB pixels: `[4, 3]`, strides `[-3, 1]`.
+        let row = View::from_slice(&data, [4, 3]).unwrap().flip(0).unwrap();
+        let pixels: Vec<[u16; 3]> = row.pixel_iter::<3>().unwrap().copied().collect();
+        assert_eq!(pixels, [[9, 10, 11], [6, 7, 8], [3, 4, 5], [0, 1, 2]]);
+        // Not `N` samples, or not contiguous: none.
+        assert!(row.pixel_iter::<2>().is_none());
+        assert!(row.flip(1).unwrap().pixel_iter::<3>().is_none());
+        let mut out = vec![0u16; 4 * 3];
+        let dst = ViewMut::from_slice(&mut out, [4, 3])
+            .unwrap()
+            .flip(0)
+            .unwrap();
+        for (d, s) in dst
+            .pixel_iter_mut::<3>()
+            .unwrap()
+            .zip(row.pixel_iter::<3>().unwrap())
+        {
+            *d = *s;
+        }
+        assert_eq!(out, data);
+    }
+
+    #[test]
+    fn a_view_takes_its_own_rank_only() {
+        let data = [0u8; 6];
+        let view = View::from_slice(&data, [1, 2, 3]).unwrap();
+        let same = view.with_rank::<3>().unwrap();
+        assert_eq!(
+            (same.shape(), same.strides()),
+            (view.shape(), view.strides())
+        );
+        assert!(view.with_rank::<2>().is_none());
+        let mut data = [0u8; 6];
+        let view = ViewMut::from_slice(&mut data, [2, 3]).unwrap();
+        let view = view.with_rank::<3>().unwrap_err();
+        assert_eq!(view.with_rank::<2>().unwrap().shape(), [2, 3]);
     }
 }

@@ -324,6 +324,13 @@ fn copies_materialize_every_layout() {
                             big.len() - expected.len() + zeros_in_src,
                             "wrote outside"
                         );
+                        // Into a destination whose channels run backwards (RGB stored as BGR).
+                        let mut reversed = vec![0u16; sh * sw * sc];
+                        let dst = ViewMut::from_slice(&mut reversed, [sh, sw, sc]).unwrap();
+                        dst.flip(2).unwrap().copy_from(src).unwrap();
+                        let back = viewlib::View::from_slice(&reversed, [sh, sw, sc]).unwrap();
+                        let back = back.flip(2).unwrap().to_vec();
+                        assert_eq!(back, expected, "{h}x{w}x{c} {shape:?} into BGR");
                     });
                 }
             }
