@@ -69,6 +69,10 @@ fn copy_pixels<'d, 's, T: Sample, const D: usize>(
     if ss[2] < 0 {
         s = s.flip(2).expect("axis 2");
     }
+    let (d, s) = match swap_outer_channels(d, s, reversed) {
+        Ok(()) => return Ok(()),
+        Err(pair) => pair,
+    };
     let along_rows = ds[1] == pixel || (ds[0] != pixel && w >= h);
     let (d, s) = match along_rows {
         true => (d, s),
@@ -81,6 +85,48 @@ fn copy_pixels<'d, 's, T: Sample, const D: usize>(
         (2, true) => copy_pixel_rows::<T, 2, true>(d, s),
         (3, true) => copy_pixel_rows::<T, 3, true>(d, s),
         (_, true) => copy_pixel_rows::<T, 4, true>(d, s),
+    });
+    Ok(())
+}
+
+/// RGB into BGR (or back) between views whose rows are runs of pixels, the samples 1, 2 or 4
+/// bytes: byte shuffles over whole rows, chained where they follow one another (1080p RGB
+/// 8-bit, one thread: 1.24 ms pixel by pixel; OpenCV's `cvtColor` 0.17 ms). Both views back
+/// otherwise.
+#[allow(clippy::type_complexity, clippy::result_large_err)]
+fn swap_outer_channels<'d, 's, T: Sample>(
+    dst: ViewMut<'d, T, 3>,
+    src: View<'s, T, 3>,
+    reversed: bool,
+) -> core::result::Result<(), (ViewMut<'d, T, 3>, View<'s, T, 3>)> {
+    let [h, w, channels] = dst.shape();
+    let rows = |strides: [isize; 3]| strides[1] == 3 && strides[2] == 1;
+    let sample = size_of::<T>();
+    if !reversed || channels != 3 || !rows(dst.strides()) || !rows(src.strides()) {
+        return Err((dst, src));
+    }
+    if !matches!(sample, 1 | 2 | 4) {
+        return Err((dst, src));
+    }
+    // One run of `h * w` pixels where each row follows the one before in both.
+    let (dst, src) = match (dst.is_c_contiguous(), src.is_c_contiguous()) {
+        (true, true) => (
+            dst.reshape([1, h * w, 3]).expect("C-contiguous"),
+            src.reshape([1, h * w, 3]).expect("C-contiguous"),
+        ),
+        _ => (dst, src),
+    };
+    let set = simd::Supported::active();
+    in_pieces((dst, src), RUN_GRANULE, |(d, s)| {
+        for (d, s) in d.rows().zip(s.rows()) {
+            let d = bytemuck::cast_slice_mut(d.into_slice_mut().expect("a run of pixels"));
+            let s = bytemuck::cast_slice(s.as_slice().expect("a run of pixels"));
+            match sample {
+                1 => simd::swap_outer_samples::<1>(set, d, s),
+                2 => simd::swap_outer_samples::<2>(set, d, s),
+                _ => simd::swap_outer_samples::<4>(set, d, s),
+            }
+        }
     });
     Ok(())
 }

@@ -340,6 +340,26 @@ pub(crate) fn reverse_rgb<const P: usize>(set: Supported, row: &mut [u8], next: 
     portable::reverse_rgb::<P>(row)
 }
 
+/// Copies the RGB pixels of `S`-byte samples (`S` = 1, 2 or 4) in `src` into `dst` as BGR
+/// (first and last sample swapped), as many as both hold whole.
+pub(crate) fn swap_outer_samples<const S: usize>(set: Supported, dst: &mut [u8], src: &[u8]) {
+    const { assert!(S == 1 || S == 2 || S == 4) };
+    let bytes = dst.len().min(src.len()) / (3 * S) * (3 * S);
+    let (dst, src) = (&mut dst[..bytes], &src[..bytes]);
+    #[cfg(target_arch = "x86_64")]
+    match set.0 {
+        InstructionSet::Avx512Vbmi => {
+            // SAFETY: a `Supported` holds only sets the CPU reported (AVX-512 F/BW/VL/VBMI).
+            return unsafe { x86::avx512::swap_outer_samples::<S>(dst, src) };
+        }
+        // SAFETY: as above, with AVX2.
+        InstructionSet::Avx2 => return unsafe { x86::avx2::swap_outer_samples::<S>(dst, src) },
+        InstructionSet::Portable => {}
+    }
+    let _ = set;
+    portable::swap_outer_samples::<S>(dst, src)
+}
+
 /// Reverses the order of the 4-byte pixels of `row` (whose length is a multiple of 4), fetching
 /// `next` meanwhile, as `reverse_rgb`.
 pub(crate) fn reverse_4_bytes(set: Supported, row: &mut [u8], next: &[u8]) {

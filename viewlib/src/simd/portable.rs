@@ -46,6 +46,19 @@ pub(super) fn reverse_rgb<const P: usize>(row: &mut [u8]) {
     row.as_chunks_mut::<P>().0.reverse();
 }
 
+pub(super) fn swap_outer_samples<const S: usize>(dst: &mut [u8], src: &[u8]) {
+    let pixels = dst.as_chunks_mut::<3>().0.len().min(src.len() / 3) / S;
+    for (d, s) in dst
+        .chunks_exact_mut(3 * S)
+        .zip(src.chunks_exact(3 * S))
+        .take(pixels)
+    {
+        d[..S].copy_from_slice(&s[2 * S..]);
+        d[S..2 * S].copy_from_slice(&s[S..2 * S]);
+        d[2 * S..].copy_from_slice(&s[..S]);
+    }
+}
+
 pub(super) fn reverse4(row: &mut [u8]) {
     row.as_chunks_mut::<4>().0.reverse();
 }

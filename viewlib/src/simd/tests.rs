@@ -299,3 +299,40 @@ fn a_formula_in_bgr_order_weighs_the_same_samples() {
         assert_eq!(formula.in_order(ChannelOrder::Rgb), formula);
     }
 }
+
+#[test]
+fn rgb_to_bgr_paths_match_the_formula() {
+    fn check<const S: usize>(set: Supported) {
+        for pixels in pixel_counts() {
+            let src = noise(3 * S * pixels + 7, pixels as u64);
+            // Sources and destinations off a cache line; a destination a byte longer.
+            for (from, to) in [(0, 0), (1, 5), (7, 2)] {
+                let s = &src[from..from + 3 * S * pixels];
+                let mut dst = vec![0xA5u8; 3 * S * pixels + to + 1];
+                swap_outer_samples::<S>(set, &mut dst[to..], s);
+                for (p, (d, px)) in dst[to..]
+                    .chunks_exact(3 * S)
+                    .zip(s.chunks_exact(3 * S))
+                    .enumerate()
+                {
+                    let want = [&px[2 * S..], &px[S..2 * S], &px[..S]].concat();
+                    assert_eq!(
+                        d, want,
+                        "{set:?} {S}-byte samples, {pixels} pixels, pixel {p}"
+                    );
+                }
+                assert!(
+                    dst[..to]
+                        .iter()
+                        .chain(&dst[to + 3 * S * pixels..])
+                        .all(|&b| b == 0xA5)
+                );
+            }
+        }
+    }
+    for set in supported() {
+        check::<1>(set);
+        check::<2>(set);
+        check::<4>(set);
+    }
+}

@@ -2,7 +2,9 @@
 //! lanes' worth: 16 pixels of 8-bit samples) or 4 per lane for grayscale.
 
 use super::super::{ChannelOrder, Divide, LumaFormula, portable};
-use super::{before_line, reversed_pixels, swap_in_registers, swap_reversed_blocks};
+use super::{
+    before_line, reversed_pixels, swap_in_registers, swap_reversed_blocks, swapped_outer_samples,
+};
 use bytemuck::cast;
 use core::arch::x86_64::*;
 
@@ -19,22 +21,31 @@ const fn lane_part(sources: [u8; 64], lane: u8) -> [u8; 16] {
     m
 }
 
-/// For each of the 3 output lanes of a 48-byte block of `size`-byte pixels in reverse order,
-/// the shuffle of each input lane.
-const fn reverse_masks(size: usize) -> [[[u8; 16]; 3]; 3] {
-    assert!(48 % size == 0);
+/// For each of the 3 output lanes of a 48-byte block, the shuffle of each input lane, from
+/// the sources of each output lane's bytes.
+const fn lane_masks(sources: [[u8; 64]; 3]) -> [[[u8; 16]; 3]; 3] {
     let mut m = [[[0u8; 16]; 3]; 3];
     let mut out = 0;
     while out < 3 {
-        let sources = reversed_pixels(size, 48 / size, out, 16);
         let mut lane = 0;
         while lane < 3 {
-            m[out][lane] = lane_part(sources, lane as u8);
+            m[out][lane] = lane_part(sources[out], lane as u8);
             lane += 1;
         }
         out += 1;
     }
     m
+}
+
+/// The masks of a 48-byte block of `size`-byte pixels in reverse order.
+const fn reverse_masks(size: usize) -> [[[u8; 16]; 3]; 3] {
+    assert!(48 % size == 0);
+    let pixels = 48 / size;
+    lane_masks([
+        reversed_pixels(size, pixels, 0, 16),
+        reversed_pixels(size, pixels, 1, 16),
+        reversed_pixels(size, pixels, 2, 16),
+    ])
 }
 
 /// The masks for `P`-byte pixels, made at compile time for each size used.
@@ -43,19 +54,48 @@ impl<const P: usize> Reverse<P> {
     const MASKS: [[[u8; 16]; 3]; 3] = reverse_masks(P);
 }
 
-/// A 48-byte block of `P`-byte pixels in reverse order: each output lane gathers its bytes
-/// from the three input lanes, one in-lane shuffle each.
+/// The masks of a 48-byte block of RGB pixels of `S`-byte samples into BGR.
+struct Swap<const S: usize>;
+impl<const S: usize> Swap<S> {
+    const MASKS: [[[u8; 16]; 3]; 3] = lane_masks([
+        swapped_outer_samples(S, 0, 16),
+        swapped_outer_samples(S, 1, 16),
+        swapped_outer_samples(S, 2, 16),
+    ]);
+}
+
+/// A 48-byte block regrouped by `masks`: each output lane gathers its bytes from the three
+/// input lanes, one in-lane shuffle each.
 #[inline]
 #[target_feature(enable = "avx2")]
-fn reversed<const P: usize>(block: &[u8; 48]) -> [u8; 48] {
+fn regrouped(block: &[u8; 48], masks: &[[[u8; 16]; 3]; 3]) -> [u8; 48] {
     let v: [__m128i; 3] = cast(*block);
-    let out = Reverse::<P>::MASKS.map(|masks| {
+    let out = masks.map(|masks| {
         let a = _mm_shuffle_epi8(v[0], cast(masks[0]));
         let b = _mm_shuffle_epi8(v[1], cast(masks[1]));
         let c = _mm_shuffle_epi8(v[2], cast(masks[2]));
         _mm_or_si128(_mm_or_si128(a, b), c)
     });
     cast(out)
+}
+
+/// A 48-byte block of `P`-byte pixels in reverse order.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn reversed<const P: usize>(block: &[u8; 48]) -> [u8; 48] {
+    regrouped(block, &Reverse::<P>::MASKS)
+}
+
+/// `S` = 1, 2 or 4: RGB pixels of 8-, 16- and 32-bit samples, 16, 8 or 4 to a block.
+#[target_feature(enable = "avx2")]
+pub(in crate::simd) fn swap_outer_samples<const S: usize>(dst: &mut [u8], src: &[u8]) {
+    let (d48, _) = dst.as_chunks_mut::<48>();
+    let (s48, _) = src.as_chunks::<48>();
+    for (d, s) in d48.iter_mut().zip(s48) {
+        *d = regrouped(s, &Swap::<S>::MASKS);
+    }
+    let done = d48.len() * 48;
+    portable::swap_outer_samples::<S>(&mut dst[done..], &src[done..]);
 }
 
 /// `P` = 3, 6 or 12: RGB pixels of 8-, 16- and 32-bit samples, 16, 8 or 4 to a block.

@@ -4,6 +4,7 @@
 use super::super::{ChannelOrder, Divide, LumaFormula, Stores, portable};
 use super::{
     Gather192, before_line, channel_of_3, reversed_pixels, swap_in_registers, swap_reversed_blocks,
+    swapped_outer_samples,
 };
 use bytemuck::cast;
 use core::arch::x86_64::*;
@@ -35,6 +36,31 @@ pub(in crate::simd) fn extract3(dst: &mut [u8], src: &[u8], channel: usize) {
     }
     let done = d64.len() * 64;
     portable::extract3(&mut dst[done..], &src[3 * done..], channel);
+}
+
+/// The gathers of a 192-byte block of RGB pixels of `S`-byte samples into BGR, made at
+/// compile time for each sample size used.
+struct Swapped<const S: usize>;
+impl<const S: usize> Swapped<S> {
+    const GATHERS: [Gather192; 3] = [
+        Gather192::new(swapped_outer_samples(S, 0, 64)),
+        Gather192::new(swapped_outer_samples(S, 1, 64)),
+        Gather192::new(swapped_outer_samples(S, 2, 64)),
+    ];
+}
+
+/// `S` = 1, 2 or 4: RGB pixels of 8-, 16- and 32-bit samples, 64, 32 or 16 to a block.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx2")]
+pub(in crate::simd) fn swap_outer_samples<const S: usize>(dst: &mut [u8], src: &[u8]) {
+    let g = &Swapped::<S>::GATHERS;
+    let (d192, _) = dst.as_chunks_mut::<192>();
+    let (s192, _) = src.as_chunks::<192>();
+    for (d, s) in d192.iter_mut().zip(s192) {
+        let v: Block = cast(*s);
+        *d = cast([gather(&v, &g[0]), gather(&v, &g[1]), gather(&v, &g[2])]);
+    }
+    let done = d192.len() * 192;
+    portable::swap_outer_samples::<S>(&mut dst[done..], &src[done..]);
 }
 
 /// The gathers of a 192-byte block of `P`-byte pixels in reverse order, made at compile time

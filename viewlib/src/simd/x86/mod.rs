@@ -131,6 +131,22 @@ pub(super) const fn reversed_pixels(
     s
 }
 
+/// Output byte `j` of part `part` (of `width` bytes each) of a block of pixels of three
+/// `sample`-byte samples with the first and last sample swapped (RGB <-> BGR): the index of
+/// the input byte it comes from.
+pub(super) const fn swapped_outer_samples(sample: usize, part: usize, width: usize) -> [u8; 64] {
+    let mut s = [0u8; 64];
+    let mut j = 0;
+    while j < width {
+        let o = part * width + j;
+        let (pixel, at) = (o / (3 * sample), o % (3 * sample));
+        let (k, byte) = (at / sample, at % sample);
+        s[j] = (pixel * 3 * sample + (2 - k) * sample + byte) as u8;
+        j += 1;
+    }
+    s
+}
+
 /// Elements of `dst` before its first 64-byte boundary (all of them if it has none). The
 /// in-place loops (invert; LUT on AVX-512) start there, so none of their vector stores
 /// straddles two cache lines: each such store costs two (NumPy's arrays are only 16-byte
