@@ -469,27 +469,27 @@ fn luma_row<T: Luma>(
     stores: Stores,
 ) {
     let channels = src.shape()[1];
-    let [red, blue] = order.red_and_blue();
-    let luma = |px: &[T]| T::luma([px[red], px[1], px[blue]], weights);
     // A row written backwards is reversed after: streamed stores would be read back.
     let stores = match dst.is_c_contiguous() {
         true => stores,
         false => Stores::Cached,
     };
-    let written = match src.as_slice() {
+    let src_row = src.as_slice();
+    let written = match src_row {
         Some(s) => write_row(dst, |d| luma_run(d, s, channels, weights, order, stores)),
         None => Err(dst),
     };
-    match (written, src.as_slice()) {
+    match (written, src_row) {
         (Ok(()), _) => {}
         (Err(dst), Some(s)) => {
             // A channel of a wider output (gray+alpha): strided writes, contiguous reads.
             let mut dst = dst;
             for (d, px) in dst.iter_mut().zip(s.chunks_exact(channels)) {
-                *d = luma(px);
+                *d = luma_of(px, weights, order);
             }
         }
         (Err(dst), None) => {
+            let [red, blue] = order.red_and_blue();
             let mut dst = dst;
             for (x, d) in dst.iter_mut().enumerate() {
                 let px = |c| *src.get_ref([x, c]).expect("in range");
@@ -497,6 +497,12 @@ fn luma_row<T: Luma>(
             }
         }
     }
+}
+
+/// The luma of one pixel whose red and blue are where `order` says.
+fn luma_of<T: Luma>(px: &[T], weights: LumaWeights, order: ChannelOrder) -> T {
+    let [red, blue] = order.red_and_blue();
+    T::luma([px[red], px[1], px[blue]], weights)
 }
 
 /// The luma of the `channels`-sample pixels of `s` (red and blue as `order` says) into `d`,
@@ -509,8 +515,6 @@ fn luma_run<T: Luma>(
     order: ChannelOrder,
     stores: Stores,
 ) {
-    let [red, blue] = order.red_and_blue();
-    let luma = |px: &[T]| T::luma([px[red], px[1], px[blue]], weights);
     if let (Some(d), Some(s)) = (simd::as_u8(d), simd::as_u8_ref(s))
         && (channels == 3 || channels == 4)
     {
@@ -540,11 +544,11 @@ fn luma_run<T: Luma>(
         }
     }
     match channels {
-        3 => run::<T, 3>(d, s, weights, [red, blue]),
-        4 => run::<T, 4>(d, s, weights, [red, blue]),
+        3 => run::<T, 3>(d, s, weights, order.red_and_blue()),
+        4 => run::<T, 4>(d, s, weights, order.red_and_blue()),
         n => d
             .iter_mut()
             .zip(s.chunks_exact(n))
-            .for_each(|(d, px)| *d = luma(px)),
+            .for_each(|(d, px)| *d = luma_of(px, weights, order)),
     }
 }
