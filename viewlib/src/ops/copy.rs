@@ -375,3 +375,41 @@ fn extract_row<T: Sample>(dst: &mut [T], src: &[T], channels: usize, channel: us
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{View, ViewMut};
+
+    /// Every layout the pixel paths take (transposed, mirrored, BGR into RGB and back), with
+    /// an axis of length zero or one: nothing to copy, or one row.
+    #[test]
+    fn copies_of_empty_and_thin_views() {
+        for [h, w] in [[0, 5], [5, 0], [1, 7], [7, 1], [1, 1]] {
+            let src: Vec<u8> = (0..h * w * 3).map(|v| v as u8).collect();
+            let image = View::from_slice(&src, [h, w, 3]).unwrap();
+            for (name, view) in [
+                ("transposed", image.transpose()),
+                ("mirrored", image.flip_horizontal()),
+                ("BGR", image.flip(2).unwrap()),
+            ] {
+                let [vh, vw, _] = view.shape();
+                let mut out = vec![0u8; vh * vw * 3];
+                let mut dst = ViewMut::from_slice(&mut out, [vh, vw, 3]).unwrap();
+                dst.copy_from(view).unwrap();
+                assert_eq!(out, view.to_vec(), "{name} of {h}x{w}");
+                // And into a channel-reversed destination.
+                let mut out = vec![0u8; vh * vw * 3];
+                let mut dst = ViewMut::from_slice(&mut out, [vh, vw, 3])
+                    .unwrap()
+                    .flip(2)
+                    .unwrap();
+                dst.copy_from(view).unwrap();
+                assert_eq!(
+                    dst.view().to_vec(),
+                    view.to_vec(),
+                    "{name} of {h}x{w} into BGR"
+                );
+            }
+        }
+    }
+}
