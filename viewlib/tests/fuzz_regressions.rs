@@ -117,6 +117,27 @@ fn tiles_of_an_empty_view_end_at_once() {
 }
 
 #[test]
+fn copies_luma_and_extraction_of_empty_views_with_huge_axes_end_at_once() {
+    // `empty-huge-copy-pixels-timeout`: the pixel-by-pixel copy walked isize::MAX empty rows.
+    let none: [u8; 0] = [];
+    let mut nothing: [u8; 0] = [];
+    for channels in [2, 3, 4] {
+        let shape = [isize::MAX as usize, 0, channels];
+        let src = View::from_slice_with_strides(&none, shape, [0, 0, 1], 0).unwrap();
+        for src in [src, src.flip(2).unwrap(), src.transpose()] {
+            let mut dst =
+                ViewMut::from_slice_with_strides(&mut nothing, src.shape(), [0, 0, 1], 0).unwrap();
+            dst.copy_from(src).unwrap();
+            let [h, w, _] = src.shape();
+            let plane = ViewMut::from_slice_with_strides(&mut nothing, [h, w], [0, 1], 0).unwrap();
+            src.extract_channel_into(1, plane).unwrap();
+            let plane = ViewMut::from_slice_with_strides(&mut nothing, [h, w], [0, 1], 0).unwrap();
+            src.luma_into(plane).unwrap();
+        }
+    }
+}
+
+#[test]
 fn the_length_of_an_empty_view_with_huge_axes_is_zero() {
     // `empty-permuted-len-overflow`: the product of the other axes overflowed.
     let none: [u8; 0] = [];

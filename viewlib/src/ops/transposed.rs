@@ -38,7 +38,8 @@ pub(crate) fn along_columns<'d, 's, T: Sample, U: Sample>(
         && pixel > row;
     // Rows that run backwards are written through their memory, then reversed.
     let rows_contiguous = dst.strides()[1].abs() == 1;
-    if h < 2 || w < 2 || dst.shape() != [h, w] || !down_columns || !rows_contiguous {
+    let empty = src.is_empty() || dst.is_empty();
+    if empty || h < 2 || w < 2 || dst.shape() != [h, w] || !down_columns || !rows_contiguous {
         return Err((dst, src));
     }
     // Pieces are bands of `dst`'s rows, so no two threads write one row, and tall ones, so
